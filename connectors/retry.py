@@ -1,0 +1,63 @@
+"""The one retry policy for every network connector (tenacity), honouring Retry-After.
+
+Retried: :class:`~connectors.errors.Throttled` and the transient errors a caller names.
+Never retried: :class:`~connectors.errors.AuthExpired` and anything else. When the budget is
+spent the last error is re-raised as :class:`~connectors.errors.SourceUnavailable`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import tenacity
+
+from connectors.errors import AuthExpired, SourceUnavailable, Throttled
+
+T = TypeVar("T")
+
+_backoff = tenacity.wait_exponential_jitter(initial=1, max=60)
+
+
+def _wait(state: tenacity.RetryCallState) -> float:
+    """Retry-After when the server gave one, else exponential backoff with jitter."""
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, Throttled) and exc.retry_after is not None:
+        return min(max(exc.retry_after, 0.0), 300.0)
+    return float(_backoff(state))
+
+
+def policy(
+    *,
+    transient: tuple[type[BaseException], ...] = (),
+    attempts: int = 8,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tenacity.Retrying:
+    """A ``Retrying`` for one request. ``sleep`` is injectable so tests never wait."""
+    retryable = (Throttled, *transient)
+
+    def _should(exc: BaseException) -> bool:
+        return isinstance(exc, retryable) and not isinstance(exc, AuthExpired)
+
+    return tenacity.Retrying(
+        retry=tenacity.retry_if_exception(_should),
+        wait=_wait,
+        stop=tenacity.stop_after_attempt(attempts),
+        sleep=sleep,
+        reraise=False,
+        retry_error_callback=_give_up,
+    )
+
+
+def _give_up(state: tenacity.RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    raise SourceUnavailable(
+        f"gave up after {state.attempt_number} attempts: {exc}",
+        hint="the service is busy or unreachable; the next sync resumes from the last page",
+    ) from exc
+
+
+def call(fn: Callable[[], T], **kwargs: object) -> T:
+    """Run ``fn`` under :func:`policy` (keyword arguments go to the policy)."""
+    return policy(**kwargs)(fn)  # type: ignore[arg-type]

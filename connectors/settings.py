@@ -1,0 +1,85 @@
+"""Validated settings of each account kind (pydantic), kept beside the connectors that use them.
+
+``daemon.config`` composes these into the ``[[accounts]]`` union discriminated on ``kind``.
+This module imports no client library, so validating a config stays cheap.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+class _Account(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
+    enabled: bool = True
+
+
+class MaildirAccount(_Account):
+    """A maildir tree, or any tree of folders of RFC 822 files, read recursively."""
+
+    kind: Literal["maildir"]
+    path: Path
+
+
+class MboxAccount(_Account):
+    """One mbox file, or a folder of them (e.g. a Google Takeout export)."""
+
+    kind: Literal["mbox"]
+    path: Path
+
+
+class IcsAccount(_Account):
+    """One .ics file, or a folder of them."""
+
+    kind: Literal["ics"]
+    path: Path
+    upcoming_days: Annotated[int, Field(ge=0, le=365)] = 60
+
+
+class GoogleAccount(_Account):
+    """Gmail and Google Calendar through one OAuth sign-in."""
+
+    kind: Literal["google"]
+    client_secrets: Path
+    address: str | None = None
+    lookback_days: Annotated[int, Field(ge=1)] = 3 * 365
+    calendars: tuple[str, ...] = ("primary",)
+    mail: bool = True
+    calendar: bool = True
+    quota_per_minute: Annotated[int, Field(ge=1)] = 6000
+    api_endpoint: str | None = None
+    token_uri: str | None = None
+    send: bool = False
+    quota_costs: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
+    auth_port: Annotated[int, Field(ge=0, le=65535)] = 8765
+    upcoming_days: Annotated[int, Field(ge=0, le=365)] = 60
+
+
+class MicrosoftAccount(_Account):
+    """Outlook mail and calendar through Microsoft Graph with one MSAL sign-in."""
+
+    kind: Literal["microsoft"]
+    client_id: str
+    tenant: str = "common"
+    address: str | None = None
+    cloud: Literal["global", "usgov", "usgov-dod", "china"] = "global"
+    authority: str | None = None
+    graph_endpoint: str | None = None
+    lookback_days: Annotated[int, Field(ge=1)] = 3 * 365
+    mail: bool = True
+    calendar: bool = True
+    send: bool = False
+
+
+AccountSettings = Annotated[
+    Union[MaildirAccount, MboxAccount, IcsAccount, GoogleAccount, MicrosoftAccount],
+    Field(discriminator="kind"),
+]
+ACCOUNT_KINDS = ("google", "microsoft", "maildir", "mbox", "ics")

@@ -1,0 +1,72 @@
+"""Parse raw address headers and dates safely, one header value at a time.
+
+``email.headerregistry`` decodes RFC 2047 names and understands groups; ``getaddresses`` is
+the fallback. Each header value is parsed alone because newer Pythons' strict parser drops
+a whole call when one address in it is malformed. Nothing here raises on bad input: it
+returns what it could read and tells the caller what it skipped.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections import Counter
+from datetime import UTC, datetime
+from email.policy import default as default_policy
+from functools import lru_cache
+
+_GMAIL = {"gmail.com", "googlemail.com"}
+
+
+def normalise(address: str) -> str:
+    """Lower-case for matching; ``googlemail.com`` is ``gmail.com`` and Gmail ignores dots."""
+    local, _, domain = address.strip().strip("<>").lower().rpartition("@")
+    if domain in _GMAIL:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
+def valid(address: str) -> bool:
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and domain and "." in domain and " " not in address
+                and "@" not in local and len(address) <= 320)
+
+
+@lru_cache(maxsize=65536)
+def _parse_value(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
+    """(name, address) pairs of one header value, and how many malformed entries it held."""
+    try:
+        header = default_policy.header_factory("To", value)
+        found = [(a.display_name, a.addr_spec) for a in header.addresses]  # type: ignore[attr-defined]
+    except Exception:  # the registry raises IndexError etc. on junk such as 'bob@'
+        found = [(n, a) for n, a in email.utils.getaddresses([value])]
+    good, bad = [], 0
+    for name, addr in found:
+        if addr and valid(addr):
+            good.append((" ".join(name.split()), addr))
+        elif addr or name:
+            bad += 1
+    return tuple(good), bad
+
+
+def parse_addresses(values: tuple[str, ...], skipped: Counter[str]) -> list[tuple[str, str]]:
+    """Every valid (display name, normalised address) in ``values``; bad ones counted."""
+    out: list[tuple[str, str]] = []
+    for value in values:
+        pairs, bad = _parse_value(value)
+        if bad:
+            skipped["malformed_address"] += bad
+        out.extend((name, normalise(addr)) for name, addr in pairs)
+    return out
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """An aware UTC datetime from a ``Date:`` header, or None when it is junk or missing."""
+    if not value:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed.tzinfo is None:  # '-0000' or no zone: RFC 5322 says the zone is unknown; use UTC
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)

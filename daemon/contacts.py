@@ -1,0 +1,65 @@
+"""Who you talk to, how often, and when last; and suggested identity groups (never merged)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from daemon.store.models import Contact, Touchpoint
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    address: str
+    name: str
+    inbound: int
+    outbound: int
+    meetings: int
+    last: datetime | None
+    first: datetime | None
+
+
+def contact_rows(session: Session, limit: int | None = None) -> list[ContactRow]:
+    """Contacts with their counts, most touchpoints first (bulk mail left out of the counts)."""
+    human = ~Touchpoint.bulk
+    n_in = func.sum(case((human & (Touchpoint.channel == "email")
+                          & (Touchpoint.direction == "inbound"), 1), else_=0))
+    n_out = func.sum(case((Touchpoint.channel == "email") & (Touchpoint.direction == "outbound"),
+                          1), else_=0))
+    n_meet = func.sum(case((Touchpoint.channel == "meeting", 1), else_=0))
+    total = n_in + n_out + n_meet
+    query = (select(Contact.address, Contact.display_name, n_in, n_out, n_meet,
+                    func.max(Touchpoint.at), Contact.first_seen)
+             .join(Touchpoint, Touchpoint.contact_id == Contact.id)
+             .group_by(Contact.id).having(total > 0)
+             .order_by(total.desc(), Contact.address).limit(limit))
+    return [ContactRow(a, n, int(i or 0), int(o or 0), int(m or 0), _aware(last), first)
+            for a, n, i, o, m, last, first in session.execute(query).tuples()]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def suggested_groups(session: Session) -> list[tuple[str, list[str]]]:
+    """Addresses that look like one person: the same display name on several addresses, or the
+    same local part across domains. Suggestions only; ``[[people]]`` is where a user merges."""
+    by_name: dict[str, set[str]] = defaultdict(set)
+    by_local: dict[str, set[str]] = defaultdict(set)
+    for address, name in session.execute(select(Contact.address, Contact.display_name)).tuples():
+        key = " ".join(name.lower().replace(",", " ").split())
+        if len(key) > 3 and " " in key:
+            by_name[" ".join(sorted(key.split()))].add(address)
+        local = address.rpartition("@")[0]
+        if len(local) > 4 and any(ch in local for ch in "._-"):
+            by_local[local].add(address)
+    out: dict[frozenset[str], str] = {}
+    for why, groups in (("same name", by_name), ("same local part", by_local)):
+        for label, addresses in groups.items():
+            if len(addresses) > 1:
+                out.setdefault(frozenset(addresses), f"{why}: {label}")
+    return sorted(((why, sorted(a)) for a, why in out.items()), key=lambda x: x[1])

@@ -1,0 +1,51 @@
+"""What every CLI command needs, resolved once and lazily: config, store, connector env, output."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from rich.console import Console
+
+from connectors.base import Env
+from daemon import config as config_mod
+from daemon.config import Config
+from daemon.paths import default_config_path, state_home
+from daemon.store import Store
+
+
+class Context:
+    """Built from the global options; ``config`` and ``store`` load on first use."""
+
+    def __init__(self, config_path: Path | None = None, *, console: Console | None = None,
+                 require_config: bool = True) -> None:
+        self.config_path = config_path or default_config_path()
+        self.console = console or Console(highlight=False)
+        self.require_config = require_config
+        self._store: Store | None = None
+
+    @cached_property
+    def config(self) -> Config:
+        """The validated config; built-in defaults when the file is absent and not required."""
+        if not self.config_path.exists() and not self.require_config:
+            return Config()
+        return config_mod.load(self.config_path)
+
+    @property
+    def state_dir(self) -> Path:
+        return state_home()
+
+    @cached_property
+    def env(self) -> Env:
+        return Env(state_dir=self.state_dir, interactive=self.console.is_terminal)
+
+    def store(self) -> Store:
+        """The store named by ``[store] url``, opened and migrated."""
+        if self._store is None:
+            self._store = Store(self.config.store_url)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.dispose()
+            self._store = None

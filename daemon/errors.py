@@ -1,0 +1,42 @@
+"""The daemon's exceptions, each carrying what a person needs to fix things.
+
+    KeepwarmError
+     ├── ConfigError   a bad or missing config file: ``problems`` are ``file:line: key: message``
+     ├── StoreError    the store cannot be opened or migrated
+     └── UsageError    a command was called wrongly (exit code 2)
+
+Connector failures have their own tree in ``connectors.errors``; both are rendered in one
+place, ``daemon.cli`` (and logged by ``daemon.sync``).
+"""
+
+from __future__ import annotations
+
+
+class KeepwarmError(Exception):
+    """Base of the daemon's errors. ``hint`` says what to do about it."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
+
+
+class ConfigError(KeepwarmError):
+    """The configuration is invalid; every problem is one line naming file, line and key."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str], *, hint: str = "") -> None:
+        super().__init__("\n".join(problems), hint=hint)
+        self.problems = problems
+
+
+class StoreError(KeepwarmError):
+    """The store cannot be opened, migrated or written."""
+
+
+class UsageError(KeepwarmError):
+    """A command was called with arguments that cannot work."""
+
+    exit_code = 2

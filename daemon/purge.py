@@ -1,0 +1,21 @@
+"""Delete old items and their touchpoints: ``keepwarm purge --before`` and ``[store] retention``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+
+from daemon.store import Store
+from daemon.store.models import Item, ItemSource, Touchpoint
+
+
+def purge(store: Store, before: datetime) -> int:
+    """Delete every item dated before ``before``; return how many went."""
+    with store.transaction() as s:
+        old = select(Item.id).where(Item.at < before)
+        count = s.execute(select(func.count()).select_from(old.subquery())).scalar_one()
+        s.execute(delete(Touchpoint).where(Touchpoint.item_id.in_(old)))
+        s.execute(delete(ItemSource).where(ItemSource.item_id.in_(old)))
+        s.execute(delete(Item).where(Item.at < before))
+    return int(count)

@@ -1,0 +1,151 @@
+"""The store's schema (SQLAlchemy 2 typed ORM). Sync state and data live in separate tables.
+
+There is no body and no subject column anywhere, by design: ``keepwarm doctor`` checks it.
+
+    accounts ──< streams            sync state: status, cursor, counts, last error
+    items ──< item_sources          one upstream item, known by each (account, source id)
+    items ──< touchpoints >── contacts
+    snoozes, sent_summaries         user state for the report and the scheduler
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, naive UTC on disk (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="ok")  # ok | needs_reauth | error
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Stream(Base):
+    """One source of one account: its opaque cursor and its counters."""
+
+    __tablename__ = "streams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    records_seen: Mapped[int] = mapped_column(Integer, default=0)
+    touchpoints_written: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[str] = mapped_column(Text, default="{}")  # JSON: reason -> count
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)  # normalised, lower-case
+    display_name: Mapped[str] = mapped_column(String(256), default="")
+    first_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Item(Base):
+    """One message or event occurrence, however many accounts saw it."""
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identity: Mapped[str] = mapped_column(String(512), unique=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # email | meeting
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ItemSource(Base):
+    __tablename__ = "item_sources"
+    __table_args__ = (UniqueConstraint("account_id", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(String(512))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+
+
+class Touchpoint(Base):
+    """One interaction with one counterpart. Unique per (item, counterpart): re-import is a no-op."""
+
+    __tablename__ = "touchpoints"
+    __table_args__ = (
+        UniqueConstraint("item_id", "contact_id"),
+        Index("ix_touchpoints_contact_at", "contact_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    channel: Mapped[str] = mapped_column(String(8))  # email | meeting
+    direction: Mapped[str] = mapped_column(String(8))  # outbound | inbound | mutual
+    group_size: Mapped[int] = mapped_column(Integer, default=1)  # counterparts on the item
+    bulk: Mapped[bool] = mapped_column(Boolean, default=False)  # automated sender
+    listed: Mapped[bool] = mapped_column(Boolean, default=False)  # list traffic (List-Id)
+    direct: Mapped[bool] = mapped_column(Boolean, default=True)  # user in To (not Cc/Bcc)
+    thread_key: Mapped[str | None] = mapped_column(String(512))
+
+
+class Snooze(Base):
+    __tablename__ = "snoozes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), unique=True)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: until unsnoozed
+
+
+class SentSummary(Base):
+    """One row per ISO week whose summary was delivered: the exactly-once ledger."""
+
+    __tablename__ = "sent_summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    iso_week: Mapped[str] = mapped_column(String(10), unique=True)  # e.g. 2026-W48
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    method: Mapped[str] = mapped_column(String(16))
+    message_id: Mapped[str | None] = mapped_column(String(256))

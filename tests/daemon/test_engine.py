@@ -1,0 +1,164 @@
+"""The sync engine: pages and cursors commit together, re-imports are no-ops, one bad account
+never stops the others, an expired cursor resyncs fully."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from connectors.base import Attendee, Env, EventRecord, MessageRecord, Page
+from connectors.errors import AuthExpired, CursorExpired
+from connectors.settings import MboxAccount
+from daemon.config import Config, MeSettings
+from daemon.store.models import Account, Contact, Item, Stream, Touchpoint
+from daemon.sync import Engine
+from fakes.memory import MemorySource
+
+ME = "me@example.com"
+
+
+def msg(i: int, frm: str, to: str, *, mid: str | None = None, **kw) -> MessageRecord:
+    return MessageRecord(source_id=f"s{i}", message_id=mid or f"<m{i}@x>",
+                         when=datetime(2024, 1, 1 + i % 28, 12, tzinfo=UTC),
+                         from_=(frm,), to=(to,), **kw)
+
+
+def config(*names: str) -> Config:
+    accounts = tuple(MboxAccount(name=n, kind="mbox", path=Path("/nonexistent")) for n in names)
+    return Config(me=MeSettings(addresses=(ME,)), accounts=accounts)
+
+
+def engine(store, cfg, sources_by_account) -> Engine:
+    return Engine(store, cfg, Env(state_dir=Path("/tmp")),
+                  build=lambda acc, env: sources_by_account[acc.name]())
+
+
+def counts(store) -> tuple[int, int, int]:
+    with store.session() as s:
+        return tuple(s.execute(select(func.count()).select_from(t)).scalar_one()
+                     for t in (Item, Touchpoint, Contact))  # type: ignore[return-value]
+
+
+RECORDS = [
+    msg(1, "Alice <alice@a.com>", ME),
+    msg(2, ME, "Alice <alice@a.com>, bob@b.com"),
+    msg(3, "news@list.org", ME, list_unsubscribe=True),
+    msg(4, "broken", ME),  # no valid sender: skipped, counted
+    EventRecord(source_id="e1", uid="u1", start=datetime(2024, 2, 1, 9, tzinfo=UTC),
+                attendees=(Attendee(ME, is_self=True), Attendee("carol@c.com", "Carol"),
+                           Attendee("room@resource.calendar.google.com", is_resource=True))),
+    EventRecord(source_id="e2", uid="u2", status="cancelled",
+                start=datetime(2024, 2, 2, tzinfo=UTC), attendees=(Attendee("x@y.com"),)),
+]
+
+
+def test_sync_writes_touchpoints_and_counts_skips(store):
+    eng = engine(store, config("a"), {"a": lambda: [MemorySource("a/mail", RECORDS)]})
+    [result] = eng.sync()
+    assert result.status == "ok"
+    assert counts(store) == (4, 5, 4)  # alice in, alice+bob out, news, carol
+    assert result.streams[0].skipped["no_sender"] == 1
+    assert result.streams[0].skipped["cancelled"] == 1
+    with store.session() as s:
+        bulk = s.execute(select(Touchpoint.bulk).join(Contact).where(
+            Contact.address == "news@list.org")).scalar_one()
+        assert bulk
+        stream = s.execute(select(Stream)).scalar_one()
+        assert stream.cursor == str(len(RECORDS))
+
+
+def test_reimport_from_scratch_is_a_noop(store):
+    sources = {"a": lambda: [MemorySource("a/mail", RECORDS)]}
+    engine(store, config("a"), sources).sync()
+    before = counts(store)
+    with store.transaction() as s:
+        s.execute(select(Stream)).scalar_one().cursor = None
+    engine(store, config("a"), sources).sync()
+    assert counts(store) == before
+
+
+def test_same_message_through_two_accounts_counts_once(store):
+    one = [msg(1, "Alice <alice@a.com>", ME)]
+    copy = [MessageRecord(source_id="other-id", message_id="<m1@x>", when=one[0].when,
+                          from_=one[0].from_, to=one[0].to)]
+    engine(store, config("a", "b"), {"a": lambda: [MemorySource("a/mail", one)],
+                                      "b": lambda: [MemorySource("b/mail", copy)]}).sync()
+    assert counts(store)[:2] == (1, 1)
+
+
+def test_copy_under_another_message_id_joins_by_fingerprint(store):
+    a = msg(1, ME, "alice@a.com", mid="<one@x>")
+    b = msg(1, ME, "alice@a.com", mid="<two@x>")
+    engine(store, config("a"), {"a": lambda: [MemorySource("a/mail", [a, b])]}).sync()
+    assert counts(store)[:2] == (1, 1)
+
+
+def test_gone_ids_take_their_touchpoints(store):
+    sources = {"a": lambda: [MemorySource("a/mail", RECORDS[:2])]}
+    engine(store, config("a"), sources).sync()
+    with store.transaction() as s:
+        s.execute(select(Stream)).scalar_one().cursor = None
+    gone = {"a": lambda: [MemorySource("a/mail", [], gone=["s1", "s2"])]}
+    engine(store, config("a"), gone).sync()
+    assert counts(store)[:2] == (0, 0)
+
+
+class Failing:
+    def __init__(self, exc: Exception) -> None:
+        self.key, self.exc = "bad/mail", exc
+
+    def pages(self, cursor):
+        raise self.exc
+        yield  # pragma: no cover
+
+
+def test_revoked_account_is_isolated(store):
+    cfg = config("bad", "good")
+    eng = engine(store, cfg, {
+        "bad": lambda: [Failing(AuthExpired("revoked", hint="keepwarm auth bad"))],
+        "good": lambda: [MemorySource("good/mail", RECORDS[:1])]})
+    bad, good = eng.sync()
+    assert (bad.status, good.status) == ("needs_reauth", "ok")
+    assert "keepwarm auth bad" in (bad.error or "")
+    with store.session() as s:
+        assert s.execute(select(Account.status).where(Account.name == "bad")).scalar() == \
+            "needs_reauth"
+
+
+class ExpiresOnce:
+    key = "a/mail"
+
+    def __init__(self) -> None:
+        self.calls: list[str | None] = []
+
+    def pages(self, cursor):
+        self.calls.append(cursor)
+        if cursor is not None:
+            raise CursorExpired("too old")
+        yield Page((RECORDS[0],), (), "c1")
+
+
+def test_expired_cursor_means_full_resync(store):
+    src = ExpiresOnce()
+    eng = engine(store, config("a"), {"a": lambda: [src]})
+    eng.sync()
+    eng.sync()
+    assert src.calls == [None, "c1", None]
+    assert counts(store)[:2] == (1, 1)
+
+
+def test_stop_between_pages_keeps_cursor_consistent(store):
+    eng = engine(store, config("a"), {"a": lambda: [MemorySource("a/mail", RECORDS, 1)]})
+    original = eng.progress.advance
+
+    def stop_after_first(task, n):
+        eng.stop.set()
+        original(task, n)
+
+    eng.progress.advance = stop_after_first  # type: ignore[method-assign]
+    eng.sync()
+    with store.session() as s:
+        assert s.execute(select(Stream.cursor)).scalar() == "1"
+    assert counts(store)[:2] == (1, 1)
