@@ -35,7 +35,7 @@ def policy(
     sleep: Callable[[float], None] = time.sleep,
 ) -> tenacity.Retrying:
     """A ``Retrying`` for one request. ``sleep`` is injectable so tests never wait."""
-    retryable = (Throttled, *transient)
+    retryable: tuple[type[BaseException], ...] = (Throttled, *transient)
 
     def _should(exc: BaseException) -> bool:
         return isinstance(exc, retryable) and not isinstance(exc, AuthExpired)

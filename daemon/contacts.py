@@ -28,8 +28,8 @@ def contact_rows(session: Session, limit: int | None = None) -> list[ContactRow]
     human = ~Touchpoint.bulk
     n_in = func.sum(case((human & (Touchpoint.channel == "email")
                           & (Touchpoint.direction == "inbound"), 1), else_=0))
-    n_out = func.sum(case((Touchpoint.channel == "email") & (Touchpoint.direction == "outbound"),
-                          1), else_=0))
+    n_out = func.sum(case(((Touchpoint.channel == "email")
+                           & (Touchpoint.direction == "outbound"), 1), else_=0))
     n_meet = func.sum(case((Touchpoint.channel == "meeting", 1), else_=0))
     total = n_in + n_out + n_meet
     query = (select(Contact.address, Contact.display_name, n_in, n_out, n_meet,
@@ -38,7 +38,7 @@ def contact_rows(session: Session, limit: int | None = None) -> list[ContactRow]
              .group_by(Contact.id).having(total > 0)
              .order_by(total.desc(), Contact.address).limit(limit))
     return [ContactRow(a, n, int(i or 0), int(o or 0), int(m or 0), _aware(last), first)
-            for a, n, i, o, m, last, first in session.execute(query).tuples()]
+            for a, n, i, o, m, last, first in session.execute(query)]
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -50,7 +50,7 @@ def suggested_groups(session: Session) -> list[tuple[str, list[str]]]:
     same local part across domains. Suggestions only; ``[[people]]`` is where a user merges."""
     by_name: dict[str, set[str]] = defaultdict(set)
     by_local: dict[str, set[str]] = defaultdict(set)
-    for address, name in session.execute(select(Contact.address, Contact.display_name)).tuples():
+    for address, name in session.execute(select(Contact.address, Contact.display_name)):
         key = " ".join(name.lower().replace(",", " ").split())
         if len(key) > 3 and " " in key:
             by_name[" ".join(sorted(key.split()))].add(address)

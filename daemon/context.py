@@ -20,7 +20,7 @@ class Context:
     def __init__(self, config_path: Path | None = None, *, console: Console | None = None,
                  require_config: bool = True) -> None:
         self.config_path = config_path or default_config_path()
-        self.console = console or Console(highlight=False)
+        self.console = console or Console(highlight=False, markup=False)
         self.require_config = require_config
         self._store: Store | None = None
 

@@ -18,7 +18,8 @@ from daemon.automation import is_automated_sender, is_bulk
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 NOT_TOUCHPOINTS = {"draft", "drafts", "spam", "junk", "junk e-mail", "trash", "deleted items",
                    "chat", "chats", "outbox"}
-SENT = {"sent", "sent items", "sentitems", "sent mail", "_sent_mail", "sent_items", "[gmail]/sent mail"}
+SENT = {"sent", "sent items", "sentitems", "sent mail", "_sent_mail", "sent_items",
+        "[gmail]/sent mail"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +145,8 @@ class Interpreter:
             self._skip("no_counterpart")
             return None
         occurrence = (rec.occurrence or rec.start or at).astimezone(UTC).isoformat()
-        identity = f"uid:{rec.uid}:{occurrence}" if rec.uid else f"src:{self.account}:{rec.source_id}"
+        identity = (f"uid:{rec.uid}:{occurrence}" if rec.uid
+                    else f"src:{self.account}:{rec.source_id}")
         return Meaning(identity, None, "meeting", at, None, False, False,
                        tuple(seen.values()), len(seen))
 

@@ -103,8 +103,8 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
                   "last success", "error")
     with ctx.store().session() as s:
         for acc in s.execute(select(Account).order_by(Account.name)).scalars():
-            streams = s.execute(select(Stream).where(Stream.account_id == acc.id)
-                                .order_by(Stream.key)).scalars().all()
+            streams: list[Stream | None] = list(s.execute(select(Stream).where(
+                Stream.account_id == acc.id).order_by(Stream.key)).scalars())
             for st in streams or [None]:
                 table.add_row(
                     acc.name, acc.status, st.key if st else "-",

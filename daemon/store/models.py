@@ -109,7 +109,8 @@ class ItemSource(Base):
 
 
 class Touchpoint(Base):
-    """One interaction with one counterpart. Unique per (item, counterpart): re-import is a no-op."""
+    """One interaction with one counterpart, unique per (item, counterpart): re-import is a
+    no-op."""
 
     __tablename__ = "touchpoints"
     __table_args__ = (

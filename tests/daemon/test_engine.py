@@ -14,6 +14,7 @@ from connectors.settings import MboxAccount
 from daemon.config import Config, MeSettings
 from daemon.store.models import Account, Contact, Item, Stream, Touchpoint
 from daemon.sync import Engine
+
 from fakes.memory import MemorySource
 
 ME = "me@example.com"

@@ -1,0 +1,84 @@
+"""Config errors name file, line and key; defaults and paths resolve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from daemon.config import load, parse
+from daemon.errors import ConfigError
+
+GOOD = """\
+[me]
+addresses = ["me@example.com"]
+
+[[accounts]]
+name = "mail"
+kind = "mbox"
+path = "archive/all.mbox"
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        parse(text, Path("/etc/kw/config.toml"))
+    return info.value.problems
+
+
+def test_good_config_resolves_relative_paths():
+    cfg = parse(GOOD, Path("/etc/kw/config.toml"))
+    assert cfg.accounts[0].path == Path("/etc/kw/archive/all.mbox")
+    assert cfg.me.addresses == ("me@example.com",)
+    assert cfg.store_url.startswith("sqlite:///")
+
+
+def test_wrong_kind_names_line_key_and_choices():
+    text = GOOD + '\n[[accounts]]\nname = "g"\nkind = "gogle"\n'
+    [p] = problems(text)
+    assert p == ("/etc/kw/config.toml:11: accounts[1].kind: 'gogle' is not one of google, "
+                 "microsoft, maildir, mbox, ics")
+
+
+def test_unknown_key_is_an_error_on_its_line():
+    [p] = problems(GOOD + 'colour = "red"\n')
+    assert p.startswith("/etc/kw/config.toml:8: accounts[0].colour: unknown key")
+
+
+def test_unknown_section_is_an_error():
+    [p] = problems("[stor]\nurl = 'x'\n")
+    assert p.startswith("/etc/kw/config.toml:1: stor: unknown key")
+
+
+def test_every_problem_is_reported_at_once():
+    text = GOOD + "[report]\ntop = 0\nweekday = 'someday'\n"
+    ps = problems(text)
+    assert [p.split(": ")[1] for p in ps] == ["report.top", "report.weekday"]
+    assert ps[0].startswith("/etc/kw/config.toml:9:")
+
+
+def test_missing_required_key_points_at_its_table():
+    [p] = problems('[[accounts]]\nname = "x"\nkind = "maildir"\n')
+    assert p == "/etc/kw/config.toml:1: accounts[0].path: required key is missing"
+
+
+def test_duplicate_account_names():
+    [p] = problems(GOOD + GOOD.split("\n\n", 1)[1])
+    assert "used twice" in p
+
+
+def test_toml_syntax_error_names_line():
+    [p] = problems('[me]\naddresses = ["a@b.c"\n\n')
+    assert p.startswith("/etc/kw/config.toml:") and "TOML syntax" in p
+
+
+def test_missing_file_hints_init(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path / "nope.toml")
+    assert info.value.hint == "create one with: keepwarm init"
+
+
+def test_example_config_is_valid():
+    example = Path(__file__).parents[2] / "config" / "keepwarm.example.toml"
+    cfg = load(example)
+    assert cfg.accounts and cfg.people and cfg.ignore.patterns
