@@ -1,4 +1,5 @@
 from connectors.base import MessageRecord
+
 from contract.suite import check_source
 from fakes.memory import MemorySource
 
