@@ -44,7 +44,8 @@ class Progress:
 
     def finish(self, task: TaskID | None) -> None:
         if task is not None:
-            self._bar.update(task, total=self._bar.tasks[task].completed)
+            done = next(t.completed for t in self._bar.tasks if t.id == task)
+            self._bar.update(task, total=done)
 
     def close(self) -> None:
         if self._bar is not None:

@@ -31,6 +31,7 @@ from connectors.base import Env, Source
 from connectors.errors import AuthExpired, ConnectorError, CursorExpired
 from daemon.config import Config
 from daemon.progress import Progress
+from daemon.purge import purge
 from daemon.store import Store
 from daemon.store.models import Account, ItemSource, Stream
 from daemon.touchpoints import Interpreter
@@ -136,6 +137,8 @@ class Engine:
             if self.stop.is_set():
                 break
         self.progress.finish(task)
+        if floor is not None:
+            purge(self.store, floor)
         result.skipped = interp.skipped + Counter(getattr(source, "skipped", {}))
         self._finish_stream(stream_id, result)
         log.info("synced stream=%s records=%d touchpoints=%d skipped=%d", source.key,

@@ -1,0 +1,107 @@
+"""What a record means: direction, counterparts, group size, bulk versus list traffic, events."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from connectors.base import Attendee, EventRecord, MessageRecord
+from daemon.touchpoints import Interpreter
+
+ME = "me@example.com"
+WHEN = datetime(2025, 3, 4, 10, tzinfo=UTC)
+
+
+def interp() -> Interpreter:
+    return Interpreter({ME, "Me.Alias@Example.com"}, "acct", datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def message(**kw) -> MessageRecord:
+    base = {"source_id": "1", "message_id": "<a@b>", "when": WHEN}
+    return MessageRecord(**{**base, **kw})
+
+
+def test_outbound_gives_every_recipient_and_group_size():
+    m = interp().interpret(message(from_=(f"Me <{ME}>",), to=("a@x.com, b@y.com",),
+                                   cc=("c@z.com",)))
+    assert m is not None
+    assert [(c.address, c.direction, c.direct) for c in m.counterparts] == [
+        ("a@x.com", "outbound", True), ("b@y.com", "outbound", True),
+        ("c@z.com", "outbound", False)]
+    assert m.group_size == 3
+
+
+def test_inbound_counterpart_is_the_sender_diluted_by_the_others():
+    i = interp()
+    m = i.interpret(message(from_=("Ann <ann@x.com>",), cc=("me.alias@example.com",),
+                            to=("bob@y.com",)))
+    assert m is not None
+    [c] = m.counterparts
+    assert (c.address, c.direction, c.direct, m.group_size) == ("ann@x.com", "inbound", False, 2)
+
+
+def test_sent_label_makes_outbound_even_from_an_unknown_alias():
+    m = interp().interpret(message(from_=("old@corp.com",), to=("x@y.com",), labels=("SENT",)))
+    assert m is not None and m.counterparts[0].direction == "outbound"
+
+
+def test_bulk_signals_and_list_traffic_are_apart():
+    i = interp()
+    news = i.interpret(message(from_=("news@shop.com",), to=(ME,), list_unsubscribe=True))
+    post = i.interpret(message(from_=("dev@people.org",), to=("list@lists.org",),
+                               list_id="<dev.lists.org>", list_unsubscribe=True,
+                               precedence="bulk"))
+    robot = i.interpret(message(from_=("no-reply@svc.com",), to=(ME,)))
+    auto = i.interpret(message(from_=("a@b.com",), to=(ME,), auto_submitted="auto-replied"))
+    promo = i.interpret(message(from_=("a@b.com",), to=(ME,), labels=("CATEGORY_PROMOTIONS",)))
+    assert news and news.bulk and not news.listed
+    assert post and post.listed and not post.bulk
+    assert all(m and m.bulk for m in (robot, auto, promo))
+
+
+def test_skips_are_counted_per_reason():
+    i = interp()
+    assert i.interpret(message(from_=("a@b.com",), labels=("DRAFT",))) is None
+    assert i.interpret(message(when=None, date_header="not a date", from_=("a@b.com",))) is None
+    assert i.interpret(message(when=datetime(1980, 1, 1, tzinfo=UTC), from_=("a@b.com",))) is None
+    assert i.interpret(message(from_=("nobody",))) is None
+    assert i.interpret(message(from_=(ME,), to=(ME,))) is None
+    assert dict(i.skipped) == {"not_a_conversation": 1, "bad_date": 1, "implausible_date": 1,
+                               "no_sender": 1, "no_counterpart": 1,
+                               "malformed_address": 1}
+
+
+def test_identity_is_message_id_else_source_id():
+    i = interp()
+    a = i.interpret(message(message_id=" <X@Y> ", from_=("a@b.com",)))
+    b = i.interpret(message(message_id=None, source_id="77", from_=("a@b.com",)))
+    assert a and a.identity == "mid:X@Y"
+    assert b and b.identity == "src:acct:77"
+
+
+def event(**kw) -> EventRecord:
+    base = {"source_id": "e", "uid": "u1", "start": WHEN, "occurrence": WHEN,
+            "attendees": (Attendee(ME, is_self=True, response="accepted"),
+                          Attendee("ann@x.com", "Ann", "accepted"),
+                          Attendee("bob@y.com", "Bob", "declined"),
+                          Attendee("room1@x.com", "Room", is_resource=True))}
+    return EventRecord(**{**base, **kw})
+
+
+def test_meeting_counterparts_skip_rooms_and_decliners():
+    m = interp().interpret(event())
+    assert m is not None and m.channel == "meeting"
+    assert [c.address for c in m.counterparts] == ["ann@x.com"]
+    assert m.identity == f"uid:u1:{WHEN.isoformat()}"
+
+
+def test_declined_or_cancelled_meetings_are_not_touchpoints():
+    i = interp()
+    mine = (Attendee(ME, response="declined"), Attendee("ann@x.com"))
+    assert i.interpret(event(attendees=mine)) is None
+    assert i.interpret(event(status="cancelled")) is None
+    assert dict(i.skipped) == {"declined": 1, "cancelled": 1}
+
+
+def test_future_meetings_are_kept_as_upcoming():
+    m = interp().interpret(event(start=datetime(2026, 2, 1, tzinfo=UTC)))
+    assert m is not None and m.at > datetime(2026, 1, 1, tzinfo=UTC)
