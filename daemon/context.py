@@ -20,7 +20,7 @@ class Context:
     def __init__(self, config_path: Path | None = None, *, console: Console | None = None,
                  require_config: bool = True) -> None:
         self.config_path = config_path or default_config_path()
-        self.console = console or Console(highlight=False, markup=False)
+        self.console = console or _console()
         self.require_config = require_config
         self._store: Store | None = None
 
@@ -49,3 +49,11 @@ class Context:
         if self._store is not None:
             self._store.dispose()
             self._store = None
+
+
+def _console() -> Console:
+    """Plain output (brackets in config keys are not markup); wide tables when piped."""
+    console = Console(highlight=False, markup=False)
+    if not console.is_terminal:
+        console.width = 160
+    return console
