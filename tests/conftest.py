@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -20,10 +22,40 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     yield home
 
 
-@pytest.fixture
-def store(tmp_path: Path):
+PG_URL = os.environ.get("KEEPWARM_TEST_PG_URL")  # set by .ci/run, which starts PostgreSQL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path):
+    """A migrated, empty store: SQLite, and PostgreSQL where a server is configured."""
     from daemon.store import Store
 
-    s = Store(f"sqlite:///{tmp_path / 'store.db'}")
-    yield s
-    s.dispose()
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'store.db'}")
+        yield s
+        s.dispose()
+        return
+    if not PG_URL:
+        pytest.skip("KEEPWARM_TEST_PG_URL not set (no PostgreSQL server)")
+    yield from _pg_store(PG_URL)
+
+
+def _pg_store(url: str):
+    """A fresh database per test on the server at ``url``, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from daemon.store import Store
+
+    name = f"kw_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    s = Store(make_url(url).set(database=name).render_as_string(hide_password=False))
+    try:
+        yield s
+    finally:
+        s.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
