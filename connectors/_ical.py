@@ -1,0 +1,161 @@
+"""Expand one iCalendar file into :class:`EventRecord` occurrences over a bounded window.
+
+``recurring-ical-events`` does the expansion (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides,
+X-WR-TIMEZONE); the window keeps an endless RRULE finite. A series that breaks the expansion
+is retried alone so one bad event costs only itself.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import icalendar
+import recurring_ical_events
+
+from connectors.base import Attendee, EventRecord
+
+_STATUSES = {"confirmed", "tentative", "cancelled"}
+_RESOURCE_TYPES = {"ROOM", "RESOURCE"}
+
+
+def utc(value: date | datetime) -> datetime:
+    """Aware UTC datetime of a DATE (midnight UTC), floating (taken as UTC) or zoned value."""
+    if not isinstance(value, datetime):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def occurrence_key(when: datetime) -> str:
+    """The occurrence part of a source id: ISO 8601 in UTC, whole seconds (fixed width)."""
+    return when.replace(microsecond=0).isoformat()
+
+
+def _person(prop: Any, default_response: str) -> Attendee | None:
+    """An Attendee from an ORGANIZER/ATTENDEE property, None when it names no one."""
+    address = str(prop).strip()
+    if address.lower().startswith("mailto:"):
+        address = address[7:].strip()
+    if not address:
+        return None
+    params = getattr(prop, "params", {})
+    cutype = str(params.get("CUTYPE", "")).upper()
+    return Attendee(
+        address=address,
+        name=str(params.get("CN", "")).strip(),
+        response=str(params.get("PARTSTAT", default_response)).lower(),
+        is_resource=cutype in _RESOURCE_TYPES,
+    )
+
+
+def to_record(event: Any, rel: str) -> EventRecord:
+    """The record of one expanded occurrence (raises on a malformed event)."""
+    start_prop = event.get("DTSTART")
+    if start_prop is None:
+        raise ValueError("event without DTSTART")
+    start_raw = start_prop.dt
+    all_day = not isinstance(start_raw, datetime)
+    rid = event.get("RECURRENCE-ID")
+    occurrence = utc(rid.dt if rid is not None else start_raw)
+    start = utc(start_raw)
+    end_prop = event.get("DTEND")
+    if end_prop is not None:
+        end = utc(end_prop.dt)
+    elif event.get("DURATION") is not None:
+        end = start + event.get("DURATION").dt
+    else:
+        end = start + timedelta(days=1) if all_day else start
+    uid = str(event.get("UID", "")).strip() or None
+    status = str(event.get("STATUS", "confirmed")).strip().lower()
+    organizer = event.get("ORGANIZER")
+    attendees = event.get("ATTENDEE", [])
+    if not isinstance(attendees, list):
+        attendees = [attendees]
+    people = (_person(a, "needs-action") for a in attendees)
+    return EventRecord(
+        source_id=f"{rel}:{uid or ''}:{occurrence_key(occurrence)}",
+        uid=uid,
+        occurrence=occurrence,
+        start=start,
+        end=end,
+        all_day=all_day,
+        status=status if status in _STATUSES else "confirmed",
+        organizer=_person(organizer, "none") if organizer is not None else None,
+        attendees=tuple(p for p in people if p is not None),
+    )
+
+
+def _expand(cal: Any, lo: datetime, hi: datetime) -> list[Any]:
+    return list(recurring_ical_events.of(cal).between(lo, hi))
+
+
+def _by_uid(cal: Any) -> list[Any]:
+    """One small calendar per UID (with the time zones), to expand series one by one."""
+    zones = [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
+    groups: dict[str, Any] = {}
+    for comp in cal.subcomponents:
+        if comp.name != "VEVENT":
+            continue
+        uid = str(comp.get("UID", id(comp)))
+        if uid not in groups:
+            groups[uid] = icalendar.Calendar()
+            for zone in zones:
+                groups[uid].add_component(zone)
+        groups[uid].add_component(comp)
+    return list(groups.values())
+
+
+def _earliest(cal: Any, floor: datetime, hi: datetime) -> datetime:
+    """The earliest VEVENT start of ``cal``, no earlier than ``floor``."""
+    starts = []
+    for event in cal.walk("VEVENT"):
+        try:
+            starts.append(utc(event.get("DTSTART").dt))
+        except Exception:  # counted when the event itself is converted
+            continue
+    return max(floor, min(starts, default=hi))
+
+
+def occurrences(
+    data: bytes, rel: str, lo: datetime | None, hi: datetime, floor: datetime, skipped: Counter[str]
+) -> list[EventRecord] | None:
+    """Records of every occurrence whose original start is in ``[lo, hi)``, sorted.
+
+    ``lo`` None means from the earliest event start, but not before ``floor``. None when the
+    data is not iCalendar at all (counted as ``bad_calendar``).
+    """
+    try:
+        calendars = icalendar.Calendar.from_ical(data, multiple=True)
+    except Exception:  # icalendar raises ValueError and friends on junk
+        skipped["bad_calendar"] += 1
+        return None
+    events: list[Any] = []
+    for cal in calendars:
+        # properties icalendar could not parse are dropped from the event; count them
+        bad = sum(len(e.errors) for e in cal.walk("VEVENT"))
+        if bad:
+            skipped["bad_property"] += bad
+        start = lo if lo is not None else _earliest(cal, floor, hi)
+        if start >= hi:
+            continue
+        try:
+            events.extend(_expand(cal, start, hi))
+        except Exception:
+            for one in _by_uid(cal):
+                try:
+                    events.extend(_expand(one, start, hi))
+                except Exception:
+                    skipped["bad_event"] += 1
+    records: dict[str, EventRecord] = {}
+    for event in events:
+        try:
+            record = to_record(event, rel)
+        except Exception:
+            skipped["bad_event"] += 1
+            continue
+        if record.occurrence is not None and (lo or floor) <= record.occurrence < hi:
+            records[record.source_id] = record
+    return sorted(records.values(), key=lambda r: r.source_id[len(rel) :])
