@@ -96,9 +96,9 @@ def gmail_labels(value: str) -> list[str]:
 
 
 def references(values: dict[str, list[str]]) -> tuple[str, ...]:
-    """Message-ids from In-Reply-To then References, in order, without repeats."""
+    """Message-ids from References (thread root first) then In-Reply-To, without repeats."""
     ids: dict[str, None] = {}
-    for field in ("in_reply_to", "references"):
+    for field in ("references", "in_reply_to"):
         for value in values.get(field, ()):
             for mid in _MSG_ID.findall(value):
                 ids.setdefault(mid, None)

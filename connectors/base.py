@@ -37,6 +37,7 @@ class MessageRecord:
 
     Address fields hold raw header values (one string per header occurrence, e.g.
     ``'"Doe, John" <john@x.com>, =?utf-8?q?Jos=C3=A9?= <jose@y.es>'``); ``daemon`` parses them.
+    ``references`` lists the thread's ancestry, root first (References, then In-Reply-To).
     ``when`` is the source's trusted timestamp (Gmail ``internalDate``, Graph
     ``receivedDateTime``), aware; ``date_header`` the raw ``Date:`` used when ``when`` is None.
     """

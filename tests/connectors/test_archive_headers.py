@@ -38,7 +38,7 @@ def test_fields_are_raw_and_every_occurrence_is_kept() -> None:
     assert rec.from_ == ("=?utf-8?q?Jos=C3=A9_P=C3=A9rez?= <jose@y.es>",)
     assert rec.to == ('"Doe, John" <john@x.com>,\t bob@x.com', "second@x.com")
     assert rec.cc == ("c@x.com",)
-    assert rec.references == ("<parent@x.org>", "<root@x.org>")
+    assert rec.references == ("<root@x.org>", "<parent@x.org>")  # root first
     assert rec.list_id == "Team <team.x.org>"
     assert rec.list_unsubscribe is True
     assert rec.precedence == "bulk"
