@@ -1,0 +1,46 @@
+"""Microsoft accounts (Outlook mail and calendar through Graph, signed in with MSAL): builds the
+``NAME/mail`` and ``NAME/calendar`` sources and runs the device-code sign-in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import cast
+
+from connectors._graph_http import GraphHttp
+from connectors._msal_auth import MsalSession, device_code_sign_in, graph_root, reauth_hint
+from connectors.base import Env, Source
+from connectors.graph_calendar import CalendarSource
+from connectors.graph_mail import MailSource
+from connectors.settings import MicrosoftAccount
+
+
+def _clock(env: Env) -> Callable[[], datetime]:
+    if env.now is not None:
+        return cast(Callable[[], datetime], env.now)
+    return lambda: datetime.now(UTC)
+
+
+def build(account: MicrosoftAccount, env: Env, *,
+          sleep: Callable[[float], None] | None = None) -> list[Source]:
+    """The account's enabled streams. Both share one token session and one HTTP client, so
+    the four-requests-per-mailbox limit holds across them. No network I/O happens here."""
+    session = MsalSession(account, env)
+    http = GraphHttp(graph_root(account), session.token, hint=reauth_hint(account),
+                     sleep=sleep if sleep is not None else time.sleep)
+    sources: list[Source] = []
+    if account.mail:
+        sources.append(MailSource(f"{account.name}/mail", http))
+    if account.calendar:
+        sources.append(CalendarSource(
+            f"{account.name}/calendar", http, lookback_days=account.lookback_days,
+            now=_clock(env), me=lambda: {a for a in (account.address, session.username) if a}))
+    return sources
+
+
+def authorize(account: MicrosoftAccount, env: Env,
+              show: Callable[[str], None] = print) -> None:
+    """``keepwarm auth NAME``: device-code sign-in (prints the URL and the code to enter),
+    then saves MSAL's token cache under the state directory (mode 0600)."""
+    device_code_sign_in(account, env, show)

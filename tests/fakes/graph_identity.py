@@ -1,0 +1,105 @@
+"""Fake Microsoft identity platform (v2.0) for one tenant: OpenID configuration, device-code
+grant, refresh-token grant, revoked consent. Speaks what MSAL Python sends and expects."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+Reply = tuple[int, dict[str, str], bytes]
+_RESERVED = {"openid", "profile", "offline_access", "email"}
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def _json(status: int, body: dict[str, Any]) -> Reply:
+    return status, {"Content-Type": "application/json"}, json.dumps(body).encode()
+
+
+@dataclass
+class FakeIdentity:
+    tenant: str = "contoso-tenant"
+    client_id: str = "11111111-2222-3333-4444-555555555555"
+    username: str = "me@contoso.example"
+    expires_in: int = 3600
+    revoked: bool = False
+    pending_polls: int = 0  # "authorization_pending" answers before the device code works
+    access: set[str] = field(default_factory=set)
+    refresh: set[str] = field(default_factory=set)
+    token_posts: list[dict[str, str]] = field(default_factory=list)
+    device_scopes: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def handles(self, path: str) -> bool:
+        return path.startswith(f"/{self.tenant}/")
+
+    def handle(self, method: str, path: str, form: dict[str, str], base: str) -> Reply:
+        """Answer one identity request."""
+        root = f"{base}/{self.tenant}"
+        if method == "GET" and path.endswith("/v2.0/.well-known/openid-configuration"):
+            return _json(200, {
+                "token_endpoint": f"{root}/oauth2/v2.0/token",
+                "authorization_endpoint": f"{root}/oauth2/v2.0/authorize",
+                "device_authorization_endpoint": f"{root}/oauth2/v2.0/devicecode",
+                "issuer": f"{base}/{self.tenant}/v2.0", "tenant_region_scope": "EU",
+                "response_types_supported": ["code", "id_token", "code id_token"]})
+        if method == "POST" and path.endswith("/oauth2/v2.0/devicecode"):
+            return self._device_code(form)
+        if method == "POST" and path.endswith("/oauth2/v2.0/token"):
+            with self.lock:
+                self.token_posts.append(form)
+                return self._token(form, base)
+        return _json(404, {"error": "not_found"})
+
+    def _device_code(self, form: dict[str, str]) -> Reply:
+        if form.get("client_id") != self.client_id:
+            return _json(400, {"error": "unauthorized_client",
+                               "error_description": "AADSTS700016: Application not found."})
+        self.device_scopes = form.get("scope", "").split()
+        return _json(200, {
+            "user_code": "KW7X-QP2M", "device_code": "dc-" + secrets.token_hex(8),
+            "verification_uri": "https://microsoft.com/devicelogin", "expires_in": 900,
+            "interval": 5, "message": "To sign in, use a web browser to open the page "
+            "https://microsoft.com/devicelogin and enter the code KW7X-QP2M to authenticate."})
+
+    def _token(self, form: dict[str, str], base: str) -> Reply:
+        grant = form.get("grant_type", "")
+        if grant == "urn:ietf:params:oauth:grant-type:device_code":
+            if self.pending_polls > 0:
+                self.pending_polls -= 1
+                return _json(400, {"error": "authorization_pending",
+                                   "error_description": "AADSTS70016: pending"})
+            return self._issue(form, base)
+        if grant == "refresh_token":
+            if self.revoked or form.get("refresh_token") not in self.refresh:
+                return _json(400, {
+                    "error": "invalid_grant", "error_codes": [50173], "suberror": "bad_token",
+                    "error_description": "AADSTS50173: The provided grant has expired due to it "
+                    "being revoked, a fresh auth token is needed."})
+            self.refresh.discard(form["refresh_token"])
+            return self._issue(form, base)
+        return _json(400, {"error": "unsupported_grant_type"})
+
+    def _issue(self, form: dict[str, str], base: str) -> Reply:
+        now = int(time.time())
+        asked = form.get("scope") or " ".join(self.device_scopes)  # device grants send none
+        scope = " ".join(s for s in asked.split() if s not in _RESERVED)
+        access, refresh = "at-" + secrets.token_hex(12), "rt-" + secrets.token_hex(12)
+        self.access.add(access)
+        self.refresh.add(refresh)
+        claims = {"aud": self.client_id, "iss": f"{base}/{self.tenant}/v2.0", "iat": now,
+                  "nbf": now, "exp": now + 3600, "name": "Me Myself", "oid": "oid-1",
+                  "preferred_username": self.username, "sub": "sub-1", "tid": self.tenant,
+                  "ver": "2.0"}
+        id_token = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.sig"
+        return _json(200, {
+            "token_type": "Bearer", "scope": scope, "expires_in": self.expires_in,
+            "ext_expires_in": self.expires_in, "access_token": access, "refresh_token": refresh,
+            "id_token": id_token, "client_info": _b64({"uid": "oid-1", "utid": self.tenant})})
