@@ -1,0 +1,234 @@
+"""A fake Google (Gmail, Calendar, OAuth token endpoint) on 127.0.0.1, speaking the wire
+format the real client libraries expect: JSON error bodies, paging tokens, multipart/mixed
+batches with ``Content-ID: <response-... + N>``, Retry-After, a per-user quota in units.
+
+Use ``with FakeGoogle() as g:`` then point ``api_endpoint`` at ``g.url`` and ``token_uri`` at
+``g.token_uri``. ``g.fail(substring, status, ...)`` scripts faults for matching requests
+(batch parts included); ``g.log`` records every (method, path) seen, parts included.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from fakes.google_calendar import Calendar
+from fakes.google_gmail import Mailbox, error
+
+COSTS = {"getProfile": 1, "history.list": 2, "messages.list": 5, "messages.get": 5,
+         "events.list": 1}
+REASON = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
+          404: "Not Found", 410: "Gone", 429: "Too Many Requests",
+          500: "Internal Server Error", 503: "Service Unavailable"}
+
+
+@dataclass
+class Fault:
+    match: str
+    status: int
+    times: int
+    retry_after: str | None
+    reason: str
+
+
+class FakeGoogle:
+    """State and behaviour of the fake; the HTTP plumbing is :class:`_Handler`."""
+
+    def __init__(self, now: datetime | None = None, clock: Callable[[], float] = time.monotonic):
+        self.now = now or datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+        self.mail = Mailbox()
+        self.calendars: dict[str, Calendar] = {"primary": Calendar(self.now)}
+        self.client_id, self.client_secret = "cid.apps.googleusercontent.com", "csecret"
+        self.refresh_token = "1//refresh"
+        self.revoked = False
+        self.access: set[str] = set()
+        self.token_calls = 0
+        self.faults: list[Fault] = []
+        self.log: list[tuple[str, str]] = []
+        self.batches: list[int] = []  # part count of each batch
+        self.requests = self.rejected = 0  # API calls (batch parts counted one by one)
+        self.quota: tuple[float, float] | None = None  # (units, seconds) per user
+        self._clock, self._level, self._stamp = clock, 0.0, clock()
+        self.lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server.daemon_threads = True
+        self._server.fake = self  # type: ignore[attr-defined]
+        self.url = f"http://127.0.0.1:{self._server.server_port}/"
+        self.token_uri = self.url + "token"
+
+    def __enter__(self) -> FakeGoogle:
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- test controls ---------------------------------------------------------------------
+    def fail(self, match: str, status: int, *, times: int = 1, retry_after: str | None = None,
+             reason: str = "rateLimitExceeded") -> None:
+        self.faults.append(Fault(match, status, times, retry_after, reason))
+
+    def set_quota(self, units: float, seconds: float) -> None:
+        self.quota, self._level, self._stamp = (units, seconds), units, self._clock()
+
+    def token_info(self, **extra: Any) -> dict[str, Any]:
+        """What ``keepwarm auth`` would have stored (no access token: refreshed on use)."""
+        return {"refresh_token": self.refresh_token, "client_id": self.client_id,
+                "client_secret": self.client_secret, "token_uri": "https://wrong.invalid/",
+                "scopes": ["https://www.googleapis.com/auth/gmail.metadata",
+                           "https://www.googleapis.com/auth/calendar.readonly"], **extra}
+
+    # -- request handling --------------------------------------------------------------------
+    def token(self, form: dict[str, list[str]]) -> tuple[int, dict, dict]:
+        with self.lock:
+            self.token_calls += 1
+            if (form.get("grant_type") != ["refresh_token"] or self.revoked
+                    or form.get("refresh_token") != [self.refresh_token]):
+                return 400, {"error": "invalid_grant",
+                             "error_description": "Token has been expired or revoked."}, {}
+            tok = "ya29." + uuid.uuid4().hex
+            self.access.add(tok)
+        return 200, {"access_token": tok, "expires_in": 3599, "token_type": "Bearer",
+                     "scope": " ".join(self.token_info()["scopes"])}, {}
+
+    def api(self, method: str, target: str, headers: dict[str, str]) -> tuple[int, dict, dict]:
+        """One API call (alone or as a batch part): auth, faults, quota, then routing."""
+        url = urlsplit(target)
+        path, q = unquote(url.path), parse_qs(url.query)
+        with self.lock:
+            self.log.append((method, target))
+            self.requests += 1
+            auth = headers.get("authorization", "")
+            if auth.removeprefix("Bearer ") not in self.access:
+                return (*error(401, "Request had invalid authentication credentials.",
+                               "authError"), {})
+            for f in self.faults:
+                if f.times > 0 and f.match in target:
+                    f.times -= 1
+                    self.rejected += f.status in (403, 429)
+                    extra = {"Retry-After": f.retry_after} if f.retry_after else {}
+                    return (*error(f.status, "Quota exceeded for quota metric 'Queries' and limit "
+                                   "'Queries per minute per user'", f.reason, "usageLimits"), extra)
+            route, call = self._route(path, q)
+            wait = self._take(COSTS.get(route, 5)) if route != "events.list" else 0.0
+            if wait:
+                self.rejected += 1
+                return (*error(429, "Too many concurrent requests for user", "rateLimitExceeded",
+                               "usageLimits"), {"Retry-After": str(max(1, math.ceil(wait)))})
+            status, body = call()
+        return status, body, {}
+
+    def _route(self, path: str, q: dict[str, list[str]]) -> tuple[str, Callable[[], Any]]:
+        parts = path.strip("/").split("/")
+        if parts[:2] == ["gmail", "v1"] and parts[2:4] == ["users", "me"]:
+            rest = parts[4:]
+            if rest == ["profile"]:
+                return "getProfile", self.mail.profile
+            if rest == ["messages"]:
+                return "messages.list", lambda: self.mail.list(q)
+            if len(rest) == 2 and rest[0] == "messages":
+                return "messages.get", lambda: self.mail.get(rest[1], q)
+            if rest == ["history"]:
+                return "history.list", lambda: self.mail.history_list(q)
+        if parts[:3] == ["calendar", "v3", "calendars"] and parts[-1] == "events":
+            cal = self.calendars.get("/".join(parts[3:-1]))
+            if cal is not None:
+                return "events.list", lambda: cal.list(q)
+        return "unknown", lambda: error(404, "Not Found", "notFound")
+
+    def _take(self, units: float) -> float:
+        """Spend units from the per-user bucket; seconds to wait when they are not there."""
+        if self.quota is None:
+            return 0.0
+        cap, seconds = self.quota
+        now = self._clock()
+        self._level = min(cap, self._level + (now - self._stamp) * cap / seconds)
+        self._stamp = now
+        if self._level < units:
+            return (units - self._level) * seconds / cap
+        self._level -= units
+        return 0.0
+
+    def batch(self, ctype: str, body: bytes) -> tuple[int, bytes, str]:
+        boundary = ctype.split("boundary=", 1)[1].strip('"').encode()
+        chunks = [c for c in body.split(b"--" + boundary)[1:] if not c.startswith(b"--")]
+        if len(chunks) > 100:
+            status, err = error(400, "Inner request count exceeds the limit. Received: "
+                                f"{len(chunks)}, Limit: 100", "invalid")
+            return status, json.dumps(err).encode(), "application/json; charset=UTF-8"
+        with self.lock:
+            self.batches.append(len(chunks))
+        out_b = "batch_" + uuid.uuid4().hex
+        out = []
+        for chunk in chunks:
+            text = chunk.decode("utf-8").replace("\r\n", "\n")
+            outer, _, inner = text.lstrip("\n").partition("\n\n")
+            cid = next(v for k, _, v in (h.partition(": ") for h in outer.split("\n"))
+                       if k.lower() == "content-id")
+            req_line, _, rest = inner.partition("\n")
+            method, target, _ = req_line.split(" ", 2)
+            hdrs = {k.lower(): v for k, _, v in (h.partition(": ")
+                    for h in rest.split("\n\n", 1)[0].split("\n")) if k}
+            status, obj, extra = self.api(method, target, hdrs)
+            head = "".join(f"{k}: {v}\r\n" for k, v in extra.items())
+            payload = json.dumps(obj)
+            out.append(f"--{out_b}\r\nContent-Type: application/http\r\n"
+                       f"Content-ID: <response-{cid.strip().strip('<>')}>\r\n\r\n"
+                       f"HTTP/1.1 {status} {REASON.get(status, 'Error')}\r\n"
+                       f"Content-Type: application/json; charset=UTF-8\r\n{head}"
+                       f"Content-Length: {len(payload.encode())}\r\n\r\n{payload}\r\n")
+        data = ("".join(out) + f"--{out_b}--\r\n").encode()
+        return 200, data, f"multipart/mixed; boundary={out_b}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like Google
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in separate writes: without this, Nagle + delayed ACK
+        # add ~40 ms to every response.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, *args: Any) -> None:  # quiet
+        pass
+
+    def _send(self, status: int, body: bytes, ctype: str, extra: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra.items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, status: int, obj: dict, extra: dict[str, str]) -> None:
+        self._send(status, json.dumps(obj).encode(), "application/json; charset=UTF-8", extra)
+
+    def do_GET(self) -> None:
+        fake: FakeGoogle = self.server.fake  # type: ignore[attr-defined]
+        hdrs = {k.lower(): v for k, v in self.headers.items()}
+        self._json(*fake.api("GET", self.path, hdrs))
+
+    def do_POST(self) -> None:
+        fake: FakeGoogle = self.server.fake  # type: ignore[attr-defined]
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        path = urlsplit(self.path).path
+        if path == "/token":
+            self._json(*fake.token(parse_qs(body.decode())))
+        elif path in ("/batch", "/batch/gmail/v1", "/batch/calendar/v3"):
+            status, data, ctype = fake.batch(self.headers.get("Content-Type", ""), body)
+            self._send(status, data, ctype, {})
+        else:
+            self._json(404, {"error": {"code": 404, "message": "Not Found"}}, {})
