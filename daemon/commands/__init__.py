@@ -4,4 +4,8 @@
 MODULES = [
     "daemon.commands.core",
     "daemon.commands.contacts",
+    "daemon.commands.report",
+    "daemon.commands.snooze",
+    "daemon.commands.demo",
+    "daemon.commands.ignore",
 ]
