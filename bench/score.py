@@ -64,6 +64,7 @@ def main() -> int:
     p = argparse.ArgumentParser()
     p.add_argument("--touchpoints", type=int, default=1_000_000)
     p.add_argument("--persons", type=int, default=20_000)
+    p.add_argument("--store", action="store_true", help="also time loading from a SQLite store")
     args = p.parse_args()
     frame = synthetic(args.touchpoints, args.persons)
     at = seconds(AS_OF)
@@ -73,7 +74,45 @@ def main() -> int:
                  lambda: score_frame(frame, AS_OF))
     timed("baseline: naive pure-Python recency ranker", lambda: naive_recency(frame, at))
     print(f"target < 2 s: {'met' if full < 2 else 'NOT met'}")
+    if args.store:
+        store_load(args.touchpoints, args.persons)
     return 0
+
+
+
+def store_load(n: int, persons: int) -> None:
+    """Time ``daemon.frame.load`` on a temporary SQLite store holding ``n`` touchpoints
+    (rows inserted directly, bypassing the writer, to keep the setup quick)."""
+    import sqlite3
+    import tempfile
+
+    from daemon.frame import load
+    from daemon.store import Store
+
+    frame = synthetic(n, persons)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.db"
+        Store(f"sqlite:///{path}").dispose()
+        con = sqlite3.connect(path)
+        con.execute("INSERT INTO accounts (id, name, kind, status) VALUES (1, 'b', 'mbox', 'ok')")
+        con.executemany("INSERT INTO contacts (id, address, display_name) VALUES (?, ?, ?)",
+                        [(i + 1, p.key, p.name) for i, p in enumerate(frame.persons)])
+        con.executemany("INSERT INTO items (id, identity, channel, at) VALUES (?, ?, 'email', ?)",
+                        [(i + 1, f"i{i}", "2025-01-01 00:00:00") for i in range(n)])
+        when = frame.t.astype("datetime64[s]").astype(str)
+        con.executemany(
+            "INSERT INTO touchpoints (item_id, contact_id, account_id, at, channel, direction,"
+            " group_size, bulk, listed, direct, thread_key) VALUES (?,?,1,?,?,?,?,?,0,?,?)",
+            ((i + 1, int(frame.person[i]) + 1, when[i].replace("T", " "),
+              "meeting" if frame.meeting[i] else "email",
+              ("outbound", "inbound", "mutual")[frame.direction[i]], int(frame.group[i]),
+              bool(frame.noise[i]), bool(frame.direct[i]),
+              None if frame.thread[i] < 0 else f"t:{frame.thread[i]}") for i in range(n)))
+        con.commit()
+        con.close()
+        store = Store(f"sqlite:///{path}")
+        timed(f"load {n:,} touchpoints from SQLite (frame.load)", lambda: load(store), repeat=1)
+        store.dispose()
 
 
 if __name__ == "__main__":

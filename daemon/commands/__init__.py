@@ -8,4 +8,6 @@ MODULES = [
     "daemon.commands.snooze",
     "daemon.commands.demo",
     "daemon.commands.ignore",
+    "daemon.commands.backtest",
+    "daemon.commands.daemon",
 ]

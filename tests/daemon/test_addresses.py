@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from email.header import Header
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -63,3 +64,28 @@ def test_any_header_value_parses_without_raising(value):
 def test_any_date_parses_or_is_none(value):
     result = parse_date(value)
     assert result is None or result.tzinfo is not None
+
+
+_local = st.from_regex(r"[a-z][a-z0-9_-]{0,5}(\.[a-z0-9_-]{1,5})?", fullmatch=True)
+_domain = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
+_name = st.from_regex(r"[A-Za-z][A-Za-z .,']{0,15}", fullmatch=True)
+
+
+@given(st.lists(st.tuples(_name, _local, _domain), min_size=1, max_size=4))
+def test_fast_path_agrees_with_the_header_registry(entries):
+    from daemon.addresses import _parse_value
+
+    parts = []
+    for name, local, domain in entries:
+        quoted = name.replace("\\\\", "").replace('"', "")
+        parts.append(f'"{quoted}" <{local}@{domain}.com>' if quoted.strip() else
+                     f"{local}@{domain}.com")
+    value = ", ".join(parts)
+    _parse_value.cache_clear()
+    fast = _parse_value(value)
+    from email.policy import default
+
+    careful = [(" ".join(a.display_name.split()), a.addr_spec)
+               for a in default.header_factory("To", value).addresses]
+    assert [a for _, a in fast[0]] == [a for _, a in careful]
+    assert [n for n, _ in fast[0]] == [n for n, _ in careful]

@@ -1,0 +1,81 @@
+"""Fit the lapse-risk coefficients shipped in ``daemon/risk.py`` on Enron backtest candidates.
+
+    python bench/fit_risk.py [--work /tmp/keepwarm-enron] [--from 1999-07-03 --to 2001-06-30]
+
+Needs the per-owner stores made by ``bench/enron_backtest.py --import-only``. Prints the
+coefficients (paste them into ``daemon.risk.COEF``) and in-sample calibration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from daemon.backtest import snapshot_times, snapshots  # noqa: E402
+from daemon.frame import load  # noqa: E402
+from daemon.metrics import auc  # noqa: E402
+from daemon.risk import FEATURES, fit, sigmoid  # noqa: E402
+from daemon.store import Store  # noqa: E402
+from daemon.store.db import sqlite_url  # noqa: E402
+
+
+def collect(work: Path, start: date, end: date) -> tuple[np.ndarray, np.ndarray, list[str],
+                                                          np.ndarray, np.ndarray]:
+    times = snapshot_times(start, end, timedelta(weeks=4))
+    xs, ys, owners, track_b, when = [], [], [], [], []
+    for path in sorted(work.glob("*.sqlite")):
+        if not path.with_suffix(".done").exists():
+            continue
+        store = Store(sqlite_url(path))
+        frame = load(store)
+        store.dispose()
+        for snap in snapshots(path.stem, frame, times, timedelta(weeks=12)):
+            xs.append(snap.x)
+            ys.append(snap.label)
+            owners += [snap.owner] * len(snap.label)
+            track_b.append(snap.track_b)
+            when += [snap.as_of.date()] * len(snap.label)
+    return (np.concatenate(xs), np.concatenate(ys).astype(float), owners,
+            np.concatenate(track_b), np.array(when))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "keepwarm-enron")
+    p.add_argument("--from", dest="start", type=date.fromisoformat, default=date(1999, 7, 3))
+    p.add_argument("--to", dest="end", type=date.fromisoformat, default=date(2001, 6, 30))
+    p.add_argument("--l2", type=float, default=1.0)
+    args = p.parse_args()
+    x, y, owners, track_b, when = collect(args.work, args.start, args.end)
+    coef = fit(x, y, l2=args.l2)
+    pred = sigmoid(coef[0] + x @ coef[1:])
+    print(f"rows {len(y)}, owners {len(set(owners))}, lapse rate {y.mean():.3f}, "
+          f"mean predicted {pred.mean():.3f}, in-sample AUC {auc(pred, y > 0.5):.3f}")
+    for name, c in zip(("intercept", *FEATURES), coef, strict=True):
+        print(f"  {name:<14} {c:+.4f}")
+    folds = 5  # owner-grouped cross-validation: how the fit does on owners it never saw
+    names = sorted(set(owners))
+    fold = np.array([names.index(o) % folds for o in owners])
+    oof = np.zeros(len(y))
+    for k in range(folds):
+        c = fit(x[fold != k], y[fold != k], l2=args.l2)
+        oof[fold == k] = sigmoid(c[0] + x[fold == k] @ c[1:])
+    print(f"owner-grouped {folds}-fold out-of-fold AUC {auc(oof, y > 0.5):.3f}, "
+          f"mean predicted {oof.mean():.3f}")
+    window = when >= date(2000, 7, 1)
+    for track, rows in (("A", window), ("B", window & track_b)):
+        print(f"  out-of-fold AUC on 2000-07..2001-06, track {track}: "
+              f"{auc(oof[rows], y[rows] > 0.5):.3f} ({int(rows.sum())} rows)")
+    print("COEF = np.array([" + ", ".join(f"{c:.4f}" for c in coef) + "])")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
