@@ -19,6 +19,7 @@ from functools import lru_cache
 _GMAIL = {"gmail.com", "googlemail.com"}
 
 
+@lru_cache(maxsize=16384)
 def normalise(address: str) -> str:
     """Lower-case for matching; ``googlemail.com`` is ``gmail.com`` and Gmail ignores dots."""
     local, _, domain = address.strip().strip("<>").lower().rpartition("@")
@@ -59,7 +60,7 @@ def _fast(value: str) -> tuple[tuple[str, str], ...] | None:
     (encoded words, groups, stray commas, strict-mode refusals)."""
     if ":" in value or not value.isascii():
         return None
-    pairs = _simple(value) if not _SPECIAL.search(value) else None
+    pairs = None if _SPECIAL.search(value) or value.count('"') % 2 else _simple(value)
     if pairs is None:
         pairs = email.utils.getaddresses([value])
     if not pairs or not all(addr and valid(addr) for _, addr in pairs):
@@ -70,23 +71,26 @@ def _fast(value: str) -> tuple[tuple[str, str], ...] | None:
         return None
 
 
-_SPECIAL = re.compile(r'["()\\;]')
-_ENTRY = re.compile(r"^\s*(?:([^<>]*?)\s*<([^<>\s]+)>|([^<>\s]+))\s*$")
+_SPECIAL = re.compile(r'[()\\;]')
+_PARTS = re.compile(r'(?:"[^"]*"|[^,"])+')
+_ENTRY = re.compile(r'^\s*(?:(?:"([^"]*)"|([^<>"]*?))\s*<([^<>\s"]+)>|([^<>\s"]+))\s*$')
 
 
 def _simple(value: str) -> list[tuple[str, str]] | None:
-    """Comma-separated ``Name <addr>`` / ``addr`` entries with no quotes or comments."""
+    """Comma-separated ``Name <addr>``, ``"Name, Q" <addr>`` or ``addr`` entries with no
+    comments, escapes or groups; None when anything else appears."""
     out = []
-    for part in value.split(","):
+    for part in _PARTS.findall(value):
         if not part.strip():
             continue
         m = _ENTRY.match(part)
         if m is None:
             return None
-        out.append((m.group(1) or "", m.group(2) or m.group(3)))
+        out.append((m.group(1) or m.group(2) or "", m.group(3) or m.group(4)))
     return out
 
 
+@lru_cache(maxsize=4096)
 def _decoded(name: str) -> str:
     """An RFC 2047 display name decoded (``=?utf-8?q?Jos=C3=A9?=`` -> ``José``)."""
     return str(make_header(decode_header(name))) if "=?" in name else name

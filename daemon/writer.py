@@ -20,10 +20,11 @@ from daemon.touchpoints import Meaning
 CHUNK = 500  # stays below SQLite's bound-parameter limit per statement
 
 
-def _insert(session: Session, table: Any) -> Any:
-    """The dialect's INSERT, which has ``on_conflict_do_nothing``/``_update``."""
+def _insert(session: Session, model: Any) -> Any:
+    """The dialect's INSERT (which has ``on_conflict_do_nothing``/``_update``) on the model's
+    table: Core executemany, several times faster than the ORM's bulk path."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
+    return dialect.insert(model.__table__)
 
 
 def _chunks(seq: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
