@@ -114,12 +114,15 @@ class Engine:
     def _run(self, account_id: int, account: Any, source: Source, stream_id: int,
              cursor: str | None) -> StreamResult:
         result = StreamResult(source.key)
-        interp = Interpreter(set(self.config.me.addresses), account.name, now_utc())
+        me = {*self.config.me.addresses, *filter(None, [getattr(account, "address", None)])}
+        interp = Interpreter(me, account.name, now_utc())
         floor = self._retention_floor()
         if hasattr(source, "known_ids"):
             source.known_ids = self._known_ids  # lets Gmail skip what a Takeout import holds
         task = self.progress.start(source.key, getattr(source, "size_hint", None))
         for page in source.pages(cursor):
+            if learned := getattr(source, "address", None):  # the mailbox's own address joins [me]
+                interp.add_me(learned)
             meanings = []
             for record in page.records:
                 meaning = interp.interpret(record)

@@ -58,6 +58,10 @@ class Interpreter:
         self.latest = now + timedelta(days=400)  # calendars run ahead; mail dates do not
         self.skipped: Counter[str] = Counter()
 
+    def add_me(self, address: str) -> None:
+        """Learn one more of the user's own addresses (e.g. the mailbox address an API reports)."""
+        self.me.add(normalise(address))
+
     def interpret(self, record: Record) -> Meaning | None:
         if isinstance(record, MessageRecord):
             return self._message(record)

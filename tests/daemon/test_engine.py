@@ -163,3 +163,16 @@ def test_stop_between_pages_keeps_cursor_consistent(store):
     with store.session() as s:
         assert s.execute(select(Stream.cursor)).scalar() == "1"
     assert counts(store)[:2] == (1, 1)
+
+
+class Reports(MemorySource):
+    """A source that learns the mailbox's own address, as the Gmail stream does."""
+
+    address = "Alias@Example.com"
+
+
+def test_the_mailbox_address_a_source_reports_joins_me(store):
+    records = [msg(1, "alias@example.com", "ann@x.com")]
+    engine(store, config("a"), {"a": lambda: [Reports("a/mail", records)]}).sync()
+    with store.session() as s:
+        assert s.execute(select(Touchpoint.direction)).scalar_one() == "outbound"
