@@ -2,18 +2,21 @@
 
 ``build`` returns ``NAME/mail`` (Gmail, :mod:`connectors.gmail`) and ``NAME/calendar``
 (Google Calendar, :mod:`connectors.gcal`) as the account enables them; ``authorize`` runs
-the installed-app OAuth flow for ``keepwarm auth NAME`` (:mod:`connectors._google_auth`).
+the installed-app OAuth flow for ``keepwarm auth NAME`` (:mod:`connectors._google_auth`);
+``send`` mails one message for ``[delivery] method = "gmail"`` (:mod:`connectors.gmail_send`).
 """
 
 from __future__ import annotations
 
-from connectors import _google_auth
+from email.message import EmailMessage
+
+from connectors import _google_auth, gmail_send
 from connectors.base import Env, Source
 from connectors.gcal import CalendarSource
 from connectors.gmail import GmailSource
 from connectors.settings import GoogleAccount
 
-__all__ = ["CalendarSource", "GmailSource", "authorize", "build"]
+__all__ = ["CalendarSource", "GmailSource", "authorize", "build", "send"]
 
 
 def build(account: GoogleAccount, env: Env) -> list[Source]:
@@ -33,3 +36,8 @@ def authorize(account: GoogleAccount, env: Env) -> None:
     account has ``send = true``.
     """
     _google_auth.authorize(account, env)
+
+
+def send(account: GoogleAccount, env: Env, message: EmailMessage) -> None:
+    """Send ``message`` through Gmail (needs ``send = true`` and the ``gmail.send`` consent)."""
+    gmail_send.send(account, env, message)

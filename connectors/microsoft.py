@@ -1,13 +1,16 @@
 """Microsoft accounts (Outlook mail and calendar through Graph, signed in with MSAL): builds the
-``NAME/mail`` and ``NAME/calendar`` sources and runs the device-code sign-in."""
+``NAME/mail`` and ``NAME/calendar`` sources, runs the device-code sign-in, and sends one
+message for ``[delivery] method = "graph"`` (:mod:`connectors.graph_send`)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from typing import cast
 
+from connectors import graph_send
 from connectors._graph_http import GraphHttp
 from connectors._msal_auth import MsalSession, device_code_sign_in, graph_root, reauth_hint
 from connectors.base import Env, Source
@@ -44,3 +47,8 @@ def authorize(account: MicrosoftAccount, env: Env,
     """``keepwarm auth NAME``: device-code sign-in (prints the URL and the code to enter),
     then saves MSAL's token cache under the state directory (mode 0600)."""
     device_code_sign_in(account, env, show)
+
+
+def send(account: MicrosoftAccount, env: Env, message: EmailMessage) -> None:
+    """Send ``message`` through Graph (needs ``send = true`` and the ``Mail.Send`` consent)."""
+    graph_send.send(account, env, message)

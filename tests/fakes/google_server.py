@@ -5,10 +5,16 @@ batches with ``Content-ID: <response-... + N>``, Retry-After, a per-user quota i
 Use ``with FakeGoogle() as g:`` then point ``api_endpoint`` at ``g.url`` and ``token_uri`` at
 ``g.token_uri``. ``g.fail(substring, status, ...)`` scripts faults for matching requests
 (batch parts included); ``g.log`` records every (method, path) seen, parts included.
+``g.granted`` lists the scopes the consent gave (access tokens carry them); ``messages.send``
+needs ``gmail.send`` among them and keeps each message it accepts in ``g.sent`` (raw bytes).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import email
+import email.policy
 import json
 import math
 import socket
@@ -26,7 +32,8 @@ from fakes.google_calendar import Calendar
 from fakes.google_gmail import Mailbox, error
 
 COSTS = {"getProfile": 1, "history.list": 2, "messages.list": 5, "messages.get": 5,
-         "events.list": 1}
+         "events.list": 1, "messages.send": 100}
+GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
 REASON = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
           404: "Not Found", 410: "Gone", 429: "Too Many Requests",
           500: "Internal Server Error", 503: "Service Unavailable"}
@@ -52,6 +59,10 @@ class FakeGoogle:
         self.refresh_token = "1//refresh"
         self.revoked = False
         self.access: set[str] = set()
+        self.granted: list[str] = ["https://www.googleapis.com/auth/gmail.metadata",
+                                   "https://www.googleapis.com/auth/calendar.readonly"]
+        self.scopes_of: dict[str, frozenset[str]] = {}  # access token -> its scopes
+        self.sent: list[bytes] = []  # RFC 822 bytes of each message accepted by send
         self.token_calls = 0
         self.faults: list[Fault] = []
         self.log: list[tuple[str, str]] = []
@@ -86,8 +97,7 @@ class FakeGoogle:
         """What ``keepwarm auth`` would have stored (no access token: refreshed on use)."""
         return {"refresh_token": self.refresh_token, "client_id": self.client_id,
                 "client_secret": self.client_secret, "token_uri": "https://wrong.invalid/",
-                "scopes": ["https://www.googleapis.com/auth/gmail.metadata",
-                           "https://www.googleapis.com/auth/calendar.readonly"], **extra}
+                "scopes": list(self.granted), **extra}
 
     # -- request handling --------------------------------------------------------------------
     def token(self, form: dict[str, list[str]]) -> tuple[int, dict, dict]:
@@ -99,10 +109,12 @@ class FakeGoogle:
                              "error_description": "Token has been expired or revoked."}, {}
             tok = "ya29." + uuid.uuid4().hex
             self.access.add(tok)
+            self.scopes_of[tok] = frozenset(self.granted)
         return 200, {"access_token": tok, "expires_in": 3599, "token_type": "Bearer",
-                     "scope": " ".join(self.token_info()["scopes"])}, {}
+                     "scope": " ".join(self.granted)}, {}
 
-    def api(self, method: str, target: str, headers: dict[str, str]) -> tuple[int, dict, dict]:
+    def api(self, method: str, target: str, headers: dict[str, str],
+            body: bytes = b"") -> tuple[int, dict, dict]:
         """One API call (alone or as a batch part): auth, faults, quota, then routing."""
         url = urlsplit(target)
         path, q = unquote(url.path), parse_qs(url.query)
@@ -110,7 +122,8 @@ class FakeGoogle:
             self.log.append((method, target))
             self.requests += 1
             auth = headers.get("authorization", "")
-            if auth.removeprefix("Bearer ") not in self.access:
+            tok = auth.removeprefix("Bearer ")
+            if tok not in self.access:
                 return (*error(401, "Request had invalid authentication credentials.",
                                "authError"), {})
             for f in self.faults:
@@ -120,19 +133,22 @@ class FakeGoogle:
                     extra = {"Retry-After": f.retry_after} if f.retry_after else {}
                     return (*error(f.status, "Quota exceeded for quota metric 'Queries' and limit "
                                    "'Queries per minute per user'", f.reason, "usageLimits"), extra)
-            route, call = self._route(path, q)
+            route, call = self._route(path, q, method, body, tok)
             wait = self._take(COSTS.get(route, 5)) if route != "events.list" else 0.0
             if wait:
                 self.rejected += 1
                 return (*error(429, "Too many concurrent requests for user", "rateLimitExceeded",
                                "usageLimits"), {"Retry-After": str(max(1, math.ceil(wait)))})
-            status, body = call()
-        return status, body, {}
+            status, answer = call()
+        return status, answer, {}
 
-    def _route(self, path: str, q: dict[str, list[str]]) -> tuple[str, Callable[[], Any]]:
+    def _route(self, path: str, q: dict[str, list[str]], method: str = "GET", body: bytes = b"",
+               tok: str = "") -> tuple[str, Callable[[], Any]]:
         parts = path.strip("/").split("/")
         if parts[:2] == ["gmail", "v1"] and parts[2:4] == ["users", "me"]:
             rest = parts[4:]
+            if method == "POST" and rest == ["messages", "send"]:
+                return "messages.send", lambda: self._send_message(body, tok)
             if rest == ["profile"]:
                 return "getProfile", self.mail.profile
             if rest == ["messages"]:
@@ -146,6 +162,26 @@ class FakeGoogle:
             if cal is not None:
                 return "events.list", lambda: cal.list(q)
         return "unknown", lambda: error(404, "Not Found", "notFound")
+
+    def _send_message(self, body: bytes, tok: str) -> tuple[int, dict]:
+        """``users.messages.send`` with a JSON ``{"raw": base64url}`` body (no media upload)."""
+        if GMAIL_SEND not in self.scopes_of.get(tok, frozenset()):
+            status, err = error(403, "Request had insufficient authentication scopes.",
+                                "insufficientPermissions")
+            err["error"]["details"] = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                                        "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+                                        "domain": "googleapis.com"}]
+            return status, err
+        try:
+            data = base64.urlsafe_b64decode(json.loads(body)["raw"])
+        except (ValueError, KeyError, TypeError, binascii.Error):
+            return error(400, "Invalid value for ByteString", "invalidArgument")
+        if not data.strip():
+            return error(400, "Recipient address required", "invalidArgument")
+        self.sent.append(data)
+        msg = email.message_from_bytes(data, policy=email.policy.default)
+        mid = self.mail.add(self.now, [(k, str(v)) for k, v in msg.items()], labels=("SENT",))
+        return 200, {"id": mid, "threadId": mid, "labelIds": ["SENT"]}
 
     def _take(self, units: float) -> float:
         """Spend units from the per-user bucket; seconds to wait when they are not there."""
@@ -230,5 +266,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif path in ("/batch", "/batch/gmail/v1", "/batch/calendar/v3"):
             status, data, ctype = fake.batch(self.headers.get("Content-Type", ""), body)
             self._send(status, data, ctype, {})
+        elif path.endswith("/messages/send"):
+            hdrs = {k.lower(): v for k, v in self.headers.items()}
+            self._json(*fake.api("POST", self.path, hdrs, body))
         else:
             self._json(404, {"error": {"code": 404, "message": "Not Found"}}, {})

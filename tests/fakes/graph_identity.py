@@ -1,5 +1,7 @@
 """Fake Microsoft identity platform (v2.0) for one tenant: OpenID configuration, device-code
-grant, refresh-token grant, revoked consent. Speaks what MSAL Python sends and expects."""
+grant, refresh-token grant, revoked consent, and what each consent covers (``withhold`` drops
+scopes from a sign-in; a refresh asking beyond the consent gets AADSTS65001). Speaks what MSAL
+Python sends and expects."""
 
 from __future__ import annotations
 
@@ -35,6 +37,9 @@ class FakeIdentity:
     refresh: set[str] = field(default_factory=set)
     token_posts: list[dict[str, str]] = field(default_factory=list)
     device_scopes: list[str] = field(default_factory=list)
+    withhold: set[str] = field(default_factory=set)  # scopes a sign-in does not grant
+    consented: set[str] | None = None  # lower-cased scopes of the last sign-in (None: any)
+    scopes_of: dict[str, set[str]] = field(default_factory=dict)  # access token -> scopes
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def handles(self, path: str) -> bool:
@@ -83,6 +88,13 @@ class FakeIdentity:
                     "error": "invalid_grant", "error_codes": [50173], "suberror": "bad_token",
                     "error_description": "AADSTS50173: The provided grant has expired due to it "
                     "being revoked, a fresh auth token is needed."})
+            asked = {s.lower() for s in form.get("scope", "").split()} - _RESERVED
+            if self.consented is not None and not asked <= self.consented:
+                return _json(400, {
+                    "error": "invalid_grant", "error_codes": [65001],
+                    "suberror": "consent_required",
+                    "error_description": "AADSTS65001: The user or administrator has not "
+                    "consented to use the application."})
             self.refresh.discard(form["refresh_token"])
             return self._issue(form, base)
         return _json(400, {"error": "unsupported_grant_type"})
@@ -90,8 +102,12 @@ class FakeIdentity:
     def _issue(self, form: dict[str, str], base: str) -> Reply:
         now = int(time.time())
         asked = form.get("scope") or " ".join(self.device_scopes)  # device grants send none
-        scope = " ".join(s for s in asked.split() if s not in _RESERVED)
+        held = {w.lower() for w in self.withhold}
+        scope = " ".join(s for s in asked.split() if s not in _RESERVED and s.lower() not in held)
         access, refresh = "at-" + secrets.token_hex(12), "rt-" + secrets.token_hex(12)
+        if not form.get("refresh_token"):  # a sign-in: what it grants is the consent
+            self.consented = {s.lower() for s in scope.split()}
+        self.scopes_of[access] = {s.lower() for s in scope.split()}
         self.access.add(access)
         self.refresh.add(refresh)
         claims = {"aud": self.client_id, "iss": f"{base}/{self.tenant}/v2.0", "iat": now,

@@ -1,10 +1,14 @@
 """A fake Microsoft Graph (v1.0 mail folders, message delta, calendarView delta) plus identity
 endpoint on 127.0.0.1, speaking the real wire format: @odata.nextLink/@odata.deltaLink,
 @removed, Prefer headers, Graph error bodies, 429 with fractional Retry-After, 410 + Location
-or 400 syncStateNotFound for forgotten delta tokens, 401 for unknown access tokens."""
+or 400 syncStateNotFound for forgotten delta tokens, 401 for unknown access tokens, and
+``POST /me/sendMail`` (MIME as base64 text/plain, or a JSON message) -> 202, kept in ``sent``;
+403 ErrorAccessDenied when the access token lacks Mail.Send."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import ssl
@@ -82,6 +86,7 @@ class FakeGraph:
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
         self.selects: list[str] = []
+        self.sent: list[bytes | dict[str, Any]] = []  # MIME bytes, or the JSON of sendMail
         self.missing_immutable = 0
         self.in_flight = self.max_in_flight = 0
         self._lock = threading.Lock()
@@ -126,7 +131,7 @@ class FakeGraph:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return self._graph(url.path, dict(parse_qsl(url.query)), headers)
+            return self._graph(url.path, dict(parse_qsl(url.query)), headers, method, body)
         finally:
             with self._lock:
                 self.in_flight -= 1
@@ -140,7 +145,8 @@ class FakeGraph:
                     return error(fault.status, fault.code, "Please retry again later.", extra)
         return None
 
-    def _graph(self, path: str, q: dict[str, str], headers: Any) -> Reply:
+    def _graph(self, path: str, q: dict[str, str], headers: Any, method: str = "GET",
+               body: bytes = b"") -> Reply:
         auth = headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.identity.access:
             return error(401, "InvalidAuthenticationToken",
@@ -148,6 +154,8 @@ class FakeGraph:
         fault = self._fault(path)
         if fault:
             return fault
+        if method == "POST":
+            return self._send_mail(path, auth[7:], headers.get("Content-Type", ""), body)
         prefer = ",".join(headers.get_all("Prefer") or [])
         immutable = 'IdType="ImmutableId"' in prefer
         self.missing_immutable += not immutable
@@ -177,6 +185,30 @@ class FakeGraph:
         if parts == ["me", "calendarView", "delta"]:
             return self._delta(path, CAL, q, size or 10, immutable)
         return error(400, "BadRequest", f"Resource not found for the segment '{parts[-1]}'.")
+
+    def _send_mail(self, path: str, token: str, ctype: str, body: bytes) -> Reply:
+        if path != "/v1.0/me/sendMail":
+            return error(405, "Request_BadRequest", "Specified HTTP method is not allowed.")
+        if "mail.send" not in self.identity.scopes_of.get(token, set()):
+            return error(403, "ErrorAccessDenied", "Access is denied. Check credentials and "
+                         "try again.")
+        if ctype.split(";")[0].strip() == "text/plain":
+            try:
+                mime = base64.b64decode(body, validate=True)
+            except (binascii.Error, ValueError):
+                mime = b""
+            if not mime:
+                return error(400, "ErrorMimeContentInvalidBase64String",
+                             "Invalid base64 string for MIME content.")
+            got: bytes | dict[str, Any] = mime
+        else:
+            try:
+                got = json.loads(body)["message"]
+            except (ValueError, KeyError, TypeError):
+                return error(400, "ErrorInvalidRequest", "Cannot read the request body.")
+        with self._lock:
+            self.sent.append(got)
+        return 202, {}, b""
 
     def _folder_id(self, ref: str) -> str | None:
         for fid, f in self.mailbox.folders.items():
