@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import webbrowser
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from google.oauth2.credentials import Credentials
 
 from connectors.base import Env
 from connectors.errors import AuthExpired
+from connectors.files import write_private
 from connectors.settings import GoogleAccount
 
 GMAIL_METADATA = "https://www.googleapis.com/auth/gmail.metadata"
@@ -54,27 +54,11 @@ def now_utc(env: Env) -> datetime:
     return clock() if clock is not None else datetime.now(UTC)
 
 
-def write_secret(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically with mode 0600 (temp file + os.replace)."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save(creds: Credentials, path: Path, obtained_at: str) -> None:
     """Persist credentials plus the time of consent."""
     info = json.loads(creds.to_json())
     info["obtained_at"] = obtained_at
-    write_secret(path, json.dumps(info, indent=1))
+    write_private(path, json.dumps(info, indent=1))
 
 
 def reauth(account: GoogleAccount, message: str, age: timedelta | None = None) -> AuthExpired:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httplib2
@@ -36,21 +34,8 @@ TRANSIENT = (Transient,)
 
 
 def retry_after(resp: Any) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta seconds or an HTTP date), if any."""
-    value = resp.get("retry-after") if resp is not None else None
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        from datetime import datetime
-
-        when = parsedate_to_datetime(value)
-        return max((when - datetime.now(UTC)).total_seconds(), 0.0)
-    except (TypeError, ValueError):
-        return None
+    """Seconds from the ``Retry-After`` header of an httplib2 response, if any."""
+    return retry.parse_retry_after(resp.get("retry-after") if resp is not None else None)
 
 
 def reasons(err: HttpError) -> set[str]:

@@ -8,7 +8,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,20 +42,11 @@ class _Unauthorized(Exception):
 
 
 def retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header: a (possibly fractional) number or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
-    except (TypeError, ValueError):
-        return None
+    """Seconds from a Retry-After header (see ``connectors.retry.parse_retry_after``)."""
+    return retry.parse_retry_after(value)
 
 
-def _error(resp: httpx.Response) -> tuple[str, str]:
+def graph_error(resp: httpx.Response) -> tuple[str, str]:
     try:
         err = resp.json().get("error") or {}
         return str(err.get("code", "")), str(err.get("message", ""))
@@ -130,7 +120,7 @@ class GraphHttp:
             if not isinstance(body, dict):
                 raise _ServerError("JSON body is not an object")
             return body
-        code, message = _error(resp)
+        code, message = graph_error(resp)
         if status in _THROTTLED:
             raise Throttled(f"Graph {status} {code}",
                             retry_after=retry_after(resp.headers.get("Retry-After")))

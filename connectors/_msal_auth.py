@@ -4,8 +4,6 @@ token acquisition on every run, and the device-code flow behind ``keepwarm auth 
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +14,7 @@ import msal
 
 from connectors.base import Env
 from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable
+from connectors.files import write_private
 from connectors.settings import MicrosoftAccount
 
 log = logging.getLogger(__name__)
@@ -80,18 +79,7 @@ def save_cache(cache: msal.SerializableTokenCache, path: Path) -> None:
     """Write the cache atomically with mode 0600, and only when MSAL changed it."""
     if not cache.has_state_changed:
         return
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".msal-", dir=path.parent)  # mkstemp: mode 0600
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(cache.serialize())
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_private(path, cache.serialize())
 
 
 def make_app(account: MicrosoftAccount, cache: msal.SerializableTokenCache

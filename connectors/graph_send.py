@@ -21,7 +21,7 @@ import httpx
 import msal
 
 from connectors import retry
-from connectors._graph_http import retry_after
+from connectors._graph_http import graph_error, retry_after
 from connectors._msal_auth import MsalSession, graph_root, load_cache, reauth_hint, token_path
 from connectors.base import Env
 from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable, Throttled
@@ -141,7 +141,7 @@ def _check(resp: httpx.Response, account: MicrosoftAccount) -> None:
     status = resp.status_code
     if status in (200, 202):
         return
-    code, message = _error(resp)
+    code, message = graph_error(resp)
     if status in _THROTTLED:
         raise Throttled(f"Graph {status} {code}",
                         retry_after=retry_after(resp.headers.get("Retry-After")))
@@ -156,11 +156,3 @@ def _check(resp: httpx.Response, account: MicrosoftAccount) -> None:
                                 "not have been sent", hint="look in Sent Items before resending")
     raise ConnectorError(f"Graph refused the message: {status} {code}: {message}",
                          hint="see the log; the summary is tried again on the next tick")
-
-
-def _error(resp: httpx.Response) -> tuple[str, str]:
-    try:
-        err = resp.json().get("error") or {}
-        return str(err.get("code", "")), str(err.get("message", ""))
-    except (ValueError, AttributeError):
-        return "", resp.reason_phrase

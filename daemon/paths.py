@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
+
+from connectors.files import write_private
 
 
 def config_home() -> Path:
@@ -22,17 +23,5 @@ def default_config_path() -> Path:
 
 
 def write_atomic(path: Path, data: str | bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` via a temp file in the same folder and a rename, with ``mode``."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``data`` to ``path`` atomically with ``mode`` (``connectors.files``)."""
+    write_private(path, data, mode)
