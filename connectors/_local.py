@@ -6,9 +6,10 @@ import base64
 import json
 import logging
 import mmap
+import os
 import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,20 @@ def check_path(path: Path, account: str, kind: str) -> Path:
             hint=f"fix `path` of the [[accounts]] entry name = {account!r} (kind = {kind!r})",
         )
     return path
+
+
+def visible_files(root: Path) -> Iterator[tuple[str, Path]]:
+    """(relative name, path) of every file under ``root`` (itself, if a file), skipping hidden
+    files and folders, in no particular order."""
+    if root.is_file():
+        yield root.name, root
+        return
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if not name.startswith("."):
+                path = Path(folder, name)
+                yield relative(path, root), path
 
 
 def relative(path: Path, root: Path) -> str:

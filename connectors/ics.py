@@ -9,7 +9,6 @@ an unchanged file only yields the occurrences the moving window has brought in s
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,9 +22,9 @@ from connectors._local import (
     check_path,
     load_cursor,
     pack_ids,
-    relative,
     report_skipped,
     unpack_ids,
+    visible_files,
 )
 from connectors.base import Env, Page, Source
 from connectors.settings import IcsAccount
@@ -44,16 +43,7 @@ def build(account: IcsAccount, env: Env) -> list[Source]:
 
 def ics_files(root: Path) -> list[tuple[str, Path]]:
     """(relative name, path) of every .ics file under ``root``, sorted."""
-    if root.is_file():
-        return [(root.name, root)]
-    found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            if name.lower().endswith(".ics") and not name.startswith("."):
-                path = Path(folder, name)
-                found.append((relative(path, root), path))
-    return sorted(found)
+    return sorted((rel, p) for rel, p in visible_files(root) if p.name.lower().endswith(".ics"))
 
 
 class IcsSource:

@@ -24,8 +24,8 @@ from connectors._local import (
     check_path,
     header_end,
     load_cursor,
-    relative,
     report_skipped,
+    visible_files,
 )
 from connectors.base import Page
 
@@ -39,16 +39,11 @@ def mbox_files(root: Path, skipped: Counter[str]) -> list[tuple[str, Path]]:
     if root.is_file():
         return [(root.name, root)]
     found = []
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for name in files:
-            path = Path(folder, name)
-            if name.startswith("."):
-                continue
-            if _sniff(path):
-                found.append((relative(path, root), path))
-            elif name.lower().endswith((".mbox", ".mbx")):
-                skipped["not_mbox"] += 1
+    for rel, path in visible_files(root):
+        if _sniff(path):
+            found.append((rel, path))
+        elif path.name.lower().endswith((".mbox", ".mbx")):
+            skipped["not_mbox"] += 1
     return sorted(found)
 
 
