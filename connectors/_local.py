@@ -16,7 +16,7 @@ from typing import Any
 from connectors.base import Page, Record
 from connectors.errors import BadArchive
 
-PAGE_SIZE = 500
+PAGE_SIZE = 1000  # a commit per page costs ~5 ms on SQLite; 1,000 records amortise it
 CURSOR_VERSION = 1
 log = logging.getLogger("connectors.local")
 
