@@ -3,7 +3,9 @@
     python bench/sync_maildir.py [N ...]        (default: 10000 100000)
 
 For each N it generates a header-only maildir (bench/gen_maildir.py), runs `keepwarm sync` in a
-fresh process against a fresh SQLite store, and prints messages/s and the process's peak RSS.
+fresh process against a fresh SQLite store, and prints messages/s by wall clock and by the
+process's CPU time (one core; the wall figure also carries this machine's disk stalls), and the
+process's peak RSS.
 The smallest N is the baseline: memory that does not grow with the archive shows as a flat RSS.
 """
 
@@ -23,7 +25,7 @@ from gen_maildir import generate  # noqa: E402
 ROOT = Path(__file__).parent.parent
 
 
-def run_once(n: int, tmp: Path) -> tuple[float, float]:
+def run_once(n: int, tmp: Path) -> tuple[float, float, float]:
     maildir = tmp / f"maildir-{n}"
     if not maildir.exists():
         generate(maildir, n, seed=1)
@@ -31,22 +33,23 @@ def run_once(n: int, tmp: Path) -> tuple[float, float]:
     cfg.write_text('[me]\naddresses = ["me@example.com"]\n\n[[accounts]]\nname = "bench"\n'
                    f'kind = "maildir"\npath = "{maildir}"\n')
     env = {**os.environ, "XDG_STATE_HOME": str(tmp / f"state-{n}"), "KEEPWARM_CONFIG": str(cfg)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "daemon.cli", "sync"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)
     elapsed = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return n / elapsed, max(peak_kib, before) / 1024
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return n / elapsed, n / cpu, after.ru_maxrss / 1024
 
 
 def main(sizes: list[int]) -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        print(f"{'messages':>10} {'msg/s':>10} {'peak RSS MiB':>14}")
+        print(f"{'messages':>10} {'msg/s wall':>11} {'msg/s CPU':>10} {'peak RSS MiB':>13}")
         for n in sizes:
-            rate, peak = run_once(n, tmp)
-            print(f"{n:>10} {rate:>10.0f} {peak:>14.1f}")
+            rate, cpu_rate, peak = run_once(n, tmp)
+            print(f"{n:>10} {rate:>11.0f} {cpu_rate:>10.0f} {peak:>13.1f}")
         print("(peak RSS is the largest child so far; a flat column means memory does not "
               "grow with the archive)")
 
