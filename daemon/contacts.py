@@ -23,8 +23,10 @@ class ContactRow:
     first: datetime | None
 
 
-def contact_rows(session: Session, limit: int | None = None) -> list[ContactRow]:
-    """Contacts with their counts, most touchpoints first (bulk mail left out of the counts)."""
+def contact_rows(session: Session, limit: int | None = None,
+                 now: datetime | None = None) -> list[ContactRow]:
+    """Contacts with their counts up to ``now``, most touchpoints first (bulk mail left out of
+    the counts; upcoming meetings are not contact yet)."""
     human = ~Touchpoint.bulk
     n_in = func.sum(case((human & (Touchpoint.channel == "email")
                           & (Touchpoint.direction == "inbound"), 1), else_=0))
@@ -35,6 +37,7 @@ def contact_rows(session: Session, limit: int | None = None) -> list[ContactRow]
     query = (select(Contact.address, Contact.display_name, n_in, n_out, n_meet,
                     func.max(Touchpoint.at), Contact.first_seen)
              .join(Touchpoint, Touchpoint.contact_id == Contact.id)
+             .where(Touchpoint.at <= (now or datetime.now(UTC)))
              .group_by(Contact.id).having(total > 0)
              .order_by(total.desc(), Contact.address).limit(limit))
     return [ContactRow(a, n, int(i or 0), int(o or 0), int(m or 0), _aware(last), first)

@@ -19,6 +19,7 @@ from connectors.base import Env
 from daemon.config import Config
 from daemon.demo_files import write_ics, write_mbox
 from daemon.demo_history import ME, History, build_history
+from daemon.paths import write_atomic
 from daemon.report import Summary, build_summary
 from daemon.store.db import Store, sqlite_url
 from daemon.sync import AccountResult, Engine
@@ -93,8 +94,8 @@ def run_demo(seed: int = 7, as_of: datetime | None = None, keep: Path | None = N
         meetings = write_ics(history, folder / "demo.ics")
         config = demo_config(folder)
         if keep is not None:
-            (folder / "config.toml").write_text(CONFIG_TOML.format(
-                folder=folder, url=config.store_url, me=ME[1]), encoding="utf-8")
+            write_atomic(folder / "config.toml", CONFIG_TOML.format(
+                folder=folder, url=config.store_url, me=ME[1]))
         store = Store(config.store_url)
         try:
             env = Env(state_dir=folder / "state", interactive=False, now=lambda: as_of)

@@ -96,3 +96,26 @@ def test_purge_before(cfg, capsys):
 def test_db_upgrade(cfg, capsys):
     assert main(["--config", str(cfg), "db", "upgrade"]) == 0
     assert "revision 0001 (head 0001)" in capsys.readouterr().out
+
+
+def test_upcoming_meetings_are_not_last_contact(tmp_path, capsys):
+    from datetime import UTC, datetime, timedelta
+
+    soon = (datetime.now(UTC) + timedelta(days=10)).strftime("%Y%m%d")
+    ics = tmp_path / "cal.ics"
+    ics.write_text(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//t//EN\nBEGIN:VEVENT\nUID:u1\n"
+        "DTSTART:20240105T100000Z\nDTEND:20240105T110000Z\nORGANIZER:mailto:me@example.com\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bo@x.com\nEND:VEVENT\nBEGIN:VEVENT\nUID:u2\n"
+        f"DTSTART:{soon}T100000Z\nDTEND:{soon}T110000Z\nORGANIZER:mailto:me@example.com\n"
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bo@x.com\nEND:VEVENT\nEND:VCALENDAR\n")
+    path = tmp_path / "c.toml"
+    path.write_text(f'[me]\naddresses = ["me@example.com"]\n[[accounts]]\nname = "cal"\n'
+                    f'kind = "ics"\npath = "{ics}"\nupcoming_days = 365\n')
+    assert main(["--config", str(path), "sync"]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(path), "contacts"]) == 0
+    out = capsys.readouterr().out
+    [row] = [line for line in out.splitlines() if "bo@x.com" in line]
+    cells = [c.strip() for c in row.split("│") if c.strip()]
+    assert cells[1:] == ["0", "0", "1", "2024-01-05", "2024-01-05"]  # one meeting so far
