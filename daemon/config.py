@@ -9,8 +9,16 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from connectors.settings import ACCOUNT_KINDS, AccountSettings
 from daemon.errors import ConfigError
@@ -53,6 +61,16 @@ class ReportSettings(_Section):
     timezone: str = "UTC"
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
     time: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "08:00"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
+                             "Europe/Berlin") from None
+        return value
 
 
 class DeliverySettings(_Section):
@@ -158,6 +176,8 @@ def _problem(err: Any, path: Path, lines: dict[tuple[Any, ...], int], data: Any)
         msg = "unknown key (see config/keepwarm.example.toml for the allowed keys)"
     elif kind == "missing":
         msg = "required key is missing"
+    elif kind == "value_error":
+        msg = str(err.get("ctx", {}).get("error", err["msg"]))
     else:
         msg = f"{err['msg']} (got {value!r})" if not isinstance(value, dict) else err["msg"]
     return f"{path}:{line}: {dotted or '(top level)'}: {msg}"

@@ -82,3 +82,8 @@ def test_example_config_is_valid():
     example = Path(__file__).parents[2] / "config" / "keepwarm.example.toml"
     cfg = load(example)
     assert cfg.accounts and cfg.people and cfg.ignore.patterns
+
+
+def test_unknown_time_zone_is_a_config_error():
+    [p] = problems(GOOD + '[report]\ntimezone = "Mars/Olympus"\n')
+    assert p.startswith("/etc/kw/config.toml:9: report.timezone: unknown time zone")
