@@ -99,7 +99,7 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
-    table = Table("account", "status", "stream", "records", "touchpoints", "skipped",
+    table = Table("account", "status", "stream", "cursor", "records", "touchpoints", "skipped",
                   "last success", "error")
     with ctx.store().session() as s:
         for acc in s.execute(select(Account).order_by(Account.name)).scalars():
@@ -108,6 +108,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
             for st in streams or [None]:
                 table.add_row(
                     acc.name, acc.status, st.key if st else "-",
+                    ("resumable" if st.cursor else "from start") if st else "-",
                     str(st.records_seen) if st else "-", str(st.touchpoints_written) if st else "-",
                     _skips(st.skipped) if st else "-", _when(acc.last_success_at),
                     acc.last_error or "")
