@@ -20,8 +20,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIM = ("import sys, daemon.cli as c; m = 'daemon.commands.daemon'; "
-        "c.MODULES = c.MODULES if m in c.MODULES else [*c.MODULES, m]; sys.exit(c.main())")
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -65,7 +63,7 @@ def main() -> int:
         env = {**os.environ, "XDG_STATE_HOME": str(tmp / "state"),
                "XDG_CONFIG_HOME": str(tmp / "config"), "NOTIFY_SOCKET": str(tmp / "notify")}
         t0 = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-c", SHIM, "--config", str(cfg), "run"],
+        proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "--config", str(cfg), "run"],
                                 cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
         try:
             synced = 0

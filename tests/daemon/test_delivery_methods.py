@@ -100,9 +100,6 @@ def test_gmail_delivery_needs_the_send_opt_in(tmp_path: Path) -> None:
 
 
 def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
-    if "daemon.commands.daemon" not in daemon.cli.MODULES:  # until the lead registers it
-        monkeypatch.setattr(daemon.cli, "MODULES", [*daemon.cli.MODULES,
-                                                    "daemon.commands.daemon"])
     return daemon.cli.main(["--config", str(tmp_path / "config.toml"), *argv])
 
 

@@ -105,15 +105,12 @@ def test_an_account_that_needs_a_sign_in(tmp_path: Path) -> None:
 def test_the_command_exits_1_when_something_needs_fixing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    if "daemon.commands.daemon" not in daemon.cli.MODULES:  # until the lead registers it
-        monkeypatch.setattr(daemon.cli, "MODULES", [*daemon.cli.MODULES,
-                                                    "daemon.commands.daemon"])
     cfg = tmp_path / "config.toml"
     cfg.write_text('[report]\ntimezone = "Mars/Olympus"\n')
     cfg.chmod(0o600)
     assert daemon.cli.main(["--config", str(cfg), "doctor"]) == 1
     out = capsys.readouterr().out
-    assert "FIX  config invalid: report.timezone: unknown time zone 'Mars/Olympus'" in out
+    assert f"FIX  config invalid: {cfg}:2: report.timezone: unknown time zone 'Mars/Olympus'" in out
     assert "to fix" in out
 
 

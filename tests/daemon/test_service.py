@@ -50,9 +50,6 @@ def test_render_fills_in_this_installation(tmp_path: Path) -> None:
 
 def test_install_and_uninstall(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                capsys: pytest.CaptureFixture[str]) -> None:
-    if "daemon.commands.daemon" not in daemon.cli.MODULES:  # until the lead registers it
-        monkeypatch.setattr(daemon.cli, "MODULES", [*daemon.cli.MODULES,
-                                                    "daemon.commands.daemon"])
     target = Path(os.environ["XDG_CONFIG_HOME"]) / "systemd" / "user" / "keepwarm.service"
     assert daemon.cli.main(["service", "install"]) == 0
     out = capsys.readouterr().out

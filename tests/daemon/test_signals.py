@@ -23,8 +23,6 @@ from daemon.sync import Engine
 
 ROOT = Path(__file__).parents[2]
 N = 40_000  # about ten seconds of importing: long enough to be stopped in the middle
-SHIM = ("import sys, daemon.cli as c; m = 'daemon.commands.daemon'; "
-        "c.MODULES = c.MODULES if m in c.MODULES else [*c.MODULES, m]; sys.exit(c.main())")
 
 
 def message(i: int) -> str:
@@ -61,7 +59,7 @@ def _no_orphans() -> Iterator[None]:
 def start(cfg: Path, state: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "XDG_STATE_HOME": str(state)}
     env.pop("NOTIFY_SOCKET", None)
-    proc = subprocess.Popen([sys.executable, "-c", SHIM, "--config", str(cfg), "run"],
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "--config", str(cfg), "run"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     STARTED.append(proc)
     return proc
