@@ -1,7 +1,8 @@
 """The Gmail stream: a resumable first sync over ``messages.list``, then ``history.list``.
 
 Cursor (JSON, only parsed here): ``{"h": history id, "p": list page token, "o": offset in
-that page, "c": cut-off in epoch ms}`` during the first sync, ``{"h": history id}`` after it.
+that page, "l": the last id done in that page, "c": cut-off in epoch ms}`` during the first
+sync, ``{"h": history id}`` after it.
 The history id is taken from ``getProfile`` *before* the first listing, so nothing that
 arrives during a long first sync is missed: the incremental phase replays it.
 """
@@ -25,7 +26,7 @@ from connectors._google_auth import now_utc
 from connectors._google_session import GoogleSession
 from connectors._quota import QuotaLimiter
 from connectors.base import Cursor, Env, MessageRecord, Page
-from connectors.errors import CursorExpired
+from connectors.errors import CursorExpired, SourceUnavailable
 from connectors.gmail_records import METADATA_HEADERS, internal_date, skip_reason, to_record
 from connectors.settings import GoogleAccount
 
@@ -111,7 +112,10 @@ class GmailSource:
         """Page newest-first through message ids, fetching metadata in batches, until the
         list ends or a message older than the look-back window shows up."""
         token, offset, cutoff = st["p"], int(st["o"]), int(st["c"])
+        anchor = st.get("l")  # the last id done mid-page: the re-listed page may have shifted
+        base = {k: st[k] for k in ("h", "c")}
         done = {"h": st["h"]}
+        seen: set[str] = set()
         while True:
             req = self._messages.list(
                 userId="me", maxResults=self.list_size, pageToken=token
@@ -119,6 +123,8 @@ class GmailSource:
             resp = self._call(req, "messages.list")
             ids = [m["id"] for m in resp.get("messages") or [] if isinstance(m.get("id"), str)]
             nxt = resp.get("nextPageToken")
+            if anchor is not None:  # resume after the anchor; gone from the page: redo it all
+                offset, anchor = (ids.index(anchor) + 1 if anchor in ids else 0), None
             known = self._known(ids[offset:])
             for pos in range(offset, len(ids), self.batch_size):
                 chunk = ids[pos : pos + self.batch_size]
@@ -131,12 +137,13 @@ class GmailSource:
                 if reached or (end >= len(ids) and not nxt):
                     yield Page(tuple(records), cursor=json.dumps(done))
                     return
-                here = {**st, "p": nxt, "o": 0} if end >= len(ids) else {**st, "p": token, "o": end}
+                here = ({**base, "p": nxt, "o": 0} if end >= len(ids)
+                        else {**base, "p": token, "o": end, "l": ids[end - 1]})
                 yield Page(tuple(records), cursor=json.dumps(here))
             if not nxt:  # an empty last page
                 yield Page(cursor=json.dumps(done))
                 return
-            token, offset = nxt, 0
+            token, offset = _next_token(seen, nxt), 0
 
     def _get_template(self) -> Callable[[str], HttpRequest]:
         """``messages.get`` requests, built once by the library and then copied per id:
@@ -192,6 +199,7 @@ class GmailSource:
     def _history(self, start: int) -> Iterator[Page]:
         """Pages of changes since history id ``start``; a 404 means the id expired."""
         token: str | None = None
+        seen: set[str] = set()
         while True:
             req = self._historyapi.list(
                 userId="me", startHistoryId=str(start), historyTypes=HISTORY_TYPES,
@@ -213,6 +221,7 @@ class GmailSource:
             yield Page(tuple(records), tuple(gone), json.dumps({"h": mark}))
             if not token:
                 return
+            token = _next_token(seen, token)
 
     def _fetch_all(self, ids: list[str]) -> list[dict[str, Any]]:
         return [m for n in range(0, len(ids), self.batch_size)
@@ -239,3 +248,12 @@ class GmailSource:
                         actions.pop(msg["id"], None)  # re-insert: order follows the last event
                         actions[msg["id"]] = act
         return actions, last
+
+
+def _next_token(seen: set[str], token: str) -> str:
+    """``token``, unless the server hands out one it gave before: paging would never end."""
+    if token in seen:
+        raise SourceUnavailable("Gmail repeated a page token; stopped paging",
+                                hint="the next sync resumes from the last committed page")
+    seen.add(token)
+    return token

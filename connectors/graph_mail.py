@@ -102,7 +102,8 @@ class MailSource:
         folders = discover(self.http)
         self._folders = {f.id: f for f in folders}
         state = {fid: link for fid, link in links.items() if fid in self._folders}
-        added: set[str] = set()  # ids recorded this run: a removal elsewhere is a move
+        added: dict[str, str] = {}  # id -> folder that recorded it this run: a removal
+        # from another folder is a move; one from the same folder is a real removal
         last, restarted = cursor, 0
         pool = ThreadPoolExecutor(MAX_IN_FLIGHT, thread_name_prefix="graph-mail")
         running: dict[Future[_Fetched], Folder] = {
@@ -118,7 +119,7 @@ class MailSource:
                         state.pop(folder.id, None)
                         continue
                     state[folder.id] = got.link
-                    added.update(r.source_id for r in got.records)
+                    added.update((r.source_id, folder.id) for r in got.records)
                     if got.more:
                         running[pool.submit(self._fetch, folder, got.link, added)] = folder
                     if got.records or got.gone:
@@ -135,7 +136,7 @@ class MailSource:
         query = urlencode({"$select": SELECT})
         return self.http.url(f"{folder_path(folder.id)}/messages/delta?{query}")
 
-    def _fetch(self, folder: Folder, link: str | None, added: set[str]) -> _Fetched:
+    def _fetch(self, folder: Folder, link: str | None, added: dict[str, str]) -> _Fetched:
         got = _Fetched()
         link = link or self._initial(folder)
         prefer = (f"odata.maxpagesize={self.page_size}",)
@@ -165,7 +166,8 @@ class MailSource:
             record = message_record(item, folder, got.skipped)
             if record is not None:
                 records[sid] = record
-        self._settle([sid for sid in removed if sid not in added], records, got)
+        self._settle([sid for sid in removed if added.get(sid, folder.id) == folder.id],
+                     records, got)
         got.records = list(records.values())
         next_link, delta_link = body.get("@odata.nextLink"), body.get("@odata.deltaLink")
         got.more = isinstance(next_link, str)

@@ -212,3 +212,26 @@ def test_drafts_and_replays_and_empty_pages(fake: FakeGraph, tmp_path: Path) -> 
 def test_unreadable_cursor_asks_for_a_full_resync(fake: FakeGraph, tmp_path: Path) -> None:
     with pytest.raises(CursorExpired):
         list(mail(fake, tmp_path).pages("{not json"))
+
+
+def test_removed_later_in_the_same_round_is_gone(fake: FakeGraph, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # A message deleted while its folder's round is being read shows up added on one page and
+    # @removed on a later one: the removal must win, not pass for a move into another folder.
+    fake.page_cap = 2
+    b = fake.mailbox
+    inbox = b.folder("inbox")
+    doomed, *others = (b.add_message("inbox") for _ in range(3))
+    start_round = b.start_round
+
+    def deleted_mid_round(key: str, meta: dict[str, str], since: int | None):  # noqa: ANN202
+        r = start_round(key, meta, since)
+        if key == inbox and since is None:
+            r.items.append({"id": doomed, "@removed": {"reason": "deleted"}})
+            b.messages.pop(doomed)
+        return r
+
+    monkeypatch.setattr(b, "start_round", deleted_mid_round)
+    store = Store()
+    store.apply(mail(fake, tmp_path).pages(None))
+    assert set(store) == set(others)
