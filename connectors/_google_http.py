@@ -21,7 +21,7 @@ from googleapiclient.http import HttpRequest
 from connectors import retry
 from connectors._google_batch import FastBatch
 from connectors._quota import QuotaLimiter
-from connectors.errors import AuthExpired, SourceUnavailable, Throttled
+from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable, Throttled
 
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
 
@@ -77,11 +77,22 @@ class Caller:
         status = err.resp.status
         if is_rate_limited(err):
             return Throttled(f"HTTP {status} from Google", retry_after=retry_after(err.resp))
-        if status in (401, 403):
+        why = reasons(err) if status == 403 else set()
+        if status == 401 or why & {"insufficientPermissions", "authError"}:
             return AuthExpired(
                 f"Google refused the credentials of account {self.name!r} (HTTP {status})",
                 hint=f"keepwarm auth {self.name}",
             )
+        if "accessNotConfigured" in why:  # a project setting, not the user's sign-in
+            return ConnectorError(
+                f"the Google API is not enabled for the OAuth client's project ({self.name!r})",
+                hint="enable the Gmail API and the Google Calendar API in the Google Cloud "
+                     "console (APIs & Services, Library), then sync again",
+            )
+        if status == 403:
+            return ConnectorError(f"Google refused the request (HTTP 403: "
+                                  f"{', '.join(sorted(why)) or 'no reason given'})",
+                                  hint="see the log; retried on the next sync")
         return SourceUnavailable(f"HTTP {status} from Google", hint="see the log; retried later")
 
     def _spend(self, method: str, calls: int = 1) -> None:

@@ -92,6 +92,21 @@ def _expand(cal: Any, lo: datetime, hi: datetime) -> list[Any]:
     return list(recurring_ical_events.of(cal).between(lo, hi))
 
 
+SUB_DAILY = {"SECONDLY", "MINUTELY", "HOURLY"}
+
+
+def _tame_sub_daily(cal: Any, skipped: Counter[str]) -> None:
+    """Keep only the first instance of a series repeating more than daily: no meeting with
+    people recurs every hour, and expanding one every minute for years would exhaust memory."""
+    for event in cal.walk("VEVENT"):
+        rule = event.get("RRULE")
+        rules = rule if isinstance(rule, list) else [rule] if rule is not None else []
+        freqs = {str(f).upper() for r in rules for f in (r.get("FREQ") or [])}
+        if freqs & SUB_DAILY:
+            del event["RRULE"]
+            skipped["sub_daily_recurrence"] += 1
+
+
 def _by_uid(cal: Any) -> list[Any]:
     """One small calendar per UID (with the time zones), to expand series one by one."""
     zones = [c for c in cal.subcomponents if c.name == "VTIMEZONE"]
@@ -138,6 +153,7 @@ def occurrences(
         bad = sum(len(e.errors) for e in cal.walk("VEVENT"))
         if bad:
             skipped["bad_property"] += bad
+        _tame_sub_daily(cal, skipped)
         start = lo if lo is not None else _earliest(cal, floor, hi)
         if start >= hi:
             continue

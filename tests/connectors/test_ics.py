@@ -198,3 +198,22 @@ def test_a_file_unreadable_as_a_whole_keeps_its_occurrences(tmp_path: Path) -> N
     path.write_text(calendar(OTHERS, "\n"))  # rewritten: read in full again, nothing gone
     pages = drain(src, pages[-1].cursor)
     assert len(events(pages)) == 3 and [g for p in pages for g in p.gone] == []
+
+
+def test_a_series_repeating_every_minute_is_not_expanded(tmp_path) -> None:
+    from collections import Counter
+
+    from connectors._ical import occurrences
+
+    data = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
+            b"UID:tick\r\nDTSTART:20240101T000000Z\r\nDTEND:20240101T000100Z\r\n"
+            b"RRULE:FREQ=MINUTELY\r\nATTENDEE:mailto:a@x.com\r\nEND:VEVENT\r\n"
+            b"BEGIN:VEVENT\r\nUID:weekly\r\nDTSTART:20240101T090000Z\r\nDTEND:20240101T100000Z\r\n"
+            b"RRULE:FREQ=WEEKLY;COUNT=3\r\nATTENDEE:mailto:b@x.com\r\nEND:VEVENT\r\n"
+            b"END:VCALENDAR\r\n")
+    skipped: Counter[str] = Counter()
+    hi = datetime(2025, 1, 1, tzinfo=UTC)
+    records = occurrences(data, "c.ics", None, hi, datetime(2000, 1, 1, tzinfo=UTC), skipped)
+    assert records is not None
+    assert sorted(r.uid or "" for r in records) == ["tick", "weekly", "weekly", "weekly"]
+    assert skipped["sub_daily_recurrence"] == 1

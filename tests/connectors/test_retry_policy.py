@@ -56,3 +56,8 @@ def test_spent_budget_becomes_source_unavailable():
     with pytest.raises(SourceUnavailable):
         retry.call(fn, attempts=3, sleep=waits.append)
     assert waits == [1.0, 1.0]
+
+
+def test_non_finite_retry_after_is_ignored():
+    assert retry.parse_retry_after("nan") is None
+    assert retry.parse_retry_after("inf") is None

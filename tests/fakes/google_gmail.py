@@ -46,6 +46,7 @@ class Mailbox:
     history: list[dict[str, Any]] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(0x18C0000000000000))
     _listed: tuple[Any, list[Message]] = (None, [])
+    stuck_token: bool = False  # a misbehaving server: the same nextPageToken every time
 
     # -- mutations (each one writes history, like Gmail) ---------------------------------
     def _bump(self, **record: Any) -> None:
@@ -103,6 +104,8 @@ class Mailbox:
                                 "resultSizeEstimate": len(found)}
         if start + size < len(found):
             body["nextPageToken"] = str(start + size)
+        if self.stuck_token:
+            body["nextPageToken"] = "0"
         if not page:
             del body["messages"]
         return 200, body
