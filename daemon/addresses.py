@@ -44,7 +44,7 @@ def _parse_value(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
         header = default_policy.header_factory("To", value)
         found = [(a.display_name, a.addr_spec) for a in header.addresses]  # type: ignore[attr-defined]
     except Exception:  # the registry raises IndexError etc. on junk such as 'bob@'
-        found = [(n, a) for n, a in email.utils.getaddresses([value])]
+        found = [(_safe_decoded(n), a) for n, a in email.utils.getaddresses([value])]
     good, bad = [], 0
     for name, addr in found:
         if addr and valid(addr):
@@ -96,6 +96,14 @@ def _decoded(name: str) -> str:
     return str(make_header(decode_header(name))) if "=?" in name else name
 
 
+def _safe_decoded(name: str) -> str:
+    """:func:`_decoded`, or the raw name when its encoded words are broken."""
+    try:
+        return _decoded(name)
+    except (ValueError, LookupError, UnicodeError):
+        return name
+
+
 def parse_addresses(values: tuple[str, ...], skipped: Counter[str]) -> list[tuple[str, str]]:
     """Every valid (display name, normalised address) in ``values``; bad ones counted."""
     out: list[tuple[str, str]] = []
@@ -113,8 +121,8 @@ def parse_date(value: str | None) -> datetime | None:
         return None
     try:
         parsed = email.utils.parsedate_to_datetime(value)
+        if parsed.tzinfo is None:  # '-0000' or no zone: RFC 5322 says the zone is unknown
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)  # raises OverflowError past year 9999 (or before 1)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if parsed.tzinfo is None:  # '-0000' or no zone: RFC 5322 says the zone is unknown; use UTC
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
