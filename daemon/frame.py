@@ -95,7 +95,7 @@ def identities(addresses: Iterable[tuple[str, str]],
 def _epoch_sql(dialect: str) -> str:
     if dialect == "sqlite":
         return "CAST(strftime('%s', t.at) AS INTEGER)"
-    return "CAST(EXTRACT(EPOCH FROM t.at) AS BIGINT)"
+    return "CAST(FLOOR(EXTRACT(EPOCH FROM t.at)) AS BIGINT)"  # a plain cast rounds
 
 
 # One integer per row packs the small columns (fetching 4 numbers is much faster than 8):

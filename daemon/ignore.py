@@ -13,6 +13,7 @@ from fnmatch import fnmatchcase
 
 from sqlalchemy import func, select
 
+from daemon.addresses import normalise
 from daemon.config import IgnoreSettings
 from daemon.store import Store
 from daemon.store.models import Contact, Touchpoint
@@ -21,7 +22,7 @@ from daemon.store.models import Contact, Touchpoint
 @dataclass(frozen=True, slots=True)
 class Rule:
     kind: str  # address | domain | pattern
-    value: str  # as written in the config, lower-cased
+    value: str  # as written in the config, lower-cased (addresses normalised)
 
     @property
     def label(self) -> str:
@@ -43,7 +44,7 @@ class Matcher:
 
     def __init__(self, settings: IgnoreSettings) -> None:
         self.rules: list[Rule] = (
-            [Rule("address", a.strip().lower()) for a in settings.addresses]
+            [Rule("address", normalise(a)) for a in settings.addresses]  # as contacts are
             + [Rule("domain", d.strip().lower().lstrip("@").lstrip(".")) for d in settings.domains]
             + [Rule("pattern", p.strip().lower()) for p in settings.patterns])
         self._exact = {r.value for r in self.rules if r.kind == "address"}

@@ -99,7 +99,8 @@ def _environment() -> Environment:
 
 def _context(summary: Summary) -> dict[str, Any]:
     tz = summary.tz
-    return {"s": summary, "tz": tz, "months": month_labels(summary.as_of, tz),
+    # the strip counts UTC calendar months (daemon.model.monthly): label those months
+    return {"s": summary, "tz": tz, "months": month_labels(summary.as_of, ZoneInfo("UTC")),
             "snooze": FOOTER_SNOOZE, "unsnooze": FOOTER_UNSNOOZE}
 
 

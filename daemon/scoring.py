@@ -7,7 +7,8 @@ and snoozes at report time, run the model (:mod:`daemon.model`) and explain ever
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
@@ -34,7 +35,7 @@ def score(store: Store, config: Config, as_of: datetime, *, snoozed: bool = True
     frame = load(store, config.people)
     return score_frame(frame, as_of, ignore=Matcher(config.ignore),
                        snoozes=snoozes(store) if snoozed else {}, upcoming=upcoming,
-                       cap=config.report.group_size)
+                       cap=config.report.group_size, tz=ZoneInfo(config.report.timezone))
 
 
 def hidden(frame: Frame, as_of: datetime, ignore: Matcher | None,
@@ -55,14 +56,15 @@ def hidden(frame: Frame, as_of: datetime, ignore: Matcher | None,
 
 def score_frame(frame: Frame, as_of: datetime, *, ignore: Matcher | None = None,
                 snoozes: Mapping[str, datetime | None] | None = None, upcoming: bool = True,
-                cap: int = 10) -> Scored:
-    """The model's answer for a frame: every present person as an :class:`Entry`, grouped."""
+                cap: int = 10, tz: tzinfo = UTC) -> Scored:
+    """The model's answer for a frame: every present person as an :class:`Entry`, grouped.
+    ``tz`` is the zone the reasons' dates are written in (the report's)."""
     as_of = as_of.astimezone(UTC) if as_of.tzinfo else as_of.replace(tzinfo=UTC)
     at = seconds(as_of)
     hide, until = hidden(frame, as_of, ignore, snoozes or {})
     ev = evaluate(frame, at, hidden=hide, upcoming=upcoming, cap=cap)
     months = monthly(frame, at)
-    entries = _entries(frame, ev, months, as_of, until)
+    entries = _entries(frame, ev, months, as_of, until, tz)
     losing = sorted((e for e in entries if e.group == "losing_touch"),
                     key=lambda e: (-e.score, e.key))
     dormant = sorted((e for e in entries if e.group == "dormant"),
@@ -75,6 +77,11 @@ def _when(t: int) -> datetime:
     return datetime.fromtimestamp(int(t), UTC)
 
 
+def _local(when: datetime | None, tz: tzinfo) -> datetime | None:
+    """``when`` in the user's zone: the dates a reason names are the user's dates."""
+    return None if when is None else when.astimezone(tz)
+
+
 NUMBERS = {  # numbers key -> Aggregates field
     "strength": "strength", "strength_recent": "strength_recent",
     "strength_long": "strength_long", "total_weight": "total_weight", "rhythm_days": "rhythm",
@@ -85,7 +92,7 @@ NUMBERS = {  # numbers key -> Aggregates field
 
 
 def _entries(frame: Frame, ev: Evaluation, months: np.ndarray, as_of: datetime,
-             until: dict[int, datetime | None]) -> list[Entry]:
+             until: dict[int, datetime | None], tz: tzinfo = UTC) -> list[Entry]:
     """One Entry per present person (columns turned into Python lists once, for speed)."""
     agg = ev.agg
     cols = {k: getattr(agg, f).tolist() for k, f in NUMBERS.items()}
@@ -113,8 +120,9 @@ def _entries(frame: Frame, ev: Evaluation, months: np.ndarray, as_of: datetime,
             group=group, excluded=excluded, rhythm=numbers["rhythm_days"],
             gaps=numbers["rhythm_gaps"], silence=silence[i], count=int(numbers["interactions"]),
             direction=direction, meeting=meeting, shape=shape if group != "steady" else None,
-            last_at=last_at, as_of=as_of, snooze_until=until.get(i),
-            meeting_at=_when(nxt[i]) if nxt[i] >= 0 else None)
+            last_at=_local(last_at, tz), as_of=as_of.astimezone(tz),
+            snooze_until=_local(until.get(i), tz),
+            meeting_at=_local(_when(nxt[i]), tz) if nxt[i] >= 0 else None)
         out.append(Entry(
             key=person.key, name=person.name, addresses=person.addresses, group=group,
             risk=numbers["risk"], score=numbers["score"], strength=numbers["strength"],

@@ -17,6 +17,7 @@ from daemon.example import example_text
 from daemon.paths import write_atomic
 from daemon.progress import Progress
 from daemon.purge import purge
+from daemon.store.db import masked_url
 from daemon.store.models import Account, Stream
 from daemon.sync import Engine
 
@@ -66,6 +67,8 @@ def cmd_config_check(args: argparse.Namespace, ctx: Context) -> int:
     data = ctx.config.model_dump(mode="json", exclude={"path"})
     if data["delivery"].get("password_env"):
         data["delivery"]["password_env"] = "***"
+    if data["store"].get("url"):
+        data["store"]["url"] = masked_url(data["store"]["url"])
     ctx.console.print(f"{ctx.config_path}: OK")
     ctx.console.print_json(json.dumps(data))
     return 0

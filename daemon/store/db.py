@@ -13,6 +13,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.errors import StoreError
@@ -42,7 +43,8 @@ class Store:
         try:
             self.engine: Engine = create_engine(url)
         except Exception as exc:  # bad URL or missing driver
-            raise StoreError(f"cannot open store {url!r}: {exc}", hint="check [store] url") from exc
+            raise StoreError(f"cannot open store {masked_url(url)!r}: {exc}",
+                             hint="check [store] url") from exc
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -83,6 +85,14 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password (if any) replaced by ``***``, for output and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy reads: it may still hold a secret
+        return "***"
 
 
 def sqlite_url(path: Path) -> str:
