@@ -120,13 +120,15 @@ class Daemon:
         with self._busy:
             if self.stop.is_set():
                 return
+            fired = self.clock()  # the week is the slot's, even if the sync runs past midnight
             self._status(self.engine.sync())
             if not self.stop.is_set():
-                self.send_summary()
+                self.send_summary(fired)
 
-    def send_summary(self) -> str | None:
-        """Send this week's summary if owed; a failure is logged and retried later."""
-        now = self.clock()
+    def send_summary(self, now: datetime | None = None) -> str | None:
+        """Send the summary owed at ``now`` (default: the clock); a failure is logged and
+        retried later."""
+        now = now or self.clock()
         try:
             label = weekly.send_owed(self.store, self.config, self.env, now,
                                      compose=self.compose, deliver=self.deliver)

@@ -277,3 +277,19 @@ def test_crash_between_send_and_ledger_resends_the_same_message(
                            if line.startswith(b"Message-ID")]
     assert delivery.message_id(config, "2026-W48").encode() in mid[0]
     assert weekly.send_owed(store, config, env, now, compose=compose) is None
+
+
+def test_a_sync_running_past_midnight_sends_the_slots_week(tmp_path: Path, store: Any) -> None:
+    world = {"config": make_config(tmp_path, weekday="sun", time="23:30"), "store": store,
+             "outbox": Outbox(), "env": Env(state_dir=tmp_path / "state"), "tmp": tmp_path}
+    clock = Clock(berlin(2026, 11, 29, 23, 30))  # Sunday of 2026-W48
+
+    def slow_build(account: Any, env: Env) -> list[Any]:
+        clock.now = berlin(2026, 11, 30, 0, 20)  # the syncs end on Monday, in W49
+        return []
+
+    d = Daemon(world["config"], store, world["env"], notifier=Notes(),  # type: ignore[arg-type]
+               clock=clock, compose=compose, deliver=world["outbox"], build=slow_build)
+    d.schedule()
+    d.summary_job()
+    assert [w for w, _ in world["outbox"].sent] == ["2026-W48"]
