@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import connectors
 from connectors.base import Env, Source
@@ -46,6 +46,7 @@ class StreamResult:
     records: int = 0
     touchpoints: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    complete: bool = False
 
 
 @dataclass
@@ -54,6 +55,7 @@ class AccountResult:
     status: str = "ok"
     error: str | None = None
     streams: list[StreamResult] = field(default_factory=list)
+    stopped: bool = False  # ended early by ``stop``: resumable, but not a complete sync
 
 
 def now_utc() -> datetime:
@@ -91,6 +93,7 @@ class Engine:
                 result.streams.append(self._sync_source(account_id, account, source))
                 if self.stop.is_set():
                     break
+            result.stopped = not all(s.complete for s in result.streams) or self.stop.is_set()
         except AuthExpired as exc:
             result.status, result.error = "needs_reauth", _explain(exc)
         except ConnectorError as exc:
@@ -104,12 +107,17 @@ class Engine:
     def _sync_source(self, account_id: int, account: Any, source: Source) -> StreamResult:
         stream_id, cursor = self._stream_row(account_id, source.key)
         try:
-            return self._run(account_id, account, source, stream_id, cursor)
-        except CursorExpired:
-            log.warning("cursor expired, full resync stream=%s", source.key)
-            with self.store.transaction() as s:
-                s.get_one(Stream, stream_id).cursor = None
-            return self._run(account_id, account, source, stream_id, None)
+            try:
+                return self._run(account_id, account, source, stream_id, cursor)
+            except CursorExpired:
+                log.warning("cursor expired, full resync stream=%s", source.key)
+                with self.store.transaction() as s:
+                    s.get_one(Stream, stream_id).cursor = None
+                return self._run(account_id, account, source, stream_id, None)
+        except Exception as exc:
+            with self.store.transaction() as s:  # the account records it too; doctor reads this
+                s.get_one(Stream, stream_id).last_error = f"{type(exc).__name__}: {exc}"
+            raise
 
     def _run(self, account_id: int, account: Any, source: Source, stream_id: int,
              cursor: str | None) -> StreamResult:
@@ -139,6 +147,8 @@ class Engine:
             self.progress.advance(task, len(page.records))
             if self.stop.is_set():
                 break
+        else:
+            result.complete = True
         self.progress.finish(task)
         if floor is not None:
             purge(self.store, floor)
@@ -164,7 +174,10 @@ class Engine:
                 row = Account(name=account.name, kind=account.kind, status="ok")
                 s.add(row)
                 s.flush()
-            row.kind = account.kind
+            if row.kind != account.kind:  # another connector: the old cursors mean nothing to it
+                log.warning("account kind changed, full resync account=%s", account.name)
+                s.execute(update(Stream).where(Stream.account_id == row.id).values(cursor=None))
+                row.kind = account.kind
             row.last_attempt_at = now_utc()
             return row.id
 
@@ -182,13 +195,15 @@ class Engine:
             row = s.get_one(Stream, stream_id)
             total = Counter(json.loads(row.skipped or "{}")) + result.skipped
             row.skipped = json.dumps(dict(sorted(total.items())))
-            row.last_success_at, row.last_error = now_utc(), None
+            row.last_error = None
+            if result.complete:
+                row.last_success_at = now_utc()
 
     def _finish_account(self, account_id: int, result: AccountResult) -> None:
         with self.store.transaction() as s:
             row = s.get_one(Account, account_id)
             row.status, row.last_error = result.status, result.error
-            if result.status == "ok":
+            if result.status == "ok" and not result.stopped:
                 row.last_success_at = now_utc()
         if result.error:
             log.error("sync failed account=%s status=%s: %s", result.name, result.status,

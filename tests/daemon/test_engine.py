@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from connectors.base import Attendee, Env, EventRecord, MessageRecord, Page
 from connectors.errors import AuthExpired, CursorExpired
-from connectors.settings import MboxAccount
+from connectors.settings import MaildirAccount, MboxAccount
 from daemon.config import Config, MeSettings
 from daemon.store.models import Account, Contact, Item, Stream, Touchpoint
 from daemon.sync import Engine
@@ -176,3 +176,40 @@ def test_the_mailbox_address_a_source_reports_joins_me(store):
     engine(store, config("a"), {"a": lambda: [Reports("a/mail", records)]}).sync()
     with store.session() as s:
         assert s.execute(select(Touchpoint.direction)).scalar_one() == "outbound"
+
+
+def test_a_stopped_sync_is_not_recorded_as_a_success(store):
+    eng = engine(store, config("a"), {"a": lambda: [MemorySource("a/mail", RECORDS, 1)]})
+    eng.progress.advance = lambda task, n: eng.stop.set()  # type: ignore[method-assign]
+    [result] = eng.sync()
+    assert result.stopped
+    with store.session() as s:
+        assert s.execute(select(Stream.last_success_at)).scalar() is None
+        assert s.execute(select(Account.last_success_at)).scalar() is None
+    engine(store, config("a"), {"a": lambda: [MemorySource("a/mail", RECORDS, 1)]}).sync()
+    with store.session() as s:
+        assert s.execute(select(Stream.last_success_at)).scalar() is not None
+
+
+def test_a_failing_stream_records_its_error(store):
+    eng = engine(store, config("bad"), {"bad": lambda: [Failing(RuntimeError("boom"))]})
+    [result] = eng.sync()
+    assert result.status == "error"
+    with store.session() as s:
+        assert s.execute(select(Stream.last_error)).scalar() == "RuntimeError: boom"
+
+
+def test_a_changed_kind_starts_the_account_afresh(store):
+    sources = {"a": lambda: [MemorySource("a/mail", RECORDS[:2])]}
+    engine(store, config("a"), sources).sync()
+    seen: list[str | None] = []
+
+    class Recording(MemorySource):
+        def pages(self, cursor):
+            seen.append(cursor)
+            return super().pages(cursor)
+
+    changed = Config(me=MeSettings(addresses=(ME,)), accounts=(
+        MaildirAccount(name="a", kind="maildir", path=Path("/nonexistent")),))
+    engine(store, changed, {"a": lambda: [Recording("a/mail", RECORDS[:2])]}).sync()
+    assert seen == [None]
