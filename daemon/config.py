@@ -79,13 +79,19 @@ class DeliverySettings(_Section):
     sender: str | None = None
     folder: Path | None = None
     host: str | None = None
-    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    port: Annotated[int, Field(ge=1, le=65535)] | None = None
     security: Literal["starttls", "tls", "none"] = "starttls"
     user: str | None = None
     password_env: str | None = None
     password_file: Path | None = None
     password_keyring: bool = False
     account: str | None = None
+
+
+    @property
+    def smtp_port(self) -> int:
+        """``port``, else the usual one for ``security``: 465 for implicit TLS, 587 otherwise."""
+        return self.port or (465 if self.security == "tls" else 587)
 
 
 class DaemonSettings(_Section):

@@ -70,7 +70,7 @@ def describe(config: Config) -> str:
     if d.method == "file":
         return f"written as .eml files to {d.folder}"
     if d.method == "smtp":
-        return f"smtp to {d.to} via {d.host}:{d.port} ({d.security})"
+        return f"smtp to {d.to} via {d.host}:{d.smtp_port} ({d.security})"
     return f"{d.method} to {d.to} through account {d.account!r}"
 
 

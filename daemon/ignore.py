@@ -45,7 +45,7 @@ class Matcher:
     def __init__(self, settings: IgnoreSettings) -> None:
         self.rules: list[Rule] = (
             [Rule("address", normalise(a)) for a in settings.addresses]  # as contacts are
-            + [Rule("domain", d.strip().lower().lstrip("@").lstrip(".")) for d in settings.domains]
+            + [Rule("domain", _domain(d)) for d in settings.domains]
             + [Rule("pattern", p.strip().lower()) for p in settings.patterns])
         self._exact = {r.value for r in self.rules if r.kind == "address"}
         self._domains = {r.value for r in self.rules if r.kind == "domain"}
@@ -80,6 +80,11 @@ class RuleImpact:
     contacts: int = 0
     touchpoints: int = 0
     top: list[tuple[str, str, int]] = field(default_factory=list)  # (address, name, touchpoints)
+
+
+def _domain(text: str) -> str:
+    """A domain rule as contacts store domains (``googlemail.com`` is ``gmail.com``)."""
+    return normalise("x@" + text.strip().lstrip("@").lstrip(".")).rpartition("@")[2]
 
 
 def impact(rules: Iterable[Rule], contacts: Iterable[tuple[str, str, int]],

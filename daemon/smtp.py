@@ -76,9 +76,10 @@ def send_smtp(message: EmailMessage, settings: DeliverySettings,
     context = context or ssl.create_default_context()
     client: smtplib.SMTP
     if settings.security == "tls":
-        client = smtplib.SMTP_SSL(settings.host, settings.port, timeout=TIMEOUT, context=context)
+        client = smtplib.SMTP_SSL(settings.host, settings.smtp_port, timeout=TIMEOUT,
+                                  context=context)
     else:
-        client = smtplib.SMTP(settings.host, settings.port, timeout=TIMEOUT)
+        client = smtplib.SMTP(settings.host, settings.smtp_port, timeout=TIMEOUT)
     with client:
         client.ehlo()
         if settings.security == "starttls":

@@ -12,10 +12,16 @@ from daemon.context import Context
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("contacts", help="who you talk to, how often, and when last")
-    p.add_argument("--limit", type=int, default=50, help="rows to show (default 50)")
+    p.add_argument("--limit", type=_positive, default=50, help="rows to show (default 50)")
     p.add_argument("--duplicates", action="store_true",
                    help="suggest identity groups for [[people]] (never merged silently)")
     p.set_defaults(func=cmd_contacts)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
 
 
 def cmd_contacts(args: argparse.Namespace, ctx: Context) -> int:

@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from connectors.base import Env, MessageRecord
 from connectors.settings import MboxAccount
 from daemon.cli import main
@@ -156,3 +158,32 @@ def test_encoded_name_is_decoded_when_a_neighbour_is_malformed():
 
     got = parse_addresses(("=?utf-8?q?Jos=C3=A9?= <jose@y.es>, bob@",), Counter())
     assert got == [("José", "jose@y.es")]
+
+
+def test_smtp_port_follows_security_unless_given() -> None:
+    from daemon.config import DeliverySettings
+
+    assert DeliverySettings(security="tls").smtp_port == 465
+    assert DeliverySettings(security="starttls").smtp_port == 587
+    assert DeliverySettings(security="tls", port=2465).smtp_port == 2465
+
+
+def test_ignored_googlemail_domain_matches_stored_gmail_contacts() -> None:
+    from daemon.config import IgnoreSettings
+    from daemon.ignore import Matcher
+
+    matcher = Matcher(IgnoreSettings(domains=("GoogleMail.com",)))
+    assert matcher.ignored("someone@gmail.com")
+
+
+def test_purge_before_keeps_the_given_offset(tmp_path: Path, capsys) -> None:
+    from daemon.commands.core import _date
+
+    assert _date("2024-01-02T12:00+02:00") == datetime(2024, 1, 2, 10, tzinfo=UTC)
+    assert _date("2024-01-02") == datetime(2024, 1, 2, tzinfo=UTC)
+
+
+def test_contacts_limit_must_be_positive(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["contacts", "--limit", "-1"])
+    assert exc.value.code == 2
