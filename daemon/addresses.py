@@ -45,13 +45,30 @@ def _parse_value(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
         found = [(a.display_name, a.addr_spec) for a in header.addresses]  # type: ignore[attr-defined]
     except Exception:  # the registry raises IndexError etc. on junk such as 'bob@'
         found = [(_safe_decoded(n), a) for n, a in email.utils.getaddresses([value])]
-    good, bad = [], 0
+    return _joined(found)
+
+
+_SURNAME = re.compile(r"[^\W\d_][\w'. -]{0,40}")
+
+
+def _joined(found: list[tuple[str, str]]) -> tuple[tuple[tuple[str, str], ...], int]:
+    """Valid pairs, and the count of malformed entries. A bare word followed by a named
+    address is the first half of an unquoted ``Doe, John <j@x>``: it rejoins the name."""
+    good: list[tuple[str, str]] = []
+    bad, pending = 0, ""
     for name, addr in found:
         if addr and valid(addr):
+            if pending and name:
+                name, pending = f"{pending}, {name}", ""
             good.append((" ".join(name.split()), addr))
+        elif (addr or name) and _SURNAME.fullmatch((name or addr).strip()):
+            bad += bool(pending)
+            pending = (name or addr).strip()
         elif addr or name:
             bad += 1
-    return tuple(good), bad
+        if pending and good and good[-1][0].startswith(pending + ", "):
+            pending = ""
+    return tuple(good), bad + bool(pending)
 
 
 def _fast(value: str) -> tuple[tuple[str, str], ...] | None:

@@ -89,3 +89,11 @@ def test_fast_path_agrees_with_the_header_registry(entries):
                for a in default.header_factory("To", value).addresses]
     assert bad == 0
     assert list(fast) == careful
+
+
+def test_unquoted_surname_comma_rejoins_the_name():
+    got, skipped = parse("Doe, John <j@x.org>, Roe, Jane <r@y.org>")
+    assert got == [("Doe, John", "j@x.org"), ("Roe, Jane", "r@y.org")]
+    assert not skipped
+    got, skipped = parse("Doe <d@x.org>, lonely")
+    assert got == [("Doe", "d@x.org")] and skipped["malformed_address"] == 1
