@@ -128,7 +128,7 @@ def build_summary(store: Store, config: Config, as_of: datetime,
         owed = owed_replies(s, as_of, min_days=rep.owed_reply_days, max_group=rep.group_size,
                             hidden=hide)
         new = new_relationships(s, as_of, max_group=rep.group_size, hidden=hide)
-        health = sync_health(s, as_of)
+        health = sync_health(s, as_of, [(a.name, a.kind) for a in config.accounts if a.enabled])
     people = _people(scored)
     owed = [_named(o, people) for o in owed]
     new = [_named(n, people) for n in new]

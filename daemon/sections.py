@@ -6,7 +6,7 @@ touchpoints and the sync state, so they are read here with a few grouped queries
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -153,10 +153,17 @@ def new_relationships(session: Session, as_of: datetime, *, max_group: int,
     return sorted(out, key=lambda r: (r.since, r.address))
 
 
-def sync_health(session: Session, as_of: datetime) -> list[AccountHealth]:
-    """Every account with its status, error and the fix for it, and its last good sync."""
+def sync_health(session: Session, as_of: datetime,
+                configured: Sequence[tuple[str, str]] = ()) -> list[AccountHealth]:
+    """Every account with its status, error and the fix for it, and its last good sync.
+    ``configured`` (name, kind) pairs, when given, decide which accounts show: those the store
+    has never seen appear as never synced, and accounts dropped from the config disappear."""
     out = []
+    names = {name for name, _ in configured}
     for acc in session.execute(select(Account).order_by(Account.name)).scalars():
+        if configured and acc.name not in names:
+            continue
+        names.discard(acc.name)
         status, error, last = acc.status, acc.last_error, acc.last_success_at
         if status == "ok" and last is None:
             status, error = "never", "no successful sync yet"
@@ -166,7 +173,11 @@ def sync_health(session: Session, as_of: datetime) -> list[AccountHealth]:
         out.append(AccountHealth(acc.name, acc.kind, status, _message(error),
                                  _fix(acc.name, status, error), acc.last_success_at,
                                  acc.last_attempt_at))
-    return out
+    for name, kind in configured:
+        if name in names:
+            out.append(AccountHealth(name, kind, "never", "no successful sync yet",
+                                     f"keepwarm sync {name}", None, None))
+    return sorted(out, key=lambda h: h.name)
 
 
 def _message(error: str | None) -> str | None:

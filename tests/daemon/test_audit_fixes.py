@@ -187,3 +187,21 @@ def test_contacts_limit_must_be_positive(tmp_path: Path, capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["contacts", "--limit", "-1"])
     assert exc.value.code == 2
+
+
+def test_sync_health_lists_configured_accounts_only(tmp_path: Path, capsys) -> None:
+    mbox = tmp_path / "m.mbox"
+    mbox.write_text("From a@x Mon Jan  1 00:00:00 2024\nFrom: a@x.com\nTo: me@example.com\n"
+                    "Date: Mon, 1 Jan 2024 10:00:00 +0000\nMessage-ID: <1@x>\n\nhi\n")
+    head = '[me]\naddresses = ["me@example.com"]\n'
+    synced = f'[[accounts]]\nname = "old"\nkind = "mbox"\npath = "{mbox}"\n'
+    fresh = f'[[accounts]]\nname = "new"\nkind = "mbox"\npath = "{mbox}"\n'
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(head + synced)
+    assert main(["--config", str(cfg), "sync"]) == 0
+    cfg.write_text(head + fresh)  # "old" dropped from the config, "new" not synced yet
+    capsys.readouterr()
+    assert main(["--config", str(cfg), "report"]) == 0
+    health = capsys.readouterr().out.split("SYNC HEALTH")[1].split("--")[0]
+    assert "new (mbox): never synced; fix: keepwarm sync new" in health
+    assert "old" not in health
