@@ -1,16 +1,17 @@
 """Source of a tree of one-message-per-file folders: Maildir, Maildir++ or plain (MH-like).
 
-Each file is read only up to the blank line that ends its headers. A pass lists every file
-in sorted order; the cursor names the pass start, the last file done and the start of the
-previous completed pass. Later passes read only files created, renamed or modified since then
-(max of ctime and mtime, so a copy that kept an old mtime is still seen). Files that vanished
-are reported in ``Page.gone`` while the tree holds at most ``GONE_LIMIT`` messages.
+Each file is read only up to the blank line that ends its headers. A pass goes folder by
+folder (depth first, names sorted), listing one folder at a time as sorted compact keys, so
+memory grows with the largest folder, not with the archive. The cursor names the pass start,
+the folder and last file done, and the start of the previous completed pass. Later passes read
+only files created, renamed or modified since then (max of ctime and mtime, so a copy that
+kept an old mtime is still seen). Files that vanished are reported in ``Page.gone`` while the
+tree holds at most ``GONE_LIMIT`` messages.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from connectors._local import (
     report_skipped,
     unpack_ids,
 )
+from connectors._maildir_walk import Folder, files, folders
 from connectors.base import Page
 
 GONE_LIMIT = 20_000
@@ -36,86 +38,48 @@ GONE_LIMIT = 20_000
 # kernels stamp files from a coarse clock (ms); FAT, SMB and old NFS only to 1-2 seconds.
 FINE_SLACK = 0.05
 COARSE_SLACK = 2.0
-LISTING_TTL = 60.0  # seconds a listing made for size_hint stays usable by pages()
+SLACK_SAMPLE = 200  # files per folder whose stamps tell a coarse file system
+LISTING_TTL = 60.0  # seconds a census made for size_hint stays usable by pages()
+PLAN_LIMIT = 10_000  # files a census keeps so that a pass this small lists its tree once
 HEAD_CHUNK = 16_384
 HEAD_LIMIT = 1 << 20  # a header block longer than this is cut
-_FLAGS = re.compile(r"[:!;]2,[^/]*$")
-_IGNORED_FILES = ("dovecot", "courier", "maildirfolder", "subscriptions", "mbsyncstate")
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    key: str  # sort key: source id, then the real relative path
-    source_id: str
-    path: str
-    labels: tuple[str, ...]
-    stamp: float
+@dataclass(slots=True)
+class _Filter:
+    """Which files of a folder a pass reads."""
+
+    since: float | None = None  # start of the previous completed pass
+    known: set[str] | None = None  # ids that pass listed
+    ids: set[str] | None = None  # collects every id seen, when given
 
 
-def _label(parts: list[str]) -> tuple[str, ...]:
-    """Folder label of relative folder ``parts``; Maildir++ ``.A.B`` becomes ``A/B``."""
-    names = [p[1:].replace(".", "/") if p.startswith(".") else p for p in parts]
-    label = "/".join(n for n in names if n)
-    return (label,) if label else ()
-
-
-def _walk(root: Path) -> Iterator[_Entry]:
-    """Every message file under ``root``, skipping ``tmp`` and tool metadata."""
-    if root.is_file():
-        st = root.stat()
-        yield _Entry(root.name, root.name, str(root), (), max(st.st_mtime, st.st_ctime))
-        return
-    stack: list[tuple[str, list[str]]] = [(str(root), [])]
-    while stack:
-        folder, parts = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
+def _select(folder: Folder, want: _Filter, pos: str | None = None) -> list[str]:
+    """Unsorted keys ``source id NUL file name NUL dir index`` of the folder's files to read
+    (after key ``pos``, when given)."""
+    since = want.since
+    todo: list[str] = []
+    maybe: list[str] = []  # stamped within the coarse slack only: read on a coarse file system
+    sample: list[float] = []
+    for sid, name, i, stamp in files(folder, since is not None):
+        if want.ids is not None:
+            want.ids.add(sid)
+            if len(want.ids) > GONE_LIMIT:
+                want.ids = None  # too many to remember: no gone reports for this tree
+        if len(sample) < SLACK_SAMPLE:
+            sample.append(stamp)
+        if pos is not None and f"{sid}\0{name}" <= pos:
             continue
-        dirs = {e.name for e in entries if e.is_dir(follow_symlinks=False)}
-        is_maildir = "cur" in dirs or "new" in dirs
-        for e in entries:
-            if e.name in dirs:
-                if is_maildir and e.name == "tmp":
-                    continue  # deliveries in progress
-                if is_maildir and e.name in ("cur", "new"):
-                    yield from _files(e.path, parts, _label(parts))
-                else:
-                    stack.append((e.path, [*parts, e.name]))
-            elif not is_maildir and _is_message_name(e.name):
-                yield from _files_of([e], parts, _label(parts))
-
-
-def _is_message_name(name: str) -> bool:
-    return not name.startswith(".") and not name.startswith(_IGNORED_FILES)
-
-
-def _files(folder: str, parts: list[str], labels: tuple[str, ...]) -> Iterator[_Entry]:
-    try:
-        entries = [e for e in os.scandir(folder) if _is_message_name(e.name)]
-    except OSError:
-        return
-    yield from _files_of(entries, parts, labels)
-
-
-def _files_of(
-    entries: list[os.DirEntry[str]], parts: list[str], labels: tuple[str, ...]
-) -> Iterator[_Entry]:
-    prefix = "/".join(parts)
-    for e in entries:
-        try:
-            if not e.is_file(follow_symlinks=False):
-                continue
-            st = e.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        name = _FLAGS.sub("", e.name)
-        sid = f"{prefix}/{name}" if prefix else name
-        yield _Entry(f"{sid}\0{e.name}", sid, e.path, labels, max(st.st_mtime, st.st_ctime))
-
-
-def _list(root: Path) -> list[_Entry]:
-    return sorted(_walk(root), key=lambda e: e.key)
+        entry = f"{sid}\0{name}\0{i}"
+        if since is None or stamp >= since - FINE_SLACK:
+            todo.append(entry)
+        elif want.known is not None and sid not in want.known:
+            todo.append(entry)  # new to this tree though stamped before that pass
+        elif stamp >= since - COARSE_SLACK:
+            maybe.append(entry)
+    if maybe and all(s == int(s) for s in sample):  # whole seconds: look further back
+        todo += maybe
+    return todo
 
 
 def read_head(path: str) -> bytes:
@@ -133,11 +97,57 @@ def read_head(path: str) -> bytes:
         return data[:HEAD_LIMIT]
 
 
+@dataclass(slots=True)
+class _Census:
+    """What a pass reads, counted by listing every folder once before it begins."""
+
+    count: int = 0  # files to read
+    ids: set[str] | None = None  # every id of the tree, when asked and at most GONE_LIMIT
+    plan: list[tuple[Folder, list[str]]] | None = None  # the files, when at most PLAN_LIMIT
+
+
+def _census(
+    root: Path, want: _Filter, after: tuple[str, ...] = (), pos: str | None = None
+) -> _Census:
+    """The census of a pass resuming after key ``pos`` of folder ``after``."""
+    found = _Census(plan=[])
+    for folder in folders(root, after):
+        todo = _select(folder, want, pos if folder.parts == after else None)
+        found.count += len(todo)
+        if found.plan is not None and todo:  # a small pass need not list its tree twice
+            if found.count <= PLAN_LIMIT:
+                found.plan.append((folder, todo))
+            else:
+                found.plan = None
+    found.ids = want.ids
+    return found
+
+
+def _todo(root: Path, want: _Filter, after: tuple[str, ...], pos: str | None, census: _Census
+          ) -> Iterator[tuple[Folder, list[str]]]:
+    """(folder, sorted keys of the files to read) in pass order, one folder listed at a time."""
+    if census.plan is not None:
+        plan, census.plan = census.plan, None
+        yield from ((folder, sorted(todo)) for folder, todo in plan)
+        return
+    for folder in folders(root, after):
+        yield folder, sorted(_select(folder, want, pos if folder.parts == after else None))
+
+
+def _resume_point(state: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
+    """(folder, last key done) of a cursor; a pre-folder cursor restarts its pass from the top."""
+    folder = state.get("dir")
+    if not isinstance(folder, list) or not all(isinstance(p, str) for p in folder):
+        return (), None
+    return tuple(folder), state.get("pos")
+
+
 class MaildirSource:
     """Messages of a maildir-like tree.
 
-    ``size_hint`` read before :meth:`pages` is the number of message files (the listing is kept
-    for that next pass); once the first page is built it is the number of files this pass reads.
+    ``size_hint`` read before :meth:`pages` is the number of message files (that census is
+    kept for that next pass); once the first page is built it is the number of files this pass
+    reads.
     """
 
     def __init__(
@@ -154,7 +164,7 @@ class MaildirSource:
         self.clock = clock
         self.skipped: Counter[str] = Counter()
         self._hint: int | None = None
-        self._listing: tuple[float, list[_Entry]] | None = None
+        self._listing: tuple[float, _Census] | None = None
         self.page_size = page_size
 
     @property
@@ -162,71 +172,66 @@ class MaildirSource:
         """Messages this pass is expected to read (see the class docstring)."""
         if self._hint is None and self._listing is None and self.root.exists():
             listed_at = self.clock()
-            self._listing = (listed_at, _list(self.root))
+            self._listing = (listed_at, _census(self.root, _Filter(ids=set())))
         if self._hint is None and self._listing is not None:
-            return len(self._listing[1])
+            return self._listing[1].count
         return self._hint
 
-    def _entries(self, root: Path, fresh: float) -> tuple[float, list[_Entry]]:
-        """(time the listing began, entries): the one kept by ``size_hint`` if recent."""
+    def _start(self, root: Path, since: float | None, known: set[str] | None
+               ) -> tuple[float, _Census]:
+        """(pass start, census) of a new pass; a first pass uses the one of ``size_hint``
+        if recent."""
         kept, self._listing = self._listing, None
-        if kept is not None and 0 <= fresh - kept[0] < LISTING_TTL:
+        fresh = self.clock()
+        if since is None and kept is not None and 0 <= fresh - kept[0] < LISTING_TTL:
             return kept
-        return fresh, _list(root)
+        return fresh, _census(root, _Filter(since, known, set()))
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of records changed since ``cursor``; the last page completes the pass."""
         self.skipped = Counter()
         state = load_cursor(cursor)
         root = check_path(self.root, self.account, "maildir")
-        resuming = state.get("start") is not None
-        listed_at, entries = self._entries(root, self.clock())
-        start = state["start"] if resuming else listed_at
         since: float | None = state.get("since")
-        pos: str | None = state.get("pos") if resuming else None
         previous = unpack_ids(state.get("ids"))
+        want = _Filter(since, previous)
         pager = Pager(self.page_size)
         ids = state.get("ids")
-        if not resuming:
-            current = {e.source_id for e in entries}
-            if previous is not None:
-                pager.gone.extend(sorted(previous - current))
-            ids = pack_ids(current) if len(current) <= GONE_LIMIT else None
-        todo = [e for e in entries if pos is None or e.key > pos]
-        if since is not None:
-            slack = _slack(entries)
-            todo = [e for e in todo if _changed(e, since - slack, previous)]
-        self._hint = len(todo)
+        if state.get("start") is not None:
+            self._listing = None
+            start = state["start"]
+            after, pos = _resume_point(state)
+            census = _census(root, want, after, pos)
+        else:
+            start, census = self._start(root, since, previous)
+            after, pos = (), None
+            if previous is not None and census.ids is not None:
+                pager.gone.extend(sorted(previous - census.ids))
+            ids = pack_ids(census.ids) if census.ids is not None else None
+            census.ids = None
+        self._hint = census.count
         cur: dict[str, Any] = {"start": start, "since": since, "pos": pos, "ids": ids}
-        for entry in todo:
-            self._read(entry, pager)
-            cur["pos"] = entry.key
-            if pager.full:
-                yield pager.take(cur)
+        for folder, todo in _todo(root, want, after, pos, census):
+            cur["dir"] = list(folder.parts)
+            for entry in todo:
+                sid, name, i = entry.split("\0")
+                self._read(os.path.join(folder.dirs[int(i)], name), sid, folder.labels, pager)
+                cur["pos"] = entry[:-2]
+                if pager.full:
+                    yield pager.take(cur)
+            del todo  # before the next folder is listed
         report_skipped(self.key, self.skipped)
         self._hint = None  # the next pass lists again
         yield pager.take({"start": None, "since": start, "pos": None, "ids": ids})
 
-    def _read(self, entry: _Entry, pager: Pager) -> None:
+    def _read(self, path: str, source_id: str, labels: tuple[str, ...], pager: Pager) -> None:
         try:
-            block = read_head(entry.path)
+            block = read_head(path)
         except OSError:
             self.skipped["unreadable_file"] += 1
             return
-        record = _headers.parse_block(block, entry.source_id, entry.labels)
+        record = _headers.parse_block(block, source_id, labels)
         if record is None:
             self.skipped["no_headers"] += 1
         else:
             pager.records.append(record)
-
-
-def _slack(entries: list[_Entry]) -> float:
-    """How far before a pass start to look: more when the file system keeps whole seconds."""
-    sample = entries[:200]
-    coarse = bool(sample) and all(e.stamp == int(e.stamp) for e in sample)
-    return COARSE_SLACK if coarse else FINE_SLACK
-
-
-def _changed(entry: _Entry, since: float, known: set[str] | None) -> bool:
-    """Whether a completed pass starting at ``since`` may not have seen this file."""
-    return entry.stamp >= since or (known is not None and entry.source_id not in known)

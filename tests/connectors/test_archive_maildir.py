@@ -1,20 +1,32 @@
-"""The maildir connector on generated trees: layouts, labels, resume, incremental passes, gone."""
+"""The maildir connector on generated trees: layouts, labels, resume, incremental passes, gone,
+and memory that does not grow with the number of folders."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
+import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from connectors import archive
+from connectors import archive, maildir
 from connectors.base import Env, MessageRecord, Page
 from connectors.errors import BadArchive
 from connectors.maildir import MaildirSource
 from connectors.settings import MaildirAccount
 
 from contract.suite import check_source
+
+
+@pytest.fixture(autouse=True, params=["planned", "streamed"])
+def listing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Every test runs twice: a small pass reuses its census; a large one lists folder by folder."""
+    if request.param == "streamed":
+        monkeypatch.setattr(maildir, "PLAN_LIMIT", 0)
+    yield request.param
 
 
 def mail(i: int) -> bytes:
@@ -154,3 +166,86 @@ def test_build_gives_a_maildir_source(tmp_path: Path) -> None:
     (source,) = archive.build(account, Env(state_dir=tmp_path))
     assert source.key == "box/mail"
     assert ids(list(source.pages(None))) == ["1.h"]
+
+
+def test_nested_folders_resume_from_every_page(tmp_path: Path) -> None:
+    layout = ["cur", ".Sent/cur", ".Sent/new", ".A.b/cur", "plain", "plain/sub", "plain/sub/x",
+              "plain/sub-2", "plain/a b", "z/cur"]
+    n = 0
+    for folder in layout:
+        for _ in range(3):
+            put(tmp_path / folder / f"{n:03d}.h", mail(n))
+            n += 1
+
+    def make() -> MaildirSource:
+        return MaildirSource("m/mail", tmp_path, "m", clock=lambda: time.time() + 60, page_size=4)
+
+    pages = drain(make())
+    got = ids(pages)
+    assert sorted(got) == sorted(set(got)) and len(got) == n
+    # folder by folder, depth first in name order; each folder's files sorted
+    assert list(dict.fromkeys(g.rpartition("/")[0] for g in got)) == [
+        "", ".A.b", ".Sent", "plain", "plain/a b", "plain/sub", "plain/sub/x", "plain/sub-2", "z"]
+    for k, page in enumerate(pages):
+        assert ids(drain(make(), page.cursor)) == got[len(ids(pages[: k + 1])):]
+    check_source(make)
+
+
+def test_a_cursor_from_before_folders_restarts_its_pass(tmp_path: Path) -> None:
+    for i in range(5):
+        put(tmp_path / "cur" / f"{i}.h:2,S", mail(i))
+    src = MaildirSource("m/mail", tmp_path, "m", clock=lambda: time.time() + 60, page_size=2)
+    done = drain(src)[-1].cursor
+    assert done is not None and "dir" not in json.loads(done)  # a completed pass: as before
+    assert ids(drain(src, done)) == []
+    old = json.dumps({"v": 1, "start": time.time() + 60, "since": None, "pos": "2.h\x002.h:2,S",
+                      "ids": None})
+    assert ids(drain(src, old)) == [f"{i}.h" for i in range(5)]  # the store is idempotent
+
+
+def test_size_hint_of_an_incremental_pass_counts_changed_files(tmp_path: Path) -> None:
+    for i in range(6):
+        put(tmp_path / ("cur" if i % 2 else "sub/cur") / f"{i}.h:2,S", mail(i))
+    src = MaildirSource("m/mail", tmp_path, "m", clock=lambda: time.time() + 60, page_size=1)
+    cursor = drain(src)[-1].cursor
+    put(tmp_path / "sub" / "new" / "9.h", mail(9))
+    assert src.size_hint == 7  # before the pass: every file
+    pages = src.pages(cursor)
+    assert ids([next(pages)]) == ["sub/9.h"]
+    assert src.size_hint == 1
+
+
+def test_whole_second_stamps_look_back_further(tmp_path: Path) -> None:
+    began = int(time.time()) + 100  # in the future so that ctime (now) does not count
+    for name, stamp in (("c/cur/1.h", began - 1), ("f/cur/2.h", began - 0.5)):
+        os.utime(put(tmp_path / name, mail(1)), (stamp, stamp))
+    src = MaildirSource("m/mail", tmp_path, "m", clock=lambda: began)
+    cursor = drain(src)[-1].cursor
+    # folder c keeps whole seconds: a file stamped a second before the pass may have changed
+    assert ids(drain(src, cursor)) == ["c/1.h"]
+
+
+def _peak_bytes(root: Path) -> int:
+    list(MaildirSource("m/mail", root, "m", page_size=10).pages(None))  # warm caches
+    source = MaildirSource("m/mail", root, "m", page_size=10)
+    tracemalloc.start()
+    try:
+        for _ in source.pages(None):
+            pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_pass_holds_one_folder_listing_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(maildir, "GONE_LIMIT", 10)  # the ids kept for gone are bounded apart
+    monkeypatch.setattr(maildir, "PLAN_LIMIT", 10)
+    for folders in (8, 64):
+        for k in range(folders):
+            for i in range(25):
+                put(tmp_path / str(folders) / f"f{k:03d}" / "cur" / f"{i:03d}.h:2,S", mail(i))
+    few, many = _peak_bytes(tmp_path / "8"), _peak_bytes(tmp_path / "64")
+    # 1,400 more files in 56 more folders; holding them all at once costs ~500 kB
+    assert many - few < 100_000
