@@ -77,25 +77,27 @@ def _upsert_items(session: Session, meanings: list[Meaning]) -> dict[str, int]:
     for chunk in _chunks(prints):
         by_print.update(session.execute(select(Item.fingerprint, Item.id).where(
             Item.fingerprint.in_(chunk))).all())  # type: ignore[arg-type]
-    new = []
+    new: list[dict[str, Any]] = []
+    first: dict[str, str] = {}  # fingerprint -> identity of the first new item with it here
+    copies: list[tuple[str, str]] = []  # (identity, identity of the new item it copies)
     for m in missing:
-        if m.fingerprint and m.fingerprint in by_print:
-            if by_print[m.fingerprint] > 0:  # -1: joins an item created below, resolved last
-                ids[m.identity] = by_print[m.fingerprint]
+        fp = m.fingerprint
+        if fp and fp in by_print:
+            ids[m.identity] = by_print[fp]
+        elif fp and fp in first:
+            copies.append((m.identity, first[fp]))
         else:
-            new.append({"identity": m.identity, "fingerprint": m.fingerprint,
-                        "channel": m.channel, "at": m.at})
-            if m.fingerprint:
-                by_print[m.fingerprint] = -1  # later copies in this page join this one
+            new.append({"identity": m.identity, "fingerprint": fp, "channel": m.channel,
+                        "at": m.at})
+            if fp:
+                first[fp] = m.identity
     if new:
         session.execute(_insert(session, Item).on_conflict_do_nothing(), new)
         for chunk in _chunks([r["identity"] for r in new]):
             ids.update(session.execute(
                 select(Item.identity, Item.id).where(Item.identity.in_(chunk))).all())
-    for m in missing:  # copies that pointed at an item created in this very page
-        if m.identity not in ids and m.fingerprint:
-            ids[m.identity] = session.execute(
-                select(Item.id).where(Item.fingerprint == m.fingerprint)).scalar_one()
+    for identity, original in copies:
+        ids[identity] = ids[original]
     return ids
 
 
