@@ -40,12 +40,8 @@ def contact_rows(session: Session, limit: int | None = None,
              .where(Touchpoint.at <= (now or datetime.now(UTC)))
              .group_by(Contact.id).having(total > 0)
              .order_by(total.desc(), Contact.address).limit(limit))
-    return [ContactRow(a, n, int(i or 0), int(o or 0), int(m or 0), _aware(last), first)
+    return [ContactRow(a, n, int(i or 0), int(o or 0), int(m or 0), last, first)
             for a, n, i, o, m, last, first in session.execute(query)]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def suggested_groups(session: Session) -> list[tuple[str, list[str]]]:
