@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +27,16 @@ from daemon.paths import state_home
 from daemon.tomlpos import key_lines, locate
 
 DURATION = r"^\d+\s*[dwmy]$"
+DURATION_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def parse_duration(spec: str) -> timedelta:
+    """A ``DURATION`` such as ``"90d"``, ``"12w"``, ``"18m"``, ``"3y"`` as a timedelta (months
+    of 30 days, years of 365); ValueError when ``spec`` is not one."""
+    if not re.fullmatch(DURATION, spec.strip()):
+        raise ValueError(f"not a duration: {spec!r}")
+    spec = spec.strip()
+    return timedelta(days=int(spec[:-1]) * DURATION_DAYS[spec[-1]])
 PATH_KEYS = ("path", "client_secrets", "folder", "password_file")
 
 

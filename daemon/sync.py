@@ -21,7 +21,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 import connectors
 from connectors.base import Env, Source
 from connectors.errors import AuthExpired, ConnectorError, CursorExpired
-from daemon.config import Config
+from daemon.config import Config, parse_duration
 from daemon.progress import Progress
 from daemon.purge import purge
 from daemon.store import Store
@@ -212,9 +212,3 @@ class Engine:
 
 def _explain(exc: ConnectorError) -> str:
     return f"{exc}" + (f" (fix: {exc.hint})" if exc.hint else "")
-
-
-def parse_duration(spec: str) -> timedelta:
-    """``"90d"``, ``"12w"``, ``"18m"``, ``"3y"`` as a timedelta (months of 30, years of 365)."""
-    number, unit = int(spec[:-1].strip()), spec[-1]
-    return timedelta(days=number * {"d": 1, "w": 7, "m": 30, "y": 365}[unit])

@@ -16,15 +16,15 @@ from typing import Any
 
 from rich.console import Console
 
+from daemon.config import parse_duration
 from daemon.errors import ConfigError
 from daemon.store import Store
-from daemon.sync import parse_duration
 
 
 def _duration(text: str) -> timedelta:
     try:
         return parse_duration(text)
-    except (ValueError, KeyError, IndexError):
+    except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 4w, 28d, 3m") from None
 
 

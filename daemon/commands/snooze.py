@@ -7,13 +7,13 @@ unsnoozed). Without an address, ``keepwarm snooze`` lists the snoozes in force.
 from __future__ import annotations
 
 import argparse
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
 
 from daemon.addresses import normalise, valid
+from daemon.config import parse_duration as config_parse_duration
 from daemon.context import Context
 from daemon.errors import UsageError
 from daemon.store import Store
@@ -21,8 +21,6 @@ from daemon.store.models import Snooze
 
 DEFAULT = "4w"
 FOREVER = ("forever", "never", "always")
-_DURATION = re.compile(r"^(\d+)\s*([dwmy])$")
-_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 
 
 def register(sub: Any) -> None:
@@ -44,11 +42,14 @@ def parse_duration(spec: str) -> timedelta | None:
     text = spec.strip().lower()
     if text in FOREVER:
         return None
-    match = _DURATION.match(text)
-    if not match or int(match.group(1)) == 0:
+    try:
+        duration = config_parse_duration(text)
+    except ValueError:
+        duration = timedelta(0)
+    if not duration:
         raise UsageError(f"cannot read duration {spec!r}",
                          hint="use a number and d, w, m or y (e.g. 2w, 30d, 3m), or forever")
-    return timedelta(days=int(match.group(1)) * _DAYS[match.group(2)])
+    return duration
 
 
 def _address(raw: str) -> str:
