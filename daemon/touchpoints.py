@@ -16,6 +16,7 @@ from daemon.addresses import normalise, parse_addresses, parse_date
 from daemon.automation import is_automated_sender, is_bulk
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+AHEAD = {"email": timedelta(days=2), "meeting": timedelta(days=400)}  # calendars run ahead
 NOT_TOUCHPOINTS = {"draft", "drafts", "spam", "junk", "junk e-mail", "trash", "deleted items",
                    "chat", "chats", "outbox"}
 SENT = {"sent", "sent items", "sentitems", "sent mail", "_sent_mail", "sent_items",
@@ -55,7 +56,7 @@ class Interpreter:
     def __init__(self, me: set[str], account: str, now: datetime) -> None:
         self.me = {normalise(a) for a in me}
         self.account = account
-        self.latest = now + timedelta(days=400)  # calendars run ahead; mail dates do not
+        self.latest = {channel: now + ahead for channel, ahead in AHEAD.items()}
         self.skipped: Counter[str] = Counter()
 
     def add_me(self, address: str) -> None:
@@ -75,8 +76,7 @@ class Interpreter:
             self._skip("bad_date")
             return None
         when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
-        limit = self.latest if channel == "meeting" else self.latest - timedelta(days=398)
-        if not EARLIEST <= when <= limit:
+        if not EARLIEST <= when <= self.latest[channel]:
             self._skip("implausible_date")
             return None
         return when
