@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from connectors.files import write_private
+from connectors.files import write_private as write_atomic  # one atomic writer for both
+
+__all__ = ["config_home", "default_config_path", "state_home", "write_atomic"]
 
 
 def config_home() -> Path:
@@ -21,7 +23,3 @@ def default_config_path() -> Path:
     env = os.environ.get("KEEPWARM_CONFIG")
     return Path(env) if env else config_home() / "config.toml"
 
-
-def write_atomic(path: Path, data: str | bytes, mode: int = 0o600) -> None:
-    """Write ``data`` to ``path`` atomically with ``mode`` (``connectors.files``)."""
-    write_private(path, data, mode)
