@@ -26,7 +26,7 @@ from connectors.settings import MboxAccount  # noqa: E402
 from daemon.config import Config, MeSettings, StoreSettings  # noqa: E402
 from daemon.store import Store  # noqa: E402
 from daemon.store.db import sqlite_url  # noqa: E402
-from daemon.sync import Engine  # noqa: E402
+from daemon.sync.engine import Engine  # noqa: E402
 
 SENT_FOLDERS = ("sent.mbox", "_sent_mail.mbox", "sent_items.mbox")
 FROM_LINE = re.compile(rb"^From:\s*(.+?)\s*$", re.M)
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     owners = import_all(args.data, args.work, args.jobs)
     if args.import_only:
         return 0
-    from daemon.commands.backtest import main as backtest_main
+    from daemon.cli.backtest import main as backtest_main
     stores = [str(args.work / f"{o}.sqlite") for o in owners]
     extra = ["--rows", str(args.rows)] if args.rows else []
     return backtest_main(["--from", "2000-07-01", "--to", "2001-06-30", *extra, *rest,

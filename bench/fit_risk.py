@@ -3,7 +3,7 @@
     python bench/fit_risk.py [--work /tmp/keepwarm-enron] [--from 1999-07-03 --to 2001-06-30]
 
 Needs the per-owner stores made by ``bench/enron_backtest.py --import-only``. Prints the
-coefficients (paste them into ``daemon.risk.COEF``) and in-sample calibration.
+coefficients (paste them into ``daemon.model.risk.COEF``) and in-sample calibration.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from daemon.backtest import snapshot_times, snapshots  # noqa: E402
-from daemon.frame import load  # noqa: E402
-from daemon.metrics import auc  # noqa: E402
-from daemon.risk import FEATURES, fit, sigmoid  # noqa: E402
+from daemon.model.backtest import snapshot_times, snapshots  # noqa: E402
+from daemon.model.frame import load  # noqa: E402
+from daemon.model.metrics import auc  # noqa: E402
+from daemon.model.risk import FEATURES, fit, sigmoid  # noqa: E402
 from daemon.store import Store  # noqa: E402
 from daemon.store.db import sqlite_url  # noqa: E402
 

@@ -2,7 +2,7 @@
 
     python bench/score.py [--touchpoints 1000000] [--persons 20000]
 
-Prints, for the same synthetic arrays: the model's arrays alone (``daemon.model.evaluate``),
+Prints, for the same synthetic arrays: the model's arrays alone (``daemon.model.assess.evaluate``),
 the full ``score_frame`` (every Entry with its sentence and 12-month strip), and a naive
 pure-Python recency ranker as the baseline. Synthetic data: seeded, 3 years of history,
 persons with rhythms from daily to quarterly, 10% automated, mixed directions and group sizes.
@@ -20,9 +20,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from daemon.frame import Frame, Person, build, seconds  # noqa: E402
-from daemon.model import evaluate  # noqa: E402
-from daemon.scoring import score_frame  # noqa: E402
+from daemon.model.assess import evaluate  # noqa: E402
+from daemon.model.frame import Frame, Person, build, seconds  # noqa: E402
+from daemon.model.rank import score_frame  # noqa: E402
 
 AS_OF = datetime(2025, 6, 2, tzinfo=UTC)
 
@@ -81,12 +81,12 @@ def main() -> int:
 
 
 def store_load(n: int, persons: int) -> None:
-    """Time ``daemon.frame.load`` on a temporary SQLite store holding ``n`` touchpoints
+    """Time ``daemon.model.frame.load`` on a temporary SQLite store holding ``n`` touchpoints
     (rows inserted directly, bypassing the writer, to keep the setup quick)."""
     import sqlite3
     import tempfile
 
-    from daemon.frame import load
+    from daemon.model.frame import load
     from daemon.store import Store
 
     frame = synthetic(n, persons)

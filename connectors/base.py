@@ -15,7 +15,7 @@ cursor
 source
     One stream of one account (``work/mail``, ``work/calendar``) with its own cursor.
 touchpoint
-    One interaction with one counterpart, derived from a record by ``daemon.touchpoints``.
+    One interaction with one counterpart, derived from a record by ``daemon.sync.meaning``.
 counterpart
     The other person of a touchpoint: any participant who is not the user.
 """

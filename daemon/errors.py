@@ -3,10 +3,11 @@
     KeepwarmError
      ├── ConfigError   a bad or missing config file: ``problems`` are ``file:line: key: message``
      ├── StoreError    the store cannot be opened or migrated
+     ├── DeliveryError the summary could not be delivered (``transient``: worth retrying)
      └── UsageError    a command was called wrongly (exit code 2)
 
 Connector failures have their own tree in ``connectors.errors``; both are rendered in one
-place, ``daemon.cli`` (and logged by ``daemon.sync``).
+place, ``daemon.cli`` (and logged by ``daemon.sync.engine``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ class ConfigError(KeepwarmError):
 
 class StoreError(KeepwarmError):
     """The store cannot be opened, migrated or written."""
+
+
+class DeliveryError(KeepwarmError):
+    """The summary could not be delivered. ``transient`` errors are worth retrying later."""
+
+    def __init__(self, message: str, *, hint: str = "", transient: bool = False) -> None:
+        super().__init__(message, hint=hint)
+        self.transient = transient
 
 
 class UsageError(KeepwarmError):

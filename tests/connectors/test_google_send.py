@@ -124,7 +124,7 @@ def test_revoked_sign_in_is_auth_expired(fake: FakeGoogle, tmp_path: Path) -> No
 
 def test_delivery_method_gmail_end_to_end(fake: FakeGoogle, tmp_path: Path) -> None:
     from daemon import config as config_mod
-    from daemon import delivery
+    from daemon.summary import delivery
 
     granted(fake)
     e = env(fake, tmp_path / "state")

@@ -151,7 +151,7 @@ def test_revoked_sign_in_is_auth_expired(fake: FakeGraph, state: Path) -> None:
 
 def test_delivery_method_graph_end_to_end(fake: FakeGraph, state: Path, tmp_path: Path) -> None:
     from daemon import config as config_mod
-    from daemon import delivery
+    from daemon.summary import delivery
 
     sign_in(fake, state, send=True)
     text = ('[delivery]\nmethod = "graph"\nto = "boss@example.org"\naccount = "work"\n'

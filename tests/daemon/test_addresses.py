@@ -9,7 +9,7 @@ from email.header import Header
 from hypothesis import given
 from hypothesis import strategies as st
 
-from daemon.addresses import normalise, parse_addresses, parse_date
+from daemon.sync.addresses import normalise, parse_addresses, parse_date
 
 
 def parse(*values: str) -> tuple[list[tuple[str, str]], Counter[str]]:
@@ -79,7 +79,7 @@ _encoded = st.text(st.characters(codec="utf-8", categories=["L"]), min_size=1, m
 def test_fast_path_agrees_with_the_header_registry(entries):
     from email.policy import default
 
-    from daemon.addresses import _parse_value
+    from daemon.sync.addresses import _parse_value
 
     value = ", ".join(f"{name} <{local}@{domain}.com>" if name.strip() else f"{local}@{domain}.com"
                       for name, local, domain in entries)

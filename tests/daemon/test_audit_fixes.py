@@ -12,8 +12,8 @@ from connectors.base import Env, MessageRecord
 from connectors.settings import MboxAccount
 from daemon.cli import main
 from daemon.config import Config, MeSettings
-from daemon.frame import load, seconds
-from daemon.sync import Engine
+from daemon.model.frame import load, seconds
+from daemon.sync.engine import Engine
 
 from fakes.memory import MemorySource
 
@@ -154,7 +154,7 @@ def test_encoded_name_is_decoded_when_a_neighbour_is_malformed():
     the RFC 2047 display names of the good addresses encoded."""
     from collections import Counter
 
-    from daemon.addresses import parse_addresses
+    from daemon.sync.addresses import parse_addresses
 
     got = parse_addresses(("=?utf-8?q?Jos=C3=A9?= <jose@y.es>, bob@",), Counter())
     assert got == [("José", "jose@y.es")]
@@ -170,14 +170,14 @@ def test_smtp_port_follows_security_unless_given() -> None:
 
 def test_ignored_googlemail_domain_matches_stored_gmail_contacts() -> None:
     from daemon.config import IgnoreSettings
-    from daemon.ignore import Matcher
+    from daemon.model.ignore import Matcher
 
     matcher = Matcher(IgnoreSettings(domains=("GoogleMail.com",)))
     assert matcher.ignored("someone@gmail.com")
 
 
 def test_purge_before_keeps_the_given_offset(tmp_path: Path, capsys) -> None:
-    from daemon.commands.core import _date
+    from daemon.cli.core import _date
 
     assert _date("2024-01-02T12:00+02:00") == datetime(2024, 1, 2, 10, tzinfo=UTC)
     assert _date("2024-01-02") == datetime(2024, 1, 2, tzinfo=UTC)

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_scoring_support import AS_OF, every, frame_of, store_of, touch
 
-from daemon.backtest import Snapshot, rows, snapshot_times, snapshots
-from daemon.commands.backtest import main
-from daemon.metrics import auc, evaluate_track, precision_at, reliability
+from daemon.cli.backtest import main
+from daemon.model.backtest import Snapshot, rows, snapshot_times, snapshots
+from daemon.model.metrics import auc, evaluate_track, precision_at, reliability
 from daemon.store import Store
 from daemon.store.db import sqlite_url
 

@@ -20,8 +20,8 @@ import time_machine
 import daemon.cli
 from connectors.base import Env
 from daemon import config as config_mod
-from daemon import delivery
-from daemon.delivery import DeliveryError
+from daemon.errors import DeliveryError
+from daemon.summary import delivery
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -20,8 +20,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from connectors.base import Env
 from daemon import config as config_mod
-from daemon import delivery, weekly
-from daemon.delivery import DeliveryError
+from daemon.errors import DeliveryError
+from daemon.summary import delivery, ledger
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday, after the 08:00 Berlin slot
 
@@ -93,8 +93,8 @@ def test_the_weekly_message_arrives_with_both_parts(
     config = make_config(tmp_path, port, user='"me"',
                          password_file=f'"{secret_file(tmp_path)}"')
     env = Env(state_dir=tmp_path / "state")
-    assert weekly.send_owed(store, config, env, NOW) == "2026-W48"  # the real report
-    assert weekly.send_owed(store, config, env, NOW) is None  # the ledger holds it
+    assert ledger.send_owed(store, config, env, NOW) == "2026-W48"  # the real report
+    assert ledger.send_owed(store, config, env, NOW) is None  # the ledger holds it
     [envelope] = inbox.envelopes
     assert envelope.mail_from == "keepwarm@example.org"
     assert envelope.rcpt_tos == ["me@example.org"]

@@ -13,11 +13,11 @@ import icalendar
 import pytest
 import time_machine
 
-from daemon.commands import demo as demo_cmd
-from daemon.context import Context
-from daemon.demo import run_demo
-from daemon.demo_history import build_history
-from daemon.render import render_text
+from daemon.cli import demo as demo_cmd
+from daemon.cli.context import Context
+from daemon.demo.history import build_history
+from daemon.demo.run import run_demo
+from daemon.summary.render import render_text
 
 AS_OF = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # mail dated after "now" would be implausible

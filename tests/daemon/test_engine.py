@@ -13,7 +13,7 @@ from connectors.errors import AuthExpired, CursorExpired
 from connectors.settings import MaildirAccount, MboxAccount
 from daemon.config import Config, MeSettings
 from daemon.store.models import Account, Contact, Item, Stream, Touchpoint
-from daemon.sync import Engine
+from daemon.sync.engine import Engine
 
 from fakes.memory import MemorySource
 

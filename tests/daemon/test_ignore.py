@@ -9,9 +9,9 @@ import io
 from rich.console import Console
 from test_scoring_support import every, store_of, touch
 
-from daemon.commands import ignore as ignore_command
+from daemon.cli import ignore as ignore_command
 from daemon.config import Config, IgnoreSettings
-from daemon.ignore import Matcher, Rule, check, impact
+from daemon.model.ignore import Matcher, Rule, check, impact
 
 
 def test_exact_addresses_case_insensitive() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from connectors.base import Attendee, EventRecord, MessageRecord
-from daemon.touchpoints import Interpreter
+from daemon.sync.meaning import Interpreter
 
 ME = "me@example.com"
 WHEN = datetime(2025, 3, 4, 10, tzinfo=UTC)

@@ -16,8 +16,8 @@ import pytest
 
 from connectors.base import Env
 from daemon import config as config_mod
-from daemon.notify import Notifier
-from daemon.scheduler import Daemon, run
+from daemon.service.notify import Notifier
+from daemon.service.scheduler import Daemon, run
 
 
 @pytest.fixture

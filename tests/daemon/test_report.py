@@ -18,11 +18,13 @@ from pathlib import Path
 import pytest
 
 from daemon.config import Config
-from daemon.report import build_summary, render_html, render_json, render_text, summary_message
-from daemon.scored import Entry, Scored
+from daemon.model.entries import Entry, Scored
 from daemon.store.models import Account, Snooze
-from daemon.touchpoints import Counterpart, Meaning
-from daemon.writer import write_page
+from daemon.summary.gather import build_summary
+from daemon.summary.message import summary_message
+from daemon.summary.render import render_html, render_json, render_text
+from daemon.sync.meaning import Counterpart, Meaning
+from daemon.sync.writer import write_page
 
 AS_OF = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday
 GOLDEN = Path(__file__).parent.parent / "golden"

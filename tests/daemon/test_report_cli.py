@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from daemon.commands import report as cmd
-from daemon.context import Context
+from daemon.cli import report as cmd
+from daemon.cli.context import Context
 from daemon.errors import UsageError
 from daemon.store import Store
 from daemon.store.models import Account
-from daemon.touchpoints import Counterpart, Meaning
-from daemon.writer import write_page
+from daemon.sync.meaning import Counterpart, Meaning
+from daemon.sync.writer import write_page
 
 
 def test_as_of_forms() -> None:

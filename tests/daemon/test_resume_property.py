@@ -14,7 +14,7 @@ from connectors.settings import MboxAccount
 from daemon.config import Config, MeSettings
 from daemon.store import Store
 from daemon.store.models import Contact, Item, Touchpoint
-from daemon.sync import Engine
+from daemon.sync.engine import Engine
 
 from fakes.memory import MemorySource
 

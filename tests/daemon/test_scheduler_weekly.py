@@ -15,9 +15,9 @@ from sqlalchemy import select
 from connectors.base import Env
 from connectors.errors import SourceUnavailable
 from daemon import config as config_mod
-from daemon import weekly
-from daemon.scheduler import RETRY_AFTER, Daemon, summary_trigger
+from daemon.service.scheduler import RETRY_AFTER, Daemon, summary_trigger
 from daemon.store.models import SentSummary
+from daemon.summary import ledger as weekly
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -255,7 +255,7 @@ def test_crash_between_send_and_ledger_resends_the_same_message(
         world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     """The chosen crash window: a resend after a crash carries the week's Message-ID and file
     name, so the reader still sees one summary."""
-    from daemon import delivery
+    from daemon.summary import delivery
 
     now = berlin(2026, 11, 23, 9, 0)
     config, store, env = world["config"], world["store"], world["env"]

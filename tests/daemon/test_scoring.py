@@ -7,13 +7,13 @@ from datetime import timedelta
 
 from test_scoring_support import AS_OF, every, frame_of, store_of, touch
 
-from daemon import reasons
 from daemon.config import Config, IgnoreSettings, Person, ReportSettings
-from daemon.frame import seconds
-from daemon.ignore import Matcher
-from daemon.model import evaluate
-from daemon.rhythm import aggregate
-from daemon.scoring import score, score_frame
+from daemon.model import reasons
+from daemon.model.assess import evaluate
+from daemon.model.frame import seconds
+from daemon.model.ignore import Matcher
+from daemon.model.rank import score, score_frame
+from daemon.model.rhythm import aggregate
 from daemon.store.models import Snooze
 
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from test_scoring_support import AS_OF, Touch, frame_of
 
 from daemon.config import IgnoreSettings
-from daemon.ignore import Matcher
-from daemon.scoring import score_frame
+from daemon.model.ignore import Matcher
+from daemon.model.rank import score_frame
 
 ADDRESSES = ("ann@a.com", "bob@b.org", "cy@sub.c.net", "dee@a.com", "eve@e.io")
 

@@ -1,7 +1,7 @@
 """Builders shared by the scoring, ignore and backtest tests (this module holds no tests).
 
 ``touch(...)`` describes one touchpoint in days before AS_OF; ``frame_of`` turns a list of
-them into a :class:`daemon.frame.Frame`; ``store_of`` writes them through the real writer.
+them into a :class:`daemon.model.frame.Frame`; ``store_of`` writes them through the real writer.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from daemon.frame import DIRECTIONS, Frame, Person, build, seconds
+from daemon.model.frame import DIRECTIONS, Frame, Person, build, seconds
 from daemon.store import Store
 from daemon.store.models import Account
-from daemon.touchpoints import Counterpart, Meaning
-from daemon.writer import write_page
+from daemon.sync.meaning import Counterpart, Meaning
+from daemon.sync.writer import write_page
 
 AS_OF = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
 

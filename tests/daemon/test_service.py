@@ -14,7 +14,7 @@ import pytest
 
 import daemon.cli
 from daemon import config as config_mod
-from daemon import service
+from daemon.service import unit as service
 
 ROOT = Path(__file__).parents[2]
 

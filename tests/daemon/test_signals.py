@@ -20,7 +20,7 @@ import pytest
 from connectors.base import Env
 from daemon import config as config_mod
 from daemon.store import Store
-from daemon.sync import Engine
+from daemon.sync.engine import Engine
 
 ROOT = Path(__file__).parents[2]
 N = 40_000  # about ten seconds of importing: long enough to be stopped in the middle

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from daemon.commands import snooze as cmd
-from daemon.context import Context
+from daemon.cli import snooze as cmd
+from daemon.cli.context import Context
 from daemon.errors import UsageError
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)

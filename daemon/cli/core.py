@@ -1,0 +1,157 @@
+"""Set-up and sync commands: init, config check, db upgrade, sync, status, purge, auth."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+from datetime import UTC, datetime
+
+from rich.table import Table
+from sqlalchemy import select
+
+from connectors import REGISTRY
+from daemon.cli.context import Context
+from daemon.cli.example import example_text
+from daemon.errors import UsageError
+from daemon.paths import write_atomic
+from daemon.store.db import masked_url
+from daemon.store.models import Account, Stream
+from daemon.store.purge import purge
+from daemon.sync.engine import Engine
+from daemon.sync.progress import Progress
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("init", help="write a starter config file (never overwrites)")
+    p.set_defaults(func=cmd_init, needs_config=False)
+    cfg = sub.add_parser("config", help="work with the config file")
+    cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    cfg_sub.add_parser("check", help="validate it and print the resolved configuration"
+                       ).set_defaults(func=cmd_config_check)
+    db = sub.add_parser("db", help="store maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_sub.add_parser("upgrade", help="apply pending schema migrations"
+                      ).set_defaults(func=cmd_db_upgrade)
+    p = sub.add_parser("sync", help="sync every account, or the one named, now")
+    p.add_argument("account", nargs="?")
+    p.set_defaults(func=cmd_sync)
+    sub.add_parser("status", help="accounts, streams, counts, last sync, errors"
+                   ).set_defaults(func=cmd_status)
+    p = sub.add_parser("purge", help="delete touchpoints older than a date")
+    p.add_argument("--before", required=True, type=_date, metavar="YYYY-MM-DD")
+    p.set_defaults(func=cmd_purge)
+    p = sub.add_parser("auth", help="sign in to a google or microsoft account")
+    p.add_argument("account")
+    p.set_defaults(func=cmd_auth)
+
+
+def _date(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text)
+        return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
+    path = ctx.config_path
+    if path.exists():
+        ctx.console.print(f"{path} already exists; left as it is.")
+        return 0
+    write_atomic(path, example_text(), mode=0o600)
+    ctx.console.print(f"Wrote {path}. Edit [me] and [[accounts]], then: keepwarm config check")
+    return 0
+
+
+def cmd_config_check(args: argparse.Namespace, ctx: Context) -> int:
+    data = ctx.config.model_dump(mode="json", exclude={"path"})
+    if data["delivery"].get("password_env"):
+        data["delivery"]["password_env"] = "***"
+    if data["store"].get("url"):
+        data["store"]["url"] = masked_url(data["store"]["url"])
+    ctx.console.print(f"{ctx.config_path}: OK")
+    ctx.console.print_json(json.dumps(data))
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> int:
+    store = ctx.store()
+    current, head = store.revision()
+    ctx.console.print(f"store at revision {current} (head {head})")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
+    if args.account and ctx.config.account(args.account) is None:
+        names = ", ".join(a.name for a in ctx.config.accounts) or "none configured"
+        raise UsageError(f"no account named {args.account!r} (accounts: {names})")
+    progress = Progress()
+    engine = Engine(ctx.store(), ctx.config, ctx.env, progress=progress)
+    try:
+        results = engine.sync([args.account] if args.account else None)
+    finally:
+        progress.close()
+    for r in results:
+        streams = ", ".join(f"{s.key}: {s.records} records, {s.touchpoints} touchpoints"
+                            + (f", {sum(s.skipped.values())} skipped" if s.skipped else "")
+                            for s in r.streams)
+        ctx.console.print(f"{r.name}: {r.status}" + (f" ({streams})" if streams else ""))
+        if r.error:
+            ctx.console.print(f"  {r.error}")
+    return 0 if all(r.status == "ok" for r in results) else 1
+
+
+def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
+    table = Table("account", "status", "stream", "cursor", "records", "touchpoints", "skipped",
+                  "last success", "error")
+    with ctx.store().session() as s:
+        for acc in s.execute(select(Account).order_by(Account.name)).scalars():
+            streams: list[Stream | None] = list(s.execute(select(Stream).where(
+                Stream.account_id == acc.id).order_by(Stream.key)).scalars())
+            for st in streams or [None]:
+                table.add_row(
+                    acc.name, acc.status, st.key if st else "-",
+                    ("resumable" if st.cursor else "from start") if st else "-",
+                    str(st.records_seen) if st else "-", str(st.touchpoints_written) if st else "-",
+                    _skips(st.skipped) if st else "-", _when(acc.last_success_at),
+                    acc.last_error or "")
+    configured = {a.name for a in ctx.config.accounts}
+    ctx.console.print(table)
+    for name in sorted(configured - _synced_names(ctx)):
+        ctx.console.print(f"{name}: configured, never synced (keepwarm sync {name})")
+    return 0
+
+
+def _synced_names(ctx: Context) -> set[str]:
+    with ctx.store().session() as s:
+        return set(s.execute(select(Account.name)).scalars())
+
+
+def _skips(raw: str) -> str:
+    counts = json.loads(raw or "{}")
+    return ", ".join(f"{k} {v}" for k, v in counts.items()) or "0"
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC") if at else "never"
+
+
+def cmd_purge(args: argparse.Namespace, ctx: Context) -> int:
+    gone = purge(ctx.store(), args.before)
+    ctx.console.print(f"deleted {gone} items (and their touchpoints) before {args.before:%Y-%m-%d}")
+    return 0
+
+
+def cmd_auth(args: argparse.Namespace, ctx: Context) -> int:
+    account = ctx.config.account(args.account)
+    if account is None:
+        raise UsageError(f"no account named {args.account!r} in {ctx.config_path}")
+    module = importlib.import_module(REGISTRY[account.kind])
+    authorize = getattr(module, "authorize", None)
+    if authorize is None:
+        ctx.console.print(f"{account.name}: a {account.kind} account needs no sign-in")
+        return 0
+    authorize(account, ctx.env)
+    ctx.console.print(f"{account.name}: signed in; now run: keepwarm sync {account.name}")
+    return 0

@@ -1,0 +1,84 @@
+"""The ``keepwarm`` command line: parse arguments, run one command, render every error once.
+
+Exit codes: 0 ok, 1 runtime failure, 2 usage or config error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+from connectors.errors import ConnectorError
+from daemon import __version__
+from daemon.cli.context import Context
+from daemon.errors import KeepwarmError
+
+MODULES = [  # command groups; each offers ``register(subparsers)``
+    "daemon.cli.core",
+    "daemon.cli.contacts",
+    "daemon.cli.report",
+    "daemon.cli.snooze",
+    "daemon.cli.demo",
+    "daemon.cli.ignore",
+    "daemon.cli.backtest",
+    "daemon.cli.service",
+]
+QUIET_LOGGERS = ("googleapiclient", "google", "msal", "urllib3", "httpx", "httpcore",
+                 "alembic", "apscheduler")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="keepwarm", description=(
+        "Notices which professional relationships are quietly fading."))
+    p.add_argument("--config", type=Path, help="config file (default: $KEEPWARM_CONFIG or "
+                   "$XDG_CONFIG_HOME/keepwarm/config.toml)")
+    p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default) or ERROR")
+    p.add_argument("--version", action="version", version=f"keepwarm {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name in MODULES:
+        importlib.import_module(name).register(sub)
+    return p
+
+
+def setup_logging(level: str | None) -> None:
+    logging.basicConfig(level=(level or "WARNING").upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LOGGERS:  # client libraries log request URLs (message ids) at DEBUG
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``keepwarm`` console script."""
+    p = parser()
+    args = p.parse_args(argv)
+    if not getattr(args, "func", None):
+        p.print_help()
+        return 2
+    try:
+        setup_logging(args.log_level)
+    except ValueError:
+        print(f"keepwarm: --log-level: unknown level {args.log_level!r}", file=sys.stderr)
+        return 2
+    ctx = Context(args.config, require_config=getattr(args, "needs_config", True))
+    try:
+        return int(args.func(args, ctx) or 0)
+    except KeepwarmError as exc:
+        return _render(str(exc), exc.hint, exc.exit_code)
+    except ConnectorError as exc:
+        return _render(str(exc), exc.hint, 1)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        ctx.close()
+
+
+def _render(message: str, hint: str, code: int) -> int:
+    """The one place errors reach a person: the message, then what to do about it."""
+    print(f"keepwarm: error: {message}", file=sys.stderr)
+    if hint:
+        print(f"  hint: {hint}", file=sys.stderr)
+    return code
+

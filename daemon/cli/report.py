@@ -1,0 +1,89 @@
+"""``keepwarm report``: print or write the weekly summary as text, HTML, JSON or an .eml file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from daemon.cli.context import Context
+from daemon.errors import UsageError
+from daemon.paths import write_atomic
+
+FORMATS = ("text", "html", "json", "eml")
+
+
+def register(sub: Any) -> None:
+    """Add ``report`` to the CLI."""
+    p = sub.add_parser("report", help="print or write the weekly summary",
+                       description="Print the weekly summary, or write it with --out.")
+    add_output_options(p)
+    p.set_defaults(func=run)
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """--as-of, --format, --out and --all (shared with ``keepwarm demo``)."""
+    p.add_argument("--as-of", metavar="DATE", help="summary as of DATE (YYYY-MM-DD or ISO "
+                   "date-time; a date means midnight in [report] timezone; default: now)")
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format "
+                   "(default: text)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (atomically) "
+                   "instead of standard output")
+    p.add_argument("--all", action="store_true", help="JSON: include every scored contact "
+                   "with its risk, not only the top N")
+
+
+def parse_as_of(value: str | None, tz_name: str = "UTC") -> datetime:
+    """An aware datetime from ``--as-of``; naive values are read in ``tz_name``."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        tz: Any = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = UTC
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(f"--as-of: cannot read {value!r}",
+                         hint="use YYYY-MM-DD or YYYY-MM-DDTHH:MM[+HH:MM]") from None
+    if len(value.strip()) == 10:  # a bare date: the start of that day
+        parsed = datetime.combine(parsed.date(), time(0), tzinfo=tz)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def rendered(summary: Any, fmt: str, everyone: bool = False) -> str:
+    """The summary in format ``fmt`` (eml as the full RFC 5322 message)."""
+    from daemon.summary.message import summary_message
+    from daemon.summary.render import render_html, render_json, render_text
+
+    if fmt == "html":
+        return render_html(summary)
+    if fmt == "json":
+        return render_json(summary, everyone=everyone)
+    if fmt == "eml":
+        return summary_message(summary).as_string()
+    return render_text(summary)
+
+
+def emit(text: str, out: Path | None) -> None:
+    """Write to ``out`` atomically (mode 0600: it names people), or print to standard output."""
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    write_atomic(out, text, mode=0o600)
+    print(f"keepwarm: wrote {out}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace, ctx: Context) -> int:
+    """Build the summary for the configured store and print or write it."""
+    from daemon.summary.gather import build_summary
+
+    config = ctx.config
+    as_of = parse_as_of(args.as_of, config.report.timezone)
+    summary = build_summary(ctx.store(), config, as_of)
+    emit(rendered(summary, args.format, args.all), args.out)
+    return 0

@@ -1,0 +1,149 @@
+"""Service commands: run (the daemon), send-summary, doctor, service install/uninstall."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+
+from connectors.base import Env
+from daemon.cli.context import Context
+from daemon.errors import UsageError
+from daemon.paths import default_config_path
+from daemon.service import doctor, unit
+from daemon.summary import delivery, ledger
+
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("run", help="run in the foreground: scheduled syncs and the weekly "
+                       "summary (what the systemd service runs)")
+    p.add_argument("--log-level", dest="run_log_level", type=str.upper, choices=LEVELS,
+                   help="overrides [daemon] log_level (default INFO)")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("send-summary", help="send this week's summary if it is owed")
+    p.add_argument("--now", action="store_true",
+                   help="send an extra copy now, whatever the schedule and the ledger say")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print what would be sent and where; send nothing")
+    p.set_defaults(func=cmd_send_summary)
+    sub.add_parser("doctor", help="check the whole set-up; each line OK or what to fix"
+                   ).set_defaults(func=cmd_doctor, needs_config=False)
+    p = sub.add_parser("service", help="install or remove the systemd user service")
+    ssub = p.add_subparsers(dest="service_command", metavar="ACTION", required=True)
+    ssub.add_parser("install", help="write ~/.config/systemd/user/keepwarm.service"
+                    ).set_defaults(func=cmd_service_install, needs_config=False)
+    ssub.add_parser("uninstall", help="remove the unit file"
+                    ).set_defaults(func=cmd_service_uninstall, needs_config=False)
+
+
+def daemon_env(ctx: Context) -> Env:
+    """The connectors' env for unattended runs: never interactive (no browser sign-ins)."""
+    return Env(state_dir=ctx.state_dir, interactive=False)
+
+
+def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.service.scheduler import Daemon, run, validate
+
+    config = validate(ctx.config)
+    level = args.run_log_level or args.log_level or config.daemon.log_level
+    logging.getLogger().setLevel(level.upper())
+    if not logging.getLogger().handlers:  # called without daemon.cli.main
+        logging.basicConfig(stream=sys.stderr, level=level.upper())
+    daemon = Daemon(config, ctx.store(), daemon_env(ctx))
+    code = run(daemon, ctx.config_path)
+    if code == 3:  # a job ignored the stop request: the committed pages are safe, leave now
+        logging.shutdown()
+        os._exit(code)
+    return code
+
+
+def cmd_send_summary(args: argparse.Namespace, ctx: Context) -> int:
+    config, store, env = ctx.config, ctx.store(), daemon_env(ctx)
+    now = datetime.now(UTC)
+    label, slot = ledger.this_week(config.report, now)
+    owed = ledger.owed(store, config.report, now)
+    if args.dry_run:
+        return _dry_run(ctx, now, owed, slot, label, args.now)
+    if config.delivery.method == "none":
+        raise UsageError('[delivery] method is "none"',
+                         hint="set method = \"smtp\", \"file\", \"gmail\" or \"graph\"")
+    if args.now:
+        message = ledger.compose(store, config, now)
+        delivery.deliver(message, config, env, week=None)
+        ctx.console.print(f"Sent an extra summary: {delivery.describe(config)} "
+                          "(the weekly schedule is unchanged).")
+        return 0
+    sent = ledger.send_owed(store, config, env, now)
+    if sent:
+        ctx.console.print(f"Sent the summary of {sent}: {delivery.describe(config)}.")
+    elif now < slot.astimezone(UTC):
+        ctx.console.print(f"Not owed yet: this week's summary is due {ledger.show(slot)}. "
+                          "Use --now to send one anyway.")
+    else:
+        ctx.console.print(f"The summary of {label} was already sent. Use --now to send "
+                          "another copy.")
+    return 0
+
+
+def _dry_run(ctx: Context, now: datetime, owed: str | None, slot: datetime, label: str,
+             force: bool) -> int:
+    config = ctx.config
+    message = ledger.compose(ctx.store(), config, now)
+    delivery.prepare(message, config, None if force else label)
+    if force or owed:
+        what = "would send now"
+    elif now < slot.astimezone(UTC):
+        what = f"would send nothing now (due {ledger.show(slot)})"
+    else:
+        what = f"would send nothing ({label} already sent)"
+    out = ctx.console.file
+    print(f"{what}; delivery: {delivery.describe(config)}", file=out)
+    for problem in delivery.problems(config):
+        print(f"  problem: {problem}", file=out)
+    for header in ("From", "To", "Subject", "Date"):
+        print(f"{header}: {message[header]}", file=out)
+    parts = [p.get_content_type() for p in message.walk() if not p.is_multipart()]
+    print(f"Parts: {', '.join(parts)}", file=out)
+    text = message.get_body(("plain",))
+    if text is not None:
+        print("", file=out)
+        print(text.get_content(), file=out)
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
+    checks = doctor.run(ctx.config_path, ctx.state_dir)
+    for check in checks:
+        print(check.line(), file=ctx.console.file)
+    fixes = sum(1 for c in checks if c.level == "FIX")
+    warns = sum(1 for c in checks if c.level == "WARN")
+    print(f"{fixes} to fix, {warns} warning(s)", file=ctx.console.file)
+    return 1 if fixes else 0
+
+
+def cmd_service_install(args: argparse.Namespace, ctx: Context) -> int:
+    config = ctx.config if ctx.config_path.exists() else None
+    given = ctx.config_path if ctx.config_path != default_config_path() else None
+    path = unit.install(config, given)
+    print(f"Wrote {path} (runs: {unit.command()} run). Enable it with:",
+          file=ctx.console.file)
+    for line in unit.ENABLE:
+        print(f"  {line}", file=ctx.console.file)
+    print("Logs: journalctl --user -u keepwarm", file=ctx.console.file)
+    return 0
+
+
+def cmd_service_uninstall(args: argparse.Namespace, ctx: Context) -> int:
+    path = unit.unit_path()
+    if not unit.uninstall():
+        print(f"{path} is not installed.", file=ctx.console.file)
+        return 0
+    print(f"Removed {path}. If it is running, stop it and forget the unit with:",
+          file=ctx.console.file)
+    for line in ("systemctl --user stop keepwarm", "systemctl --user daemon-reload"):
+        print(f"  {line}", file=ctx.console.file)
+    return 0

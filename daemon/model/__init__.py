@@ -1,0 +1,9 @@
+"""The scoring model: who is going quiet, how likely they are to lapse, and why, in one sentence.
+
+Entry point: :func:`daemon.model.rank.score` (store and config in,
+:class:`~daemon.model.entries.Scored` out). Inside: ``frame`` (touchpoints as arrays),
+``rhythm`` (per-person aggregates), ``risk`` (the calibrated lapse risk), ``assess`` (the model
+as a pure function of arrays), ``reasons`` (the sentence), ``ignore`` (the ``[ignore]`` rules),
+``entries`` (what the summary receives), ``backtest`` and ``metrics`` (checking the ranking
+against what really happened).
+"""

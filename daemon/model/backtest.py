@@ -1,0 +1,129 @@
+"""Replay a store snapshot by snapshot, exactly as ``../shared/README.md`` defines the ranking
+backtest, and collect one row per (owner, snapshot, candidate) with the model's risk, the
+baselines and the label. Metrics live in :mod:`daemon.model.metrics`.
+
+- Snapshots at ``start``, then every ``every`` until ``end``, at 00:00 UTC.
+- An *interaction* is any touchpoint whose item has at most 5 counterparts (messages with
+  more than 5 recipients are not interactions).
+- Candidates at T: at least 4 interactions in the 26 weeks before T, with mail in both
+  directions among them. Track B: those with an interaction in the 28 days before T.
+- Label: lapsed = no interaction either way in [T, T + horizon). A snapshot counts only if
+  the owner still sends mail (any outbound touchpoint) at or after T + horizon.
+- The model sees only touchpoints before T (no upcoming-meeting exclusion).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+
+from daemon.model.assess import evaluate
+from daemon.model.frame import IN, OUT, Frame
+from daemon.model.rhythm import DAY
+from daemon.model.risk import features
+
+MAX_RECIPIENTS = 5
+MIN_INTERACTIONS, WINDOW_DAYS, RECENT_DAYS = 4, 26 * 7, 28
+METHODS = ("model", "recency", "frequency", "gap_ratio")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The candidates of one owner at one T, with every method's risk (higher = riskier)."""
+
+    owner: str
+    as_of: datetime
+    contacts: tuple[str, ...]
+    label: np.ndarray  # bool: lapsed
+    track_b: np.ndarray  # bool
+    scores: dict[str, np.ndarray]  # method -> risk-like score
+    x: np.ndarray  # the model's feature matrix for the candidates (for fitting)
+
+
+def snapshot_times(start: date, end: date, every: timedelta) -> list[datetime]:
+    """``start``, then every ``every`` while not after ``end``, at 00:00 UTC."""
+    out, t = [], datetime(start.year, start.month, start.day, tzinfo=UTC)
+    stop = datetime(end.year, end.month, end.day, tzinfo=UTC)
+    while t <= stop:
+        out.append(t)
+        t += every
+    return out
+
+
+def snapshots(owner: str, frame: Frame, times: list[datetime], horizon: timedelta,
+              cap: int = 10) -> Iterator[Snapshot]:
+    """Every counting snapshot of one owner's frame (owner still sending after the horizon)."""
+    size = len(frame.persons)
+    inter = frame.group <= MAX_RECIPIENTS
+    email = ~frame.meeting
+    outbound_times = frame.t[(frame.direction == OUT) & email]
+    last_sent = int(outbound_times.max()) if outbound_times.size else None
+    h = int(horizon.total_seconds())
+    for when in times:
+        t = int(when.timestamp())
+        if last_sent is None or last_sent < t + h:
+            continue
+        window = inter & (frame.t < t) & (frame.t >= t - WINDOW_DAYS * DAY)
+        p = frame.person[window]
+        count = np.bincount(p, minlength=size)
+        outs = np.bincount(p, weights=(frame.direction[window] == OUT) & email[window],
+                           minlength=size)
+        ins = np.bincount(p, weights=(frame.direction[window] == IN) & email[window],
+                          minlength=size)
+        cand = np.flatnonzero((count >= MIN_INTERACTIONS) & (outs > 0) & (ins > 0))
+        if cand.size == 0:
+            continue
+        future = inter & (frame.t >= t) & (frame.t < t + h)
+        touched = np.bincount(frame.person[future], minlength=size) > 0
+        recent = np.bincount(frame.person[window & (frame.t >= t - RECENT_DAYS * DAY)],
+                             minlength=size) > 0
+        ev = evaluate(frame, t, upcoming=False, cap=cap)
+        yield Snapshot(
+            owner=owner, as_of=when, contacts=tuple(frame.persons[i].key for i in cand),
+            label=~touched[cand], track_b=recent[cand],
+            scores={"model": ev.risk[cand], **_baselines(frame, inter, t, size, cand, count)},
+            x=features(ev.agg)[cand])
+
+
+def _baselines(frame: Frame, inter: np.ndarray, t: int, size: int, cand: np.ndarray,
+               count: np.ndarray) -> dict[str, np.ndarray]:
+    """recency: days since the last interaction; frequency: fewer interactions in 26 weeks is
+    riskier; gap ratio: days since last over the mean past gap (all interactions before T)."""
+    past = inter & (frame.t < t)
+    p, age = frame.person[past], (t - frame.t[past]) / DAY
+    last = np.full(size, np.inf)
+    np.minimum.at(last, p, age)
+    first = np.zeros(size)
+    np.maximum.at(first, p, age)
+    n = np.bincount(p, minlength=size)
+    mean_gap = (first - last) / np.maximum(n - 1, 1)
+    return {
+        "recency": last[cand],
+        "frequency": -count[cand].astype(float),
+        "gap_ratio": last[cand] / np.maximum(mean_gap[cand], 1.0 / 24),
+    }
+
+
+def rows(snap: Snapshot) -> Iterator[dict[str, object]]:
+    """The JSON lines of one snapshot: rank is the model's rank among all candidates (1 =
+    riskiest), rank_b among track-B candidates; track is "B" for candidates in both tracks."""
+    risk = snap.scores["model"]
+    order = rank_order(risk, snap.contacts)
+    rank = np.empty(len(order), dtype=int)
+    rank[order] = np.arange(1, len(order) + 1)
+    b_order = [i for i in order if snap.track_b[i]]
+    rank_b = {int(i): r for r, i in enumerate(b_order, 1)}
+    for i, contact in enumerate(snap.contacts):
+        yield {"owner": snap.owner, "as_of": snap.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
+               "contact": contact, "risk": round(float(risk[i]), 6), "rank": int(rank[i]),
+               "label": bool(snap.label[i]), "track": "B" if snap.track_b[i] else "A",
+               "rank_b": rank_b.get(i),
+               **{m: round(float(snap.scores[m][i]), 6) for m in METHODS[1:]}}
+
+
+def rank_order(score: np.ndarray, keys: tuple[str, ...]) -> list[int]:
+    """Indices by descending score, ties broken by key (deterministic)."""
+    return sorted(range(len(keys)), key=lambda i: (-float(score[i]), keys[i]))

@@ -1,0 +1,47 @@
+"""What the scoring model hands the report: one :class:`Entry` per person, grouped.
+
+This is the contract between ``daemon.model.rank`` (which fills it) and
+``daemon.summary.gather`` / ``daemon.model.backtest`` (which read it). Every number behind an
+entry's sentence is in ``numbers``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+SHAPES = ("owe_reply", "they_went_quiet", "mutual_fade")
+GROUPS = ("losing_touch", "dormant", "steady", "excluded")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One person (an identity group of one or more addresses) as seen at ``as_of``."""
+
+    key: str  # the person's primary normalised address
+    name: str  # best display name, or the address
+    addresses: tuple[str, ...]
+    group: str  # one of GROUPS
+    risk: float  # calibrated probability of no interaction in the next 12 weeks
+    score: float  # the going-quiet ranking score (risk weighted by how much they matter)
+    strength: float  # how much the relationship matters (weighted recent + long-run exchange)
+    rhythm_days: float | None  # the usual gap between interactions
+    silence_days: float  # days since the last interaction either way
+    last_at: datetime | None
+    last_direction: str | None  # outbound | inbound | mutual
+    last_channel: str | None  # email | meeting
+    shape: str | None  # one of SHAPES, for losing_touch and dormant entries
+    reason: str  # the one sentence a person believes
+    excluded_because: str | None = None  # ignored | snoozed | bulk | inbound_only | too_new | ...
+    monthly: tuple[int, ...] = ()  # interactions per month, 12 values, oldest first
+    numbers: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """The model's answer for one store and one as-of time (deterministic)."""
+
+    as_of: datetime
+    losing_touch: tuple[Entry, ...]  # ranked, highest score first (all of them, not only top N)
+    dormant: tuple[Entry, ...]  # ranked
+    everyone: tuple[Entry, ...]  # every scored person, excluded ones included

@@ -1,0 +1,135 @@
+"""Fill the report's contract (:mod:`daemon.model.entries`): load the store, apply the ignore rules
+and snoozes at report time, run the model (:mod:`daemon.model.assess`) and explain every entry.
+
+``score_frame`` is the store-free path used by the bench and the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from sqlalchemy import select
+
+from daemon.config import Config
+from daemon.model import reasons
+from daemon.model.assess import EXCLUSIONS, GROUP_NAMES, SHAPE_NAMES, Evaluation, evaluate, monthly
+from daemon.model.entries import Entry, Scored
+from daemon.model.frame import DIRECTION_NAMES, Frame, load, seconds
+from daemon.model.ignore import Matcher
+from daemon.store import Store
+from daemon.store.models import Snooze
+
+
+def snoozes(store: Store) -> dict[str, datetime | None]:
+    """Snoozed address -> until (None: until unsnoozed)."""
+    with store.session() as s:
+        return {a.lower(): u for a, u in s.execute(select(Snooze.address, Snooze.until)).all()}
+
+
+def score(store: Store, config: Config, as_of: datetime, *, snoozed: bool = True,
+          upcoming: bool = True) -> Scored:
+    """Score every person in ``store`` as of ``as_of`` (deterministic for a store and time)."""
+    frame = load(store, config.people)
+    return score_frame(frame, as_of, ignore=Matcher(config.ignore),
+                       snoozes=snoozes(store) if snoozed else {}, upcoming=upcoming,
+                       cap=config.report.group_size, tz=ZoneInfo(config.report.timezone))
+
+
+def hidden(frame: Frame, as_of: datetime, ignore: Matcher | None,
+           snoozes: Mapping[str, datetime | None]) -> tuple[np.ndarray, dict[int, datetime | None]]:
+    """EXCLUSIONS index per person for ignored/snoozed persons (any of their addresses), and
+    each snoozed person's until."""
+    out = np.zeros(len(frame.persons), dtype=np.int8)
+    until: dict[int, datetime | None] = {}
+    active = {a: u for a, u in snoozes.items() if u is None or u > as_of}
+    for i, person in enumerate(frame.persons):
+        if ignore and any(ignore.ignored(a) for a in person.addresses):
+            out[i] = EXCLUSIONS.index("ignored")
+        elif active and any(a in active for a in person.addresses):
+            out[i] = EXCLUSIONS.index("snoozed")
+            until[i] = next(active[a] for a in person.addresses if a in active)
+    return out, until
+
+
+def score_frame(frame: Frame, as_of: datetime, *, ignore: Matcher | None = None,
+                snoozes: Mapping[str, datetime | None] | None = None, upcoming: bool = True,
+                cap: int = 10, tz: tzinfo = UTC) -> Scored:
+    """The model's answer for a frame: every present person as an :class:`Entry`, grouped.
+    ``tz`` is the zone the reasons' dates are written in (the report's)."""
+    as_of = as_of.astimezone(UTC) if as_of.tzinfo else as_of.replace(tzinfo=UTC)
+    at = seconds(as_of)
+    hide, until = hidden(frame, as_of, ignore, snoozes or {})
+    ev = evaluate(frame, at, hidden=hide, upcoming=upcoming, cap=cap)
+    months = monthly(frame, at)
+    entries = _entries(frame, ev, months, as_of, until, tz)
+    losing = sorted((e for e in entries if e.group == "losing_touch"),
+                    key=lambda e: (-e.score, e.key))
+    dormant = sorted((e for e in entries if e.group == "dormant"),
+                     key=lambda e: (-e.numbers["total_weight"], e.key))
+    everyone = sorted(entries, key=lambda e: (GROUP_NAMES.index(e.group), -e.score, e.key))
+    return Scored(as_of, tuple(losing), tuple(dormant), tuple(everyone))
+
+
+def _when(t: int) -> datetime:
+    return datetime.fromtimestamp(int(t), UTC)
+
+
+def _local(when: datetime | None, tz: tzinfo) -> datetime | None:
+    """``when`` in the user's zone: the dates a reason names are the user's dates."""
+    return None if when is None else when.astimezone(tz)
+
+
+NUMBERS = {  # numbers key -> Aggregates field
+    "strength": "strength", "strength_recent": "strength_recent",
+    "strength_long": "strength_long", "total_weight": "total_weight", "rhythm_days": "rhythm",
+    "rhythm_gaps": "gaps", "interactions": "interactions", "days_26w": "days26",
+    "days_4w": "days4", "outbound_26w": "out26", "inbound_26w": "in26", "meetings_26w": "meet26",
+    "outbound_total": "n_out", "inbound_total": "n_in", "first_days_ago": "first",
+}
+
+
+def _entries(frame: Frame, ev: Evaluation, months: np.ndarray, as_of: datetime,
+             until: dict[int, datetime | None], tz: tzinfo = UTC) -> list[Entry]:
+    """One Entry per present person (columns turned into Python lists once, for speed)."""
+    agg = ev.agg
+    cols = {k: getattr(agg, f).tolist() for k, f in NUMBERS.items()}
+    cols.update(risk=ev.risk.tolist(), score=ev.score.tolist(), overdue_ratio=ev.ratio.tolist())
+    last, silence = agg.last.tolist(), agg.silence.tolist()
+    groups, excl, shapes = ev.group.tolist(), ev.excluded.tolist(), ev.shape.tolist()
+    nxt, strip = ev.next_meeting.tolist(), months.tolist()
+    t, dirs, meets = frame.t.tolist(), frame.direction.tolist(), frame.meeting.tolist()
+    out = []
+    for i in np.flatnonzero(ev.present).tolist():
+        person, row = frame.persons[i], last[i]
+        has = row >= 0
+        group = GROUP_NAMES[groups[i]]
+        excluded = EXCLUSIONS[excl[i]] or None
+        shape = SHAPE_NAMES[shapes[i]] if has else None
+        last_at = _when(t[row]) if has else None
+        direction = DIRECTION_NAMES[dirs[row]] if has else None
+        meeting = bool(meets[row]) if has else False
+        numbers = {k: float(v[i]) for k, v in cols.items()}
+        numbers["silence_days"] = silence[i] if has else -1.0
+        numbers["interaction_days"] = numbers["rhythm_gaps"] + 1 if has else 0.0
+        if nxt[i] >= 0:
+            numbers["next_meeting_days"] = (nxt[i] - ev.as_of) / 86400
+        reason = reasons.sentence(
+            group=group, excluded=excluded, rhythm=numbers["rhythm_days"],
+            gaps=numbers["rhythm_gaps"], silence=silence[i], count=int(numbers["interactions"]),
+            direction=direction, meeting=meeting, shape=shape if group != "steady" else None,
+            last_at=_local(last_at, tz), as_of=as_of.astimezone(tz),
+            snooze_until=_local(until.get(i), tz),
+            meeting_at=_local(_when(nxt[i]), tz) if nxt[i] >= 0 else None)
+        out.append(Entry(
+            key=person.key, name=person.name, addresses=person.addresses, group=group,
+            risk=numbers["risk"], score=numbers["score"], strength=numbers["strength"],
+            rhythm_days=numbers["rhythm_days"] if has else None,
+            silence_days=silence[i] if has else 0.0, last_at=last_at,
+            last_direction=direction,
+            last_channel=("meeting" if meeting else "email") if has else None,
+            shape=shape if group in ("losing_touch", "dormant") else None, reason=reason,
+            excluded_because=excluded, monthly=tuple(strip[i]), numbers=numbers))
+    return out

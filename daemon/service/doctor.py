@@ -1,0 +1,176 @@
+"""``keepwarm doctor``: is the whole set-up sound? Each check gives OK, WARN, or FIX with what
+to do. It also proves the privacy stance: no column of the store can hold a body or subject."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import inspect, select
+
+import daemon
+from daemon import config as config_mod
+from daemon.config import Config
+from daemon.errors import KeepwarmError
+from daemon.service import unit
+from daemon.service.checks import Check, fix, ok, warn
+from daemon.service.scheduler import validate
+from daemon.service.scopes import scope_checks
+from daemon.store import Store
+from daemon.store.models import Account, Stream
+from daemon.summary import delivery, ledger
+from daemon.summary.smtp import check_password_source
+
+FORBIDDEN_COLUMN = re.compile(r"body|subject|snippet|content|preview", re.IGNORECASE)
+
+
+def run(config_path: Path, state_dir: Path, now: datetime | None = None) -> list[Check]:
+    """Every check in order; a failing step skips only the checks that depend on it."""
+    now = now or datetime.now(UTC)
+    checks: list[Check] = [package_check()]
+    try:
+        config = config_mod.load(config_path)
+        config = _validated(config)
+        checks.append(ok(f"config valid: {config_path}"))
+    except KeepwarmError as exc:
+        checks.append(fix(f"config invalid: {exc}" + (f" ({exc.hint})" if exc.hint else "")))
+        return checks + list(mode_checks([config_path], state_dir)) + [service_check()]
+    store_paths = [config_path]
+    if config.store_url.startswith("sqlite:///"):
+        store_paths.append(Path(config.store_url.removeprefix("sqlite:///")))
+    checks += mode_checks(store_paths, state_dir)
+    checks += scope_checks(config, state_dir)
+    store = store_check(config, checks)
+    if store is not None:
+        try:
+            checks += privacy_checks(store)
+            checks += stream_checks(store)
+            checks += summary_checks(config, store, now)
+        finally:
+            store.dispose()
+    checks.append(service_check())
+    return checks
+
+
+def _validated(config: Config) -> Config:
+    return validate(config)
+
+
+def package_check() -> Check:
+    """``daemon`` must be ours: PyPI's python-daemon also installs a top-level ``daemon``."""
+    ours = Path(daemon.__file__).resolve().parent == Path(__file__).resolve().parents[1]
+    try:
+        importlib.metadata.distribution("python-daemon")
+        other = True
+    except importlib.metadata.PackageNotFoundError:
+        other = False
+    if not ours:
+        return fix(f"the `daemon` package is {daemon.__file__}, not Keepwarm's: "
+                   "pip uninstall python-daemon, or install Keepwarm in its own venv (pipx)")
+    if other:
+        return warn("python-daemon is installed too and may shadow Keepwarm's `daemon` "
+                    "package: pip uninstall python-daemon, or use pipx")
+    return ok(f"package: {Path(daemon.__file__).parent}")
+
+
+def mode_checks(paths: list[Path], state_dir: Path) -> Iterator[Check]:
+    """Config, store and token files must not be readable by group or others."""
+    tokens = state_dir / "tokens"
+    files = [p for p in paths if p.is_file()]
+    files += sorted(p for p in tokens.rglob("*") if p.is_file()) if tokens.is_dir() else []
+    loose = [p for p in files if stat.S_IMODE(p.stat().st_mode) & 0o077]
+    for path in loose:
+        yield fix(f"{path} is readable by others: chmod 600 {path}")
+    if not loose:
+        yield ok(f"{len(files)} config/store/token file(s) readable by you only")
+
+
+def store_check(config: Config, checks: list[Check]) -> Store | None:
+    """Open the store without migrating it and compare its revision with the code's."""
+    url = config.store_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        checks.append(warn(f"store not created yet ({url}): run keepwarm sync"))
+        return None
+    try:
+        store = Store(url, migrate=False)
+        current, head = store.revision()
+    except Exception as exc:
+        checks.append(fix(f"store unreachable: {exc} (check [store] url)"))
+        return None
+    if current != head:
+        checks.append(fix(f"store at revision {current}, code at {head}: keepwarm db upgrade"))
+    else:
+        checks.append(ok(f"store reachable and migrated (revision {head})"))
+    return store
+
+
+def privacy_checks(store: Store) -> Iterator[Check]:
+    """The privacy proof: no table of the store has a body- or subject-like column."""
+    insp = inspect(store.engine)
+    tables = insp.get_table_names()
+    columns = [(t, c["name"]) for t in tables for c in insp.get_columns(t)]
+    bad = [f"{t}.{c}" for t, c in columns if FORBIDDEN_COLUMN.search(c)]
+    if bad:
+        yield fix(f"store has body/subject-like columns: {', '.join(bad)}")
+    else:
+        yield ok(f"privacy: none of {len(columns)} columns in {len(tables)} tables "
+                 "holds a body or subject")
+
+
+def stream_checks(store: Store) -> Iterator[Check]:
+    """Last sync per stream, and accounts that need a new sign-in."""
+    with store.session() as s:
+        accounts = {a.id: a for a in s.execute(select(Account)).scalars()}
+        streams = list(s.execute(select(Stream).order_by(Stream.key)).scalars())
+    for acc in accounts.values():
+        if acc.status == "needs_reauth":
+            yield fix(f"account {acc.name} needs a new sign-in: keepwarm auth {acc.name}")
+        elif acc.status == "error":
+            yield fix(f"account {acc.name} failed its last sync: {acc.last_error}")
+    for st in streams:
+        when = st.last_success_at.strftime("%Y-%m-%d %H:%M UTC") if st.last_success_at else None
+        if st.last_error:
+            yield fix(f"stream {st.key}: {st.last_error}")
+        elif when is None:
+            yield warn(f"stream {st.key}: never completed a sync")
+        else:
+            yield ok(f"stream {st.key}: last sync {when}, {st.records_seen} records")
+    if not streams:
+        yield warn("no stream synced yet: keepwarm sync")
+
+
+def summary_checks(config: Config, store: Store, now: datetime) -> Iterator[Check]:
+    """The next weekly slot, how it will be delivered, and whether that can work."""
+    nxt = ledger.next_slot(config.report, now)
+    last = ledger.last_sent(store)
+    sent = f"; last sent {last.iso_week}" if last else ""
+    if config.delivery.method == "none":
+        yield warn("no delivery configured: set [delivery] method "
+                   f"(next slot {ledger.show(nxt)})")
+        return
+    problems = delivery.problems(config)
+    if config.delivery.method == "smtp":
+        problem = check_password_source(config.delivery)
+        problems += [problem] if problem else []
+    for problem in problems:
+        yield fix(f"delivery: {problem}")
+    owed = ledger.owed(store, config.report, now)
+    when = "now (owed, catch-up at next start)" if owed else ledger.show(nxt)
+    yield (ok if not problems else warn)(
+        f"next summary {when}, {delivery.describe(config)}{sent}")
+
+
+def service_check() -> Check:
+    path = unit.unit_path()
+    if not path.exists():
+        return warn(f"service not installed ({path}): keepwarm service install")
+    state = unit.active_state()
+    if state == "active":
+        return ok(f"service installed and running ({path})")
+    if state is None:
+        return warn(f"service installed ({path}); cannot ask systemctl whether it runs")
+    return fix(f"service installed but {state}: systemctl --user enable --now keepwarm")

@@ -1,0 +1,8 @@
+"""The weekly summary: gather it, render it, wrap it as an email, deliver it exactly once a week.
+
+Entry points: :func:`daemon.summary.gather.build_summary`, the renderers in
+:mod:`daemon.summary.render`, :func:`daemon.summary.message.summary_message`, and
+:func:`daemon.summary.ledger.send_owed`. Inside: ``sections`` (owed replies, new relationships,
+sync health from the store), ``delivery`` and ``smtp`` (the delivery methods), ``ledger`` (the
+slot, the week owed and the sent-summary ledger), ``templates/`` (text and HTML).
+"""

@@ -1,0 +1,189 @@
+"""Deliver one summary message the way ``[delivery]`` says: smtp, file, gmail or graph.
+
+Transient failures (connection refused, timeouts, 4xx SMTP replies) are retried with
+exponential backoff (tenacity); anything else (bad password, 5xx, a missing setting) fails at
+once with a ``DeliveryError`` that says how to fix it. Deduplication across crashes relies on
+the deterministic Message-ID of a week (see :mod:`daemon.summary.ledger`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import logging
+import smtplib
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+
+import tenacity
+
+from connectors.base import Env
+from connectors.errors import ConnectorError
+from daemon.config import Config, DeliverySettings
+from daemon.errors import DeliveryError
+from daemon.paths import write_atomic
+from daemon.summary.smtp import send_smtp
+
+log = logging.getLogger(__name__)
+
+SEND_MODULES = {"gmail": ("google", "connectors.google"),
+                "graph": ("microsoft", "connectors.microsoft")}
+
+
+def problems(config: Config) -> list[str]:
+    """What is missing in ``[delivery]`` for its method (empty: complete)."""
+    d = config.delivery
+    needs = {"smtp": ("to", "host"), "file": ("folder",), "gmail": ("to", "account"),
+             "graph": ("to", "account")}.get(d.method, ())
+    found = [f"delivery.{key} is required for method = {d.method!r}"
+             for key in needs if getattr(d, key) in (None, "")]
+    if d.method in SEND_MODULES and d.account:
+        acc = config.account(d.account)
+        kind = SEND_MODULES[d.method][0]
+        if acc is None:
+            found.append(f"delivery.account {d.account!r} is not a configured account")
+        elif acc.kind != kind:
+            found.append(f"delivery.account {d.account!r} is a {acc.kind} account, "
+                         f"method {d.method!r} needs a {kind} one")
+        elif not getattr(acc, "send", False):
+            found.append(f"account {d.account!r} needs send = true (and `keepwarm auth "
+                         f"{d.account}` again to grant the send permission)")
+    return found
+
+
+def describe(config: Config) -> str:
+    """Where a summary goes, for people: ``smtp to a@b.c via mail.b.c:587 (starttls)``."""
+    d = config.delivery
+    if d.method == "none":
+        return "not delivered (delivery.method = \"none\")"
+    if d.method == "file":
+        return f"written as .eml files to {d.folder}"
+    if d.method == "smtp":
+        return f"smtp to {d.to} via {d.host}:{d.smtp_port} ({d.security})"
+    return f"{d.method} to {d.to} through account {d.account!r}"
+
+
+def message_id(config: Config, week: str | None) -> str:
+    """The same id for every attempt at one week's summary; a fresh one for manual sends."""
+    domain = parseaddr(config.delivery.sender or config.delivery.to or "")[1].rpartition("@")[2]
+    domain = domain or "keepwarm.invalid"
+    if week is None:
+        return make_msgid("keepwarm", domain=domain)
+    digest = hashlib.blake2b(f"{config.delivery.to}|{week}".encode(), digest_size=6).hexdigest()
+    return f"<keepwarm.{week}.{digest}@{domain}>"
+
+
+def prepare(message: EmailMessage, config: Config, week: str | None,
+            now: datetime | None = None) -> EmailMessage:
+    """Set To (from ``[delivery]``), a missing From or Date, and the week's Message-ID."""
+    d = config.delivery
+    if d.to:
+        del message["To"]
+        message["To"] = d.to
+    if "From" not in message and (d.sender or d.to):
+        message["From"] = d.sender or d.to
+    if "Date" not in message:
+        message["Date"] = format_datetime(now or datetime.now(UTC))
+    del message["Message-ID"]
+    message["Message-ID"] = message_id(config, week)
+    return message
+
+
+def deliver(message: EmailMessage, config: Config, env: Env, *, week: str | None = None,
+            sleep: Callable[[float], None] = time.sleep, attempts: int = 4) -> str | None:
+    """Send ``message`` (the summary of ``week``; None: a manual extra) with retries.
+
+    Returns the Message-ID (stored in the ledger, never logged)."""
+    found = problems(config)
+    if found:
+        raise DeliveryError("; ".join(found), hint="fix [delivery] in the config file")
+    prepare(message, config, week)
+    send = _sender(config, env, week)
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception(_transient),
+        wait=tenacity.wait_exponential(multiplier=2, max=60) + tenacity.wait_random(0, 1),
+        stop=tenacity.stop_after_attempt(attempts), sleep=sleep, reraise=True,
+        before_sleep=lambda s: log.warning("delivery attempt %d failed, retrying: %s",
+                                           s.attempt_number, _short(s)))
+    try:
+        retrying(send, message)
+    except DeliveryError:
+        raise
+    except ConnectorError as exc:  # from a connector's send(): AuthExpired names its fix
+        raise DeliveryError(f"delivery failed: {exc}", hint=exc.hint) from None
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(f"SMTP login refused ({exc.smtp_code})",
+                            hint="check delivery.user and the password") from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"delivery failed: {type(exc).__name__}: {exc}",
+                            transient=_transient(exc),
+                            hint="the summary is sent again on the next tick") from None
+    return str(message["Message-ID"])
+
+
+def _short(state: tenacity.RetryCallState) -> str:
+    exc = state.outcome.exception() if state.outcome else None
+    return f"{type(exc).__name__}: {exc}" if exc else "?"
+
+
+def _transient(exc: BaseException) -> bool:
+    if isinstance(exc, DeliveryError):
+        return exc.transient
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return False
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPServerDisconnected | ConnectionError | TimeoutError):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError | PermissionError)
+
+
+def _sender(config: Config, env: Env, week: str | None) -> Callable[[EmailMessage], None]:
+    d = config.delivery
+    if d.method == "smtp":
+        return lambda m: send_smtp(m, d)
+    if d.method == "file":
+        return lambda m: write_eml(m, d, week)
+    if d.method in SEND_MODULES:
+        return _connector_sender(config, env)
+    raise DeliveryError(f"delivery.method = {d.method!r} sends nothing",
+                        hint='set [delivery] method = "smtp", "file", "gmail" or "graph"')
+
+
+def eml_path(settings: DeliverySettings, week: str | None) -> Path:
+    """One file per week (a resend replaces it); a manual send gets a timestamped name."""
+    assert settings.folder is not None
+    folder = settings.folder.expanduser()
+    stamp = week or "manual-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return folder / f"keepwarm-{stamp}.eml"
+
+
+def write_eml(message: EmailMessage, settings: DeliverySettings, week: str | None) -> None:
+    """Write ``message`` as an ``.eml`` file, atomically (temp file + rename), mode 0600."""
+    write_atomic(eml_path(settings, week), message.as_bytes(), mode=0o600)
+
+
+def _connector_sender(config: Config, env: Env) -> Callable[[EmailMessage], None]:
+    d = config.delivery
+    kind, module_name = SEND_MODULES[d.method]
+    account = config.account(d.account or "")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        module = None
+    send = getattr(module, "send", None)
+    if send is None:
+        raise DeliveryError(f"this installation cannot send through {kind} accounts yet "
+                            f"({module_name}.send is missing)",
+                            hint='use method = "smtp" or "file" meanwhile')
+
+    def _send(message: EmailMessage) -> None:
+        send(account, env, message)
+
+    return _send

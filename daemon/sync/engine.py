@@ -1,0 +1,214 @@
+"""The sync engine: run each source from its stored cursor, committing every page's rows and
+the cursor that follows them in one transaction.
+
+States of one account's run (stored in ``accounts.status``)::
+
+    ok ──sync──▶ ok                     every stream finished (or was stopped between pages)
+     │   ├─ CursorExpired ─▶ cursor dropped, full resync of that stream, still ok
+     │   ├─ AuthExpired ───▶ needs_reauth  (never retried; ``keepwarm auth NAME`` fixes it)
+     │   └─ other failure ─▶ error          (next run resumes from the last committed page)
+    needs_reauth / error ──successful sync──▶ ok
+
+A kill at any instant loses nothing: the next run resumes after the last committed page, and
+writes are idempotent, so a page replayed twice counts once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+
+import connectors
+from connectors.base import Env, Source
+from connectors.errors import AuthExpired, ConnectorError, CursorExpired
+from daemon.config import Config, parse_duration
+from daemon.store import Store
+from daemon.store.models import Account, ItemSource, Stream
+from daemon.store.purge import purge
+from daemon.sync.meaning import Interpreter
+from daemon.sync.progress import Progress
+from daemon.sync.writer import write_page
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StreamResult:
+    key: str
+    records: int = 0
+    touchpoints: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    complete: bool = False
+
+
+@dataclass
+class AccountResult:
+    name: str
+    status: str = "ok"
+    error: str | None = None
+    streams: list[StreamResult] = field(default_factory=list)
+    stopped: bool = False  # ended early by ``stop``: resumable, but not a complete sync
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+class Engine:
+    """Syncs the configured accounts into ``store``. ``stop`` ends a run between pages."""
+
+    def __init__(self, store: Store, config: Config, env: Env, *,
+                 stop: threading.Event | None = None, progress: Progress | None = None,
+                 build: Callable[[Any, Env], list[Source]] = connectors.build) -> None:
+        self.store, self.config, self.env = store, config, env
+        self.stop = stop or threading.Event()
+        self.progress = progress or Progress(enabled=False)
+        self._build = build
+
+    def sync(self, names: Iterable[str] | None = None) -> list[AccountResult]:
+        """Sync the named accounts (default: every enabled one); one failing account never
+        stops the others."""
+        wanted = set(names) if names is not None else None
+        results = []
+        for account in self.config.accounts:
+            if (wanted is None and account.enabled) or (wanted and account.name in wanted):
+                if self.stop.is_set():
+                    break
+                results.append(self.sync_account(account))
+        return results
+
+    def sync_account(self, account: Any) -> AccountResult:
+        result = AccountResult(account.name)
+        account_id = self._account_row(account)
+        try:
+            for source in self._build(account, self.env):
+                result.streams.append(self._sync_source(account_id, account, source))
+                if self.stop.is_set():
+                    break
+            result.stopped = not all(s.complete for s in result.streams) or self.stop.is_set()
+        except AuthExpired as exc:
+            result.status, result.error = "needs_reauth", _explain(exc)
+        except ConnectorError as exc:
+            result.status, result.error = "error", _explain(exc)
+        except Exception as exc:  # a bug or an unexpected library error: isolate the account
+            log.exception("sync failed account=%s", account.name)
+            result.status, result.error = "error", f"{type(exc).__name__}: {exc}"
+        self._finish_account(account_id, result)
+        return result
+
+    def _sync_source(self, account_id: int, account: Any, source: Source) -> StreamResult:
+        stream_id, cursor = self._stream_row(account_id, source.key)
+        try:
+            try:
+                return self._run(account_id, account, source, stream_id, cursor)
+            except CursorExpired:
+                log.warning("cursor expired, full resync stream=%s", source.key)
+                with self.store.transaction() as s:
+                    s.get_one(Stream, stream_id).cursor = None
+                return self._run(account_id, account, source, stream_id, None)
+        except Exception as exc:
+            with self.store.transaction() as s:  # the account records it too; doctor reads this
+                s.get_one(Stream, stream_id).last_error = f"{type(exc).__name__}: {exc}"
+            raise
+
+    def _run(self, account_id: int, account: Any, source: Source, stream_id: int,
+             cursor: str | None) -> StreamResult:
+        result = StreamResult(source.key)
+        me = {*self.config.me.addresses, *filter(None, [getattr(account, "address", None)])}
+        interp = Interpreter(me, account.name, now_utc())
+        floor = self._retention_floor()
+        if hasattr(source, "known_ids"):
+            source.known_ids = self._known_ids  # lets Gmail skip what a Takeout import holds
+        task = self.progress.start(source.key, getattr(source, "size_hint", None))
+        for page in source.pages(cursor):
+            if learned := getattr(source, "address", None):  # the mailbox's own address joins [me]
+                interp.add_me(learned)
+            meanings = []
+            for record in page.records:
+                meaning = interp.interpret(record)
+                if meaning is not None and (floor is None or meaning.at >= floor):
+                    meanings.append((record.source_id, meaning))
+            with self.store.transaction() as s:
+                written = write_page(s, account_id, meanings, page.gone)
+                row = s.get_one(Stream, stream_id)
+                row.cursor = page.cursor
+                row.records_seen += len(page.records)
+                row.touchpoints_written += written
+            result.records += len(page.records)
+            result.touchpoints += written
+            self.progress.advance(task, len(page.records))
+            if self.stop.is_set():
+                break
+        else:
+            result.complete = True
+        self.progress.finish(task)
+        if floor is not None:
+            purge(self.store, floor)
+        result.skipped = interp.skipped + Counter(getattr(source, "skipped", {}))
+        self._finish_stream(stream_id, result)
+        log.info("synced stream=%s records=%d touchpoints=%d skipped=%d", source.key,
+                 result.records, result.touchpoints, sum(result.skipped.values()))
+        return result
+
+    def _known_ids(self, ids: list[str]) -> set[str]:
+        with self.store.session() as s:
+            return set(s.execute(select(ItemSource.source_id).where(
+                ItemSource.source_id.in_(ids))).scalars())
+
+    def _retention_floor(self) -> datetime | None:
+        spec = self.config.store.retention
+        return None if spec is None else now_utc() - parse_duration(spec)
+
+    def _account_row(self, account: Any) -> int:
+        with self.store.transaction() as s:
+            row = s.execute(select(Account).where(Account.name == account.name)).scalar()
+            if row is None:
+                row = Account(name=account.name, kind=account.kind, status="ok")
+                s.add(row)
+                s.flush()
+            if row.kind != account.kind:  # another connector: the old cursors mean nothing to it
+                log.warning("account kind changed, full resync account=%s", account.name)
+                s.execute(update(Stream).where(Stream.account_id == row.id).values(cursor=None))
+                row.kind = account.kind
+            row.last_attempt_at = now_utc()
+            return row.id
+
+    def _stream_row(self, account_id: int, key: str) -> tuple[int, str | None]:
+        with self.store.transaction() as s:
+            row = s.execute(select(Stream).where(Stream.key == key)).scalar()
+            if row is None:
+                row = Stream(account_id=account_id, key=key, skipped="{}")
+                s.add(row)
+                s.flush()
+            return row.id, row.cursor
+
+    def _finish_stream(self, stream_id: int, result: StreamResult) -> None:
+        with self.store.transaction() as s:
+            row = s.get_one(Stream, stream_id)
+            total = Counter(json.loads(row.skipped or "{}")) + result.skipped
+            row.skipped = json.dumps(dict(sorted(total.items())))
+            row.last_error = None
+            if result.complete:
+                row.last_success_at = now_utc()
+
+    def _finish_account(self, account_id: int, result: AccountResult) -> None:
+        with self.store.transaction() as s:
+            row = s.get_one(Account, account_id)
+            row.status, row.last_error = result.status, result.error
+            if result.status == "ok" and not result.stopped:
+                row.last_success_at = now_utc()
+        if result.error:
+            log.error("sync failed account=%s status=%s: %s", result.name, result.status,
+                      result.error)
+
+
+def _explain(exc: ConnectorError) -> str:
+    return f"{exc}" + (f" (fix: {exc.hint})" if exc.hint else "")

@@ -1,0 +1,169 @@
+"""Decide what a record means, once, for every source alike: its identity, its time, and one
+touchpoint per counterpart with a direction, a group size and bulk/list flags.
+
+A record that cannot be read (no date, no sender, a draft) is skipped with a reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from connectors.base import EventRecord, MessageRecord, Record
+from daemon.sync.addresses import normalise, parse_addresses, parse_date
+from daemon.sync.automation import is_automated_sender, is_bulk
+
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+AHEAD = {"email": timedelta(days=2), "meeting": timedelta(days=400)}  # calendars run ahead
+NOT_TOUCHPOINTS = {"draft", "drafts", "spam", "junk", "junk e-mail", "trash", "deleted items",
+                   "chat", "chats", "outbox"}
+SENT = {"sent", "sent items", "sentitems", "sent mail", "_sent_mail", "sent_items",
+        "[gmail]/sent mail"}
+
+
+@dataclass(frozen=True, slots=True)
+class Counterpart:
+    address: str
+    name: str
+    direction: str  # outbound | inbound | mutual
+    direct: bool  # the user was a direct (To:) party, or it was a meeting
+
+
+@dataclass(frozen=True, slots=True)
+class Meaning:
+    """What one record amounts to in the store."""
+
+    identity: str
+    fingerprint: str | None
+    channel: str  # email | meeting
+    at: datetime
+    thread_key: str | None
+    bulk: bool
+    listed: bool
+    counterparts: tuple[Counterpart, ...]
+    participants: int  # everyone on the item but the user: each touchpoint's dilution
+
+    @property
+    def group_size(self) -> int:
+        return max(1, self.participants, len(self.counterparts))
+
+
+class Interpreter:
+    """Turns records into :class:`Meaning` for one account, counting what it skips."""
+
+    def __init__(self, me: set[str], account: str, now: datetime) -> None:
+        self.me = {normalise(a) for a in me}
+        self.account = account
+        self.latest = {channel: now + ahead for channel, ahead in AHEAD.items()}
+        self.skipped: Counter[str] = Counter()
+
+    def add_me(self, address: str) -> None:
+        """Learn one more of the user's own addresses (e.g. the mailbox address an API reports)."""
+        self.me.add(normalise(address))
+
+    def interpret(self, record: Record) -> Meaning | None:
+        if isinstance(record, MessageRecord):
+            return self._message(record)
+        return self._event(record)
+
+    def _skip(self, reason: str) -> None:
+        self.skipped[reason] += 1
+
+    def _when(self, when: datetime | None, channel: str) -> datetime | None:
+        if when is None:
+            self._skip("bad_date")
+            return None
+        when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+        if not EARLIEST <= when <= self.latest[channel]:
+            self._skip("implausible_date")
+            return None
+        return when
+
+    def _message(self, rec: MessageRecord) -> Meaning | None:
+        labels = {label.lower() for label in rec.labels}
+        if labels & NOT_TOUCHPOINTS:
+            self._skip("not_a_conversation")
+            return None
+        at = self._when(rec.when or parse_date(rec.date_header), "email")
+        if at is None:
+            return None
+        senders = parse_addresses(rec.from_, self.skipped)
+        if not senders:
+            self._skip("no_sender")
+            return None
+        name, sender = senders[0]
+        to = parse_addresses(rec.to, self.skipped)
+        others = parse_addresses(rec.cc + rec.bcc, self.skipped)
+        outbound = sender in self.me or bool(labels & SENT)
+        if outbound:
+            direct_to = {a for _, a in to}
+            seen: dict[str, Counterpart] = {}
+            for n, a in to + others:
+                if a not in self.me and a not in seen:
+                    seen[a] = Counterpart(a, n, "outbound", a in direct_to)
+            counterparts = tuple(seen.values())
+        elif sender in self.me:
+            counterparts = ()
+        else:
+            direct = any(a in self.me for _, a in to)
+            counterparts = (Counterpart(sender, name, "inbound", direct),)
+        if not counterparts:
+            self._skip("no_counterpart")
+            return None
+        participants = {sender, *(a for _, a in to + others)} - self.me
+        listed = bool(rec.list_id) or (rec.precedence or "").strip().lower() == "list"
+        bulk = is_bulk(rec, labels, listed) or (not outbound and is_automated_sender(sender))
+        return Meaning(
+            identity=self._message_identity(rec),
+            fingerprint=_fingerprint(at, sender, sorted(participants)),
+            channel="email", at=at, thread_key=_thread_key(rec), bulk=bulk, listed=listed,
+            counterparts=counterparts, participants=len(participants),
+        )
+
+    def _message_identity(self, rec: MessageRecord) -> str:
+        mid = (rec.message_id or "").strip().strip("<>").strip()
+        return f"mid:{mid}" if mid else f"src:{self.account}:{rec.source_id}"
+
+    def _event(self, rec: EventRecord) -> Meaning | None:
+        if rec.status.lower() == "cancelled":
+            self._skip("cancelled")
+            return None
+        at = self._when(rec.start, "meeting")
+        if at is None:
+            return None
+        people = ([rec.organizer] if rec.organizer else []) + list(rec.attendees)
+        mine = [p for p in people if p.is_self or normalise(p.address) in self.me]
+        if any(p.response == "declined" for p in mine if p is not rec.organizer):
+            self._skip("declined")
+            return None
+        seen: dict[str, Counterpart] = {}
+        for p in people:
+            addr = normalise(p.address)
+            if (p.is_self or addr in self.me or p.is_resource or p.response == "declined"
+                    or "@" not in addr or addr.endswith("resource.calendar.google.com")):
+                continue
+            seen.setdefault(addr, Counterpart(addr, p.name, "mutual", True))
+        if not seen:
+            self._skip("no_counterpart")
+            return None
+        occurrence = (rec.occurrence or rec.start or at).astimezone(UTC).isoformat()
+        identity = (f"uid:{rec.uid}:{occurrence}" if rec.uid
+                    else f"src:{self.account}:{rec.source_id}")
+        return Meaning(identity, None, "meeting", at, None, False, False,
+                       tuple(seen.values()), len(seen))
+
+
+def _fingerprint(at: datetime, sender: str, recipients: list[str]) -> str:
+    """Finds copies of one email filed under different Message-IDs (e.g. 'sent' and 'all')."""
+    raw = "|".join([at.strftime("%Y%m%d%H%M%S"), sender, *recipients])
+    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def _thread_key(rec: MessageRecord) -> str | None:
+    if rec.thread_id:
+        return f"t:{rec.thread_id}"
+    root = rec.references[0] if rec.references else rec.message_id
+    root = (root or "").strip().strip("<>")
+    return f"m:{root}" if root else None
