@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from daemon.cli import main
 from daemon.config import load, parse
 from daemon.errors import ConfigError
+
+from helpers.archive import mbox_config, write_mbox
 
 GOOD = """\
 [me]
@@ -87,3 +90,21 @@ def test_example_config_is_valid():
 def test_unknown_time_zone_is_a_config_error():
     [p] = problems(GOOD + '[report]\ntimezone = "Mars/Olympus"\n')
     assert p.startswith("/etc/kw/config.toml:9: report.timezone: unknown time zone")
+
+
+def test_config_check_masks_the_store_password(tmp_path, capsys):
+    """``config check`` prints the resolved configuration "secrets masked": a password in the
+    [store] URL is a secret."""
+    mbox = write_mbox(tmp_path / "m.mbox", [])
+    cfg = mbox_config(tmp_path, mbox, '\n[store]\nurl = "postgresql+psycopg://kw:hunter2@db.example/kw"\n')
+    assert main(["--config", str(cfg), "config", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "hunter2" not in out and "db.example" in out
+
+
+def test_smtp_port_follows_security_unless_given() -> None:
+    from daemon.config import DeliverySettings
+
+    assert DeliverySettings(security="tls").smtp_port == 465
+    assert DeliverySettings(security="starttls").smtp_port == 587
+    assert DeliverySettings(security="tls", port=2465).smtp_port == 2465

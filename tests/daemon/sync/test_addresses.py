@@ -9,7 +9,10 @@ from email.header import Header
 from hypothesis import given
 from hypothesis import strategies as st
 
+from daemon.cli import main
 from daemon.sync.addresses import normalise, parse_addresses, parse_date
+
+from helpers.archive import ME, mbox_config, write_mbox
 
 
 def parse(*values: str) -> tuple[list[tuple[str, str]], Counter[str]]:
@@ -97,3 +100,29 @@ def test_unquoted_surname_comma_rejoins_the_name():
     assert not skipped
     got, skipped = parse("Doe <d@x.org>, lonely")
     assert got == [("Doe", "d@x.org")] and skipped["malformed_address"] == 1
+
+
+def test_date_header_beyond_datetime_range_is_skipped_not_fatal(tmp_path, capsys):
+    """A Date: whose UTC time overflows year 9999 made parse_date raise OverflowError, which
+    failed the whole account on every run (the cursor never moved past the message)."""
+    mbox = write_mbox(tmp_path / "m.mbox", [
+        ("Ann <ann@x.com>", ME, "Fri, 31 Dec 9999 23:00:00 -1200", "bad@x"),
+        ("Ann <ann@x.com>", ME, "Mon, 1 Jan 2024 10:00:00 +0000", "good@x"),
+    ])
+    cfg = mbox_config(tmp_path, mbox)
+    assert main(["--config", str(cfg), "sync"]) == 0
+    out = capsys.readouterr().out
+    assert "arch: ok" in out and "1 skipped" in out
+    assert main(["--config", str(cfg), "contacts"]) == 0
+    assert "ann@x.com" in capsys.readouterr().out
+
+
+def test_encoded_name_is_decoded_when_a_neighbour_is_malformed():
+    """One malformed address sends the header value to the getaddresses fallback, which left
+    the RFC 2047 display names of the good addresses encoded."""
+    from collections import Counter
+
+    from daemon.sync.addresses import parse_addresses
+
+    got = parse_addresses(("=?utf-8?q?Jos=C3=A9?= <jose@y.es>, bob@",), Counter())
+    assert got == [("José", "jose@y.es")]

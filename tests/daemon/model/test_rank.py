@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from test_scoring_support import AS_OF, every, frame_of, store_of, touch
-
 from daemon.config import Config, IgnoreSettings, Person, ReportSettings
 from daemon.model import reasons
 from daemon.model.assess import evaluate
@@ -15,6 +13,8 @@ from daemon.model.ignore import Matcher
 from daemon.model.rank import score, score_frame
 from daemon.model.rhythm import aggregate
 from daemon.store.models import Snooze
+
+from helpers.model import AS_OF, every, frame_of, store_of, touch
 
 
 def entry(scored, key):  # type: ignore[no-untyped-def]

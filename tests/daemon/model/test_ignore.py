@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 
 from rich.console import Console
-from test_scoring_support import every, store_of, touch
 
 from daemon.cli import ignore as ignore_command
+from daemon.cli import main
 from daemon.config import Config, IgnoreSettings
 from daemon.model.ignore import Matcher, Rule, check, impact
+
+from helpers.archive import ME, mbox_config, write_mbox
+from helpers.model import every, store_of, touch
 
 
 def test_exact_addresses_case_insensitive() -> None:
@@ -70,3 +74,33 @@ def test_the_command_registers_a_check_action() -> None:
     ignore_command.register(p.add_subparsers())
     args = p.parse_args(["ignore", "check", "--top", "3"])
     assert args.func is ignore_command.run_check and args.top == 3
+
+
+def test_ignored_gmail_address_is_matched_as_normalised(tmp_path, capsys):
+    """Contacts are stored normalised (Gmail ignores dots; googlemail.com is gmail.com), so an
+    [ignore] address written the way people write it must be normalised the same way."""
+    messages = []
+    for i in range(8):
+        day = f"{1 + i * 3:d} Jan 2024 10:00:00 +0000"
+        messages.append(("John Doe <John.Doe@googlemail.com>", ME, f"Mon, {day}", f"in{i}@x"))
+        messages.append((ME, "John Doe <john.doe@gmail.com>", f"Tue, {day}", f"out{i}@x"))
+    mbox = write_mbox(tmp_path / "m.mbox", messages)
+    cfg = mbox_config(tmp_path, mbox, '\n[ignore]\naddresses = ["John.Doe@gmail.com"]\n')
+    assert main(["--config", str(cfg), "sync"]) == 0
+    capsys.readouterr()
+    assert main(["--config", str(cfg), "report", "--as-of", "2024-06-01", "--format", "json",
+                 "--all"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    people = [e for e in data["everyone"] if e["key"] == "johndoe@gmail.com"]
+    assert people and people[0]["excluded_because"] == "ignored"
+    assert main(["--config", str(cfg), "ignore", "check"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if "john" in line.lower())
+    assert "│        1 │" in row  # one contact hidden
+
+
+def test_ignored_googlemail_domain_matches_stored_gmail_contacts() -> None:
+    from daemon.config import IgnoreSettings
+    from daemon.model.ignore import Matcher
+
+    matcher = Matcher(IgnoreSettings(domains=("GoogleMail.com",)))
+    assert matcher.ignored("someone@gmail.com")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,16 @@ def test_upcoming_meetings_are_not_last_contact(tmp_path, capsys):
     [row] = [line for line in out.splitlines() if "bo@x.com" in line]
     cells = [c.strip() for c in row.split("│") if c.strip()]
     assert cells[1:] == ["0", "0", "1", "2024-01-05", "2024-01-05"]  # one meeting so far
+
+
+def test_purge_before_keeps_the_given_offset(tmp_path: Path, capsys) -> None:
+    from daemon.cli.core import _date
+
+    assert _date("2024-01-02T12:00+02:00") == datetime(2024, 1, 2, 10, tzinfo=UTC)
+    assert _date("2024-01-02") == datetime(2024, 1, 2, tzinfo=UTC)
+
+
+def test_contacts_limit_must_be_positive(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["contacts", "--limit", "-1"])
+    assert exc.value.code == 2

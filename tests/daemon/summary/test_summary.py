@@ -27,7 +27,7 @@ from daemon.sync.meaning import Counterpart, Meaning
 from daemon.sync.writer import write_page
 
 AS_OF = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday
-GOLDEN = Path(__file__).parent.parent / "golden"
+GOLDEN = Path(__file__).parents[2] / "golden"
 _seq = iter(range(1, 10_000))
 
 

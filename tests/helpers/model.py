@@ -1,4 +1,4 @@
-"""Builders shared by the scoring, ignore and backtest tests (this module holds no tests).
+"""Builders shared by the model tests: scoring, ignore rules and backtest.
 
 ``touch(...)`` describes one touchpoint in days before AS_OF; ``frame_of`` turns a list of
 them into a :class:`daemon.model.frame.Frame`; ``store_of`` writes them through the real writer.

@@ -22,7 +22,7 @@ from daemon import config as config_mod
 from daemon.store import Store
 from daemon.sync.engine import Engine
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 N = 40_000  # about ten seconds of importing: long enough to be stopped in the middle
 
 

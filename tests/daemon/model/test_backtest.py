@@ -10,13 +10,14 @@ from itertools import product
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
-from test_scoring_support import AS_OF, every, frame_of, store_of, touch
 
 from daemon.cli.backtest import main
 from daemon.model.backtest import Snapshot, rows, snapshot_times, snapshots
 from daemon.model.metrics import auc, evaluate_track, precision_at, reliability
 from daemon.store import Store
 from daemon.store.db import sqlite_url
+
+from helpers.model import AS_OF, every, frame_of, store_of, touch
 
 H = timedelta(weeks=12)
 

@@ -7,11 +7,12 @@ from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_scoring_support import AS_OF, Touch, frame_of
 
 from daemon.config import IgnoreSettings
 from daemon.model.ignore import Matcher
 from daemon.model.rank import score_frame
+
+from helpers.model import AS_OF, Touch, frame_of
 
 ADDRESSES = ("ann@a.com", "bob@b.org", "cy@sub.c.net", "dee@a.com", "eve@e.io")
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 N = 6000
 BASE = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ import daemon.cli
 from daemon import config as config_mod
 from daemon.service import unit as service
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 
 
 def unit_sections(text: str) -> configparser.RawConfigParser:
