@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from sqlalchemy import select
 
+from daemon.clock import zone
 from daemon.config import Config
 from daemon.model import reasons
 from daemon.model.assess import EXCLUSIONS, GROUP_NAMES, SHAPE_NAMES, Evaluation, evaluate, monthly
@@ -35,7 +35,7 @@ def score(store: Store, config: Config, as_of: datetime, *, snoozed: bool = True
     frame = load(store, config.people)
     return score_frame(frame, as_of, ignore=Matcher(config.ignore),
                        snoozes=snoozes(store) if snoozed else {}, upcoming=upcoming,
-                       cap=config.report.group_size, tz=ZoneInfo(config.report.timezone))
+                       cap=config.report.group_size, tz=zone(config.report.timezone))
 
 
 def hidden(frame: Frame, as_of: datetime, ignore: Matcher | None,

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from daemon.clock import zone
 from daemon.config import Config
 from daemon.model.entries import Entry, Scored
 from daemon.model.ignore import Matcher
 from daemon.model.rank import score
 from daemon.store import Store
-from daemon.summary.content import Summary, iso_week
+from daemon.summary.content import Summary, week_label
 from daemon.summary.sections import (
     active_snoozes,
     new_relationships,
@@ -72,7 +73,8 @@ def build_summary(store: Store, config: Config, as_of: datetime,
     losing = [e for e in scored.losing_touch if not hide(e.key)]
     dormant = [e for e in scored.dormant if not hide(e.key)]
     return Summary(
-        as_of=as_of, timezone=rep.timezone, week=iso_week(as_of, rep.timezone),
+        as_of=as_of, timezone=rep.timezone,
+        week=week_label(as_of.astimezone(zone(rep.timezone)).date()),
         losing_touch=tuple(losing[: rep.top]), dormant=tuple(dormant[: rep.dormant]),
         owed=tuple(owed), new=tuple(new), health=tuple(health), everyone=scored.everyone,
         totals={"losing_touch": len(losing), "dormant": len(dormant), "owed": len(owed),

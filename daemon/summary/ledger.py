@@ -19,20 +19,20 @@ import fcntl
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from connectors.base import Env
+from daemon.clock import wall_time, zone
 from daemon.config import Config, ReportSettings
-from daemon.errors import ConfigError
 from daemon.store import Store
 from daemon.store.models import SentSummary
 from daemon.summary import delivery
+from daemon.summary.content import week_label
 from daemon.summary.gather import build_summary
 from daemon.summary.message import summary_message
 
@@ -42,34 +42,18 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Compose = Callable[[Store, Config, datetime], EmailMessage]
 
 
-def zone(report: ReportSettings) -> ZoneInfo:
-    """The user's time zone; ConfigError for a name the tz database does not know."""
-    try:
-        return ZoneInfo(report.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError([f"report.timezone: unknown time zone {report.timezone!r}"],
-                          hint="use an IANA name such as Europe/Berlin") from None
-
-
-def week_label(day: date) -> str:
-    """``2026-W48``: the ISO year and week of ``day``."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def slot_in_week(report: ReportSettings, year: int, week: int) -> datetime:
     """The aware local instant of the summary slot in ISO ``year``-W``week``."""
-    tz = zone(report)
+    tz = zone(report.timezone)
     day = date.fromisocalendar(year, week, WEEKDAYS.index(report.weekday) + 1)
-    hour, minute = (int(p) for p in report.time.split(":"))
-    local = datetime.combine(day, time(hour, minute), tzinfo=tz)
+    local = datetime.combine(day, wall_time(report.time), tzinfo=tz)
     # A wall time inside a DST gap does not exist: the round trip moves it past the gap.
     return local.astimezone(UTC).astimezone(tz)
 
 
 def this_week(report: ReportSettings, now: datetime) -> tuple[str, datetime]:
     """(label, slot) of the ISO week that ``now`` falls in, in the user's zone."""
-    local = now.astimezone(zone(report))
+    local = now.astimezone(zone(report.timezone))
     year, week, _ = local.isocalendar()
     return week_label(local.date()), slot_in_week(report, year, week)
 

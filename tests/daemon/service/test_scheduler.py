@@ -18,6 +18,7 @@ from daemon import config as config_mod
 from daemon.service.scheduler import RETRY_AFTER, Daemon, summary_trigger
 from daemon.store.models import SentSummary
 from daemon.summary import ledger as weekly
+from daemon.summary.content import week_label
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -145,7 +146,7 @@ def test_cron_fires_through_dst_send_one_summary_per_week(
     assert len(weeks) == len(set(weeks)) == len({weekly.this_week(config.report, f)[0]
                                                  for f in fires})
     assert "2026-W13" in weeks and "2026-W43" in weeks  # both DST weeks
-    every_week = {weekly.week_label(fires[0].date() + timedelta(days=7 * k))
+    every_week = {week_label(fires[0].date() + timedelta(days=7 * k))
                   for k in range((fires[-1].date() - fires[0].date()).days // 7 + 1)}
     assert set(weeks) == every_week and ledger(world["store"]) == sorted(weeks)
 
