@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 
 import numpy as np
-from sqlalchemy import select
 
 from daemon.clock import zone
 from daemon.config import Config
@@ -19,14 +18,7 @@ from daemon.model.assess import EXCLUSIONS, GROUP_NAMES, SHAPE_NAMES, Evaluation
 from daemon.model.entries import Entry, Scored
 from daemon.model.frame import DIRECTION_NAMES, Frame, load, seconds
 from daemon.model.ignore import Matcher
-from daemon.store import Store
-from daemon.store.models import Snooze
-
-
-def snoozes(store: Store) -> dict[str, datetime | None]:
-    """Snoozed address -> until (None: until unsnoozed)."""
-    with store.session() as s:
-        return {a.lower(): u for a, u in s.execute(select(Snooze.address, Snooze.until)).all()}
+from daemon.store import Store, snoozes
 
 
 def score(store: Store, config: Config, as_of: datetime, *, snoozed: bool = True,
@@ -34,7 +26,7 @@ def score(store: Store, config: Config, as_of: datetime, *, snoozed: bool = True
     """Score every person in ``store`` as of ``as_of`` (deterministic for a store and time)."""
     frame = load(store, config.people)
     return score_frame(frame, as_of, ignore=Matcher(config.ignore),
-                       snoozes=snoozes(store) if snoozed else {}, upcoming=upcoming,
+                       snoozes=snoozes.active(store, as_of) if snoozed else {}, upcoming=upcoming,
                        cap=config.report.group_size, tz=zone(config.report.timezone))
 
 

@@ -17,10 +17,9 @@ from daemon.config import Config
 from daemon.model.entries import Entry, Scored
 from daemon.model.ignore import Matcher
 from daemon.model.rank import score
-from daemon.store import Store
+from daemon.store import Store, snoozes
 from daemon.summary.content import Summary, week_label
 from daemon.summary.sections import (
-    active_snoozes,
     new_relationships,
     owed_replies,
     sync_health,
@@ -62,7 +61,7 @@ def build_summary(store: Store, config: Config, as_of: datetime,
     scored = scored if scored is not None else score(store, config, as_of)
     rep = config.report
     with store.session() as s:
-        hide = _hider(config, scored, active_snoozes(s, as_of))
+        hide = _hider(config, scored, set(snoozes.active(store, as_of)))
         owed = owed_replies(s, as_of, min_days=rep.owed_reply_days, max_group=rep.group_size,
                             hidden=hide)
         new = new_relationships(s, as_of, max_group=rep.group_size, hidden=hide)

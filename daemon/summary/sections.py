@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from daemon.store.models import Account, Contact, Snooze, Touchpoint
+from daemon.store.models import Account, Contact, Touchpoint
 
 OWED_WINDOW_DAYS = 30  # an unanswered thread older than this is history, not a to-do
 NEW_WINDOW_DAYS = 7
@@ -62,12 +62,6 @@ class AccountHealth:
     @property
     def problem(self) -> bool:
         return self.status != "ok"
-
-
-def active_snoozes(session: Session, as_of: datetime) -> set[str]:
-    """Addresses snoozed at ``as_of`` (no end, or an end after it)."""
-    rows = session.execute(select(Snooze.address, Snooze.until))
-    return {a for a, until in rows if until is None or until > as_of}
 
 
 def owed_replies(session: Session, as_of: datetime, *, min_days: int, max_group: int,
