@@ -18,6 +18,7 @@ from daemon.model.entries import Entry, Scored
 from daemon.model.hidden import Hidden
 from daemon.model.rank import score
 from daemon.store import Store
+from daemon.summary import message
 from daemon.summary.content import Summary, week_label
 from daemon.summary.sections import (
     new_relationships,
@@ -55,7 +56,7 @@ def build_summary(store: Store, config: Config, as_of: datetime,
         owed=tuple(owed), new=tuple(new), health=tuple(health), everyone=scored.everyone,
         totals={"losing_touch": len(losing), "dormant": len(dormant), "owed": len(owed),
                 "new": len(new), "scored": len(scored.everyone)},
-        sender=_sender(config), to=_recipient(config),
+        sender=message.sender(config), to=message.recipient(config),
         settings={"top": rep.top, "dormant": rep.dormant,
                   "owed_reply_days": rep.owed_reply_days, "group_size": rep.group_size},
     )
@@ -67,17 +68,3 @@ def _named(row, people: dict[str, Entry]):  # type: ignore[no-untyped-def]
     if entry is None or not entry.name or entry.name == row.name:
         return row
     return replace(row, name=entry.name)
-
-
-def _recipient(config: Config) -> str:
-    d = config.delivery
-    return d.to or (config.me.addresses[0] if config.me.addresses else "") or d.sender \
-        or "keepwarm@localhost"
-
-
-def _sender(config: Config) -> str:
-    d = config.delivery
-    return d.sender or d.to or (config.me.addresses[0] if config.me.addresses else "") \
-        or "keepwarm@localhost"
-
-

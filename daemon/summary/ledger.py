@@ -9,8 +9,9 @@ slot has passed, never last week's (that would be next week's turn already).
 The ledger row is written right after a successful send, inside a cross-process lock (the
 daemon and ``keepwarm send-summary`` may race). A crash between the send and the commit (a
 few milliseconds) can lead to one resend after the restart; that resend carries the same
-deterministic Message-ID (and, for ``file``, the same file name), so mail clients and the
-folder see one summary. We chose this over recording first, which would risk a silent loss.
+Message-ID (the week's, :func:`daemon.summary.message.message_id`) and, for ``file``, the
+same file name, so mail clients and the folder see one summary. We chose this over recording
+first, which would risk a silent loss.
 """
 
 from __future__ import annotations
@@ -118,9 +119,10 @@ def ledger_lock(state_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def compose(store: Store, config: Config, as_of: datetime) -> EmailMessage:
-    """The summary message for ``as_of``."""
-    return summary_message(build_summary(store, config, as_of))
+def compose(store: Store, config: Config, as_of: datetime, *,
+            extra: bool = False) -> EmailMessage:
+    """The summary message for ``as_of`` (``extra``: a copy besides the week's own)."""
+    return summary_message(build_summary(store, config, as_of), extra=extra)
 
 
 def send_owed(store: Store, config: Config, env: Env, now: datetime, *,
