@@ -27,7 +27,7 @@ def score(store: Store, config: Config, as_of: datetime, *, hidden: Hidden | Non
     ``hidden`` defaults to the config's ignore rules and the snoozes in force at ``as_of``."""
     frame = load(store, config.people)
     if hidden is None:
-        hidden = Hidden.at(store, config, as_of)
+        hidden = Hidden.at(store, config, as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC))
     return score_frame(frame, as_of, hidden=hidden, upcoming=upcoming,
                        cap=config.report.group_size, tz=zone(config.report.timezone))
 
