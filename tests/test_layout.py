@@ -1,6 +1,6 @@
 """The rooms of ``daemon/`` and the one direction imports run between them.
 
-    shared (config, errors, paths) < store < sync < model < summary < service, demo < cli
+    shared (clock, config, errors, paths) < store < sync < model < summary < service, demo < cli
 
 A module may import its own room, a lower room, or the shared modules; never a higher room, and
 ``service`` and ``demo`` never import each other. Inside ``daemon`` there are no import circles,
@@ -17,7 +17,8 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 DAEMON = ROOT / "daemon"
-SHARED = {"daemon", "daemon.config", "daemon.config.lines", "daemon.errors", "daemon.paths"}
+SHARED = {"daemon", "daemon.clock", "daemon.config", "daemon.config.lines", "daemon.errors",
+          "daemon.paths"}
 RANK = {"store": 1, "sync": 2, "model": 3, "summary": 4, "service": 5, "demo": 5, "cli": 6}
 
 

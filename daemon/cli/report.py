@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from daemon.cli.context import Context
+from daemon.clock import now_utc, zone
 from daemon.errors import UsageError
 from daemon.paths import write_atomic
 
@@ -39,11 +39,8 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
 def parse_as_of(value: str | None, tz_name: str = "UTC") -> datetime:
     """An aware datetime from ``--as-of``; naive values are read in ``tz_name``."""
     if value is None:
-        return datetime.now(UTC)
-    try:
-        tz: Any = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        tz = UTC
+        return now_utc()
+    tz = zone(tz_name)
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from connectors.base import Env
 from daemon.cli.context import Context
+from daemon.clock import now_utc
 from daemon.errors import UsageError
 from daemon.paths import default_config_path
 from daemon.service import doctor, unit
@@ -63,7 +64,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
 
 def cmd_send_summary(args: argparse.Namespace, ctx: Context) -> int:
     config, store, env = ctx.config, ctx.store(), daemon_env(ctx)
-    now = datetime.now(UTC)
+    now = now_utc()
     label, slot = ledger.this_week(config.report, now)
     owed = ledger.owed(store, config.report, now)
     if args.dry_run:
@@ -72,7 +73,7 @@ def cmd_send_summary(args: argparse.Namespace, ctx: Context) -> int:
         raise UsageError('[delivery] method is "none"',
                          hint="set method = \"smtp\", \"file\", \"gmail\" or \"graph\"")
     if args.now:
-        message = ledger.compose(store, config, now)
+        message = ledger.compose(store, config, now, extra=True)
         delivery.deliver(message, config, env, week=None)
         ctx.console.print(f"Sent an extra summary: {delivery.describe(config)} "
                           "(the weekly schedule is unchanged).")
@@ -92,8 +93,7 @@ def cmd_send_summary(args: argparse.Namespace, ctx: Context) -> int:
 def _dry_run(ctx: Context, now: datetime, owed: str | None, slot: datetime, label: str,
              force: bool) -> int:
     config = ctx.config
-    message = ledger.compose(ctx.store(), config, now)
-    delivery.prepare(message, config, None if force else label)
+    message = ledger.compose(ctx.store(), config, now, extra=force)
     if force or owed:
         what = "would send now"
     elif now < slot.astimezone(UTC):

@@ -7,16 +7,14 @@ unsnoozed). Without an address, ``keepwarm snooze`` lists the snoozes in force.
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
-
 from daemon.cli.context import Context
-from daemon.config import parse_duration as config_parse_duration
+from daemon.clock import now_utc
+from daemon.config import parse_duration
 from daemon.errors import UsageError
-from daemon.store import Store
-from daemon.store.models import Snooze
+from daemon.store import Store, snoozes
 from daemon.sync.addresses import normalise, valid
 
 DEFAULT = "4w"
@@ -37,13 +35,14 @@ def register(sub: Any) -> None:
     u.set_defaults(func=run_unsnooze)
 
 
-def parse_duration(spec: str) -> timedelta | None:
-    """``2w``, ``30d``, ``3m`` (30 days), ``1y`` (365 days); None for ``forever``."""
+def duration_or_forever(spec: str) -> timedelta | None:
+    """DURATION read by the config's parser (``2w``, ``30d``, ``3m`` months of 30 days, ``1y``),
+    in any case; None for ``forever``."""
     text = spec.strip().lower()
     if text in FOREVER:
         return None
     try:
-        duration = config_parse_duration(text)
+        duration = parse_duration(text)
     except ValueError:
         duration = timedelta(0)
     if not duration:
@@ -64,30 +63,14 @@ def snooze(store: Store, address: str, duration: timedelta | None,
            now: datetime | None = None) -> datetime | None:
     """Snooze ``address`` (normalised) from ``now`` for ``duration``; return the end."""
     address = _address(address)
-    until = None if duration is None else (now or datetime.now(UTC)) + duration
-    with store.transaction() as s:
-        row = s.execute(select(Snooze).where(Snooze.address == address)).scalar()
-        if row is None:
-            s.add(Snooze(address=address, until=until))
-        else:
-            row.until = until
+    until = None if duration is None else (now or now_utc()) + duration
+    snoozes.add(store, address, until)
     return until
 
 
 def unsnooze(store: Store, address: str) -> bool:
     """End the snooze of ``address``; False when there was none."""
-    address = _address(address)
-    with store.transaction() as s:
-        result = s.execute(delete(Snooze).where(Snooze.address == address))
-        return bool(getattr(result, "rowcount", 0))
-
-
-def snoozes(store: Store, now: datetime | None = None) -> list[tuple[str, datetime | None]]:
-    """(address, until) of the snoozes in force at ``now``, by address."""
-    now = now or datetime.now(UTC)
-    with store.session() as s:
-        rows = s.execute(select(Snooze.address, Snooze.until).order_by(Snooze.address))
-        return [(a, u) for a, u in rows if u is None or u > now]
+    return snoozes.remove(store, _address(address))
 
 
 def _when(until: datetime | None) -> str:
@@ -96,13 +79,13 @@ def _when(until: datetime | None) -> str:
 
 def run_snooze(args: argparse.Namespace, ctx: Context) -> int:
     if args.address is None:
-        rows = snoozes(ctx.store())
-        for address, until in rows:
+        rows = snoozes.active(ctx.store(), now_utc())
+        for address, until in rows.items():
             print(f"{address}\t{_when(until)}")
         if not rows:
             print("Nobody is snoozed.")
         return 0
-    until = snooze(ctx.store(), args.address, parse_duration(args.duration))
+    until = snooze(ctx.store(), args.address, duration_or_forever(args.duration))
     print(f"Snoozed {normalise(args.address)} {_when(until)}.")
     return 0
 

@@ -10,7 +10,6 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -22,6 +21,7 @@ from pydantic import (
 )
 
 from connectors.settings import ACCOUNT_KINDS, AccountSettings
+from daemon.clock import HH_MM, zone
 from daemon.config.lines import key_lines, locate
 from daemon.errors import ConfigError
 from daemon.paths import state_home
@@ -71,16 +71,12 @@ class ReportSettings(_Section):
     group_size: Annotated[int, Field(ge=2)] = 10
     timezone: str = "UTC"
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
-    time: Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] = "08:00"
+    time: Annotated[str, Field(pattern=HH_MM)] = "08:00"
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
-                             "Europe/Berlin") from None
+        zone(value)  # ValueError naming the zone
         return value
 
 

@@ -4,6 +4,7 @@ Entry point: :func:`daemon.model.rank.score` (store and config in,
 :class:`~daemon.model.entries.Scored` out). Inside: ``frame`` (touchpoints as arrays),
 ``rhythm`` (per-person aggregates), ``risk`` (the calibrated lapse risk), ``assess`` (the model
 as a pure function of arrays), ``reasons`` (the sentence), ``ignore`` (the ``[ignore]`` rules),
-``entries`` (what the summary receives), ``backtest`` and ``metrics`` (checking the ranking
-against what really happened).
+``hidden`` (who is left out: ignore rules and snoozes, decided once for the model and the
+summary), ``entries`` (what the summary receives), ``backtest`` and ``metrics`` (checking the
+ranking against what really happened).
 """

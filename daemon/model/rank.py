@@ -1,67 +1,62 @@
-"""Fill the report's contract (:mod:`daemon.model.entries`): load the store, apply the ignore rules
-and snoozes at report time, run the model (:mod:`daemon.model.assess`) and explain every entry.
+"""Fill the report's contract (:mod:`daemon.model.entries`): load the store, exclude who is
+hidden at report time (:class:`~daemon.model.hidden.Hidden`: ignore rules and snoozes), run the
+model (:mod:`daemon.model.assess`) and explain every entry.
 
 ``score_frame`` is the store-free path used by the bench and the tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import select
 
+from daemon.clock import zone
 from daemon.config import Config
 from daemon.model import reasons
 from daemon.model.assess import EXCLUSIONS, GROUP_NAMES, SHAPE_NAMES, Evaluation, evaluate, monthly
 from daemon.model.entries import Entry, Scored
 from daemon.model.frame import DIRECTION_NAMES, Frame, load, seconds
-from daemon.model.ignore import Matcher
+from daemon.model.hidden import Hidden
 from daemon.store import Store
-from daemon.store.models import Snooze
 
 
-def snoozes(store: Store) -> dict[str, datetime | None]:
-    """Snoozed address -> until (None: until unsnoozed)."""
-    with store.session() as s:
-        return {a.lower(): u for a, u in s.execute(select(Snooze.address, Snooze.until)).all()}
-
-
-def score(store: Store, config: Config, as_of: datetime, *, snoozed: bool = True,
+def score(store: Store, config: Config, as_of: datetime, *, hidden: Hidden | None = None,
           upcoming: bool = True) -> Scored:
-    """Score every person in ``store`` as of ``as_of`` (deterministic for a store and time)."""
+    """Score every person in ``store`` as of ``as_of`` (deterministic for a store and time).
+    ``hidden`` defaults to the config's ignore rules and the snoozes in force at ``as_of``."""
     frame = load(store, config.people)
-    return score_frame(frame, as_of, ignore=Matcher(config.ignore),
-                       snoozes=snoozes(store) if snoozed else {}, upcoming=upcoming,
-                       cap=config.report.group_size, tz=ZoneInfo(config.report.timezone))
+    if hidden is None:
+        hidden = Hidden.at(store, config, as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC))
+    return score_frame(frame, as_of, hidden=hidden, upcoming=upcoming,
+                       cap=config.report.group_size, tz=zone(config.report.timezone))
 
 
-def hidden(frame: Frame, as_of: datetime, ignore: Matcher | None,
-           snoozes: Mapping[str, datetime | None]) -> tuple[np.ndarray, dict[int, datetime | None]]:
+def _exclusions(frame: Frame,
+                hidden: Hidden | None) -> tuple[np.ndarray, dict[int, datetime | None]]:
     """EXCLUSIONS index per person for ignored/snoozed persons (any of their addresses), and
     each snoozed person's until."""
     out = np.zeros(len(frame.persons), dtype=np.int8)
     until: dict[int, datetime | None] = {}
-    active = {a: u for a, u in snoozes.items() if u is None or u > as_of}
+    if hidden is None:
+        return out, until
     for i, person in enumerate(frame.persons):
-        if ignore and any(ignore.ignored(a) for a in person.addresses):
-            out[i] = EXCLUSIONS.index("ignored")
-        elif active and any(a in active for a in person.addresses):
-            out[i] = EXCLUSIONS.index("snoozed")
-            until[i] = next(active[a] for a in person.addresses if a in active)
+        why = hidden.why(person.addresses)
+        if why is not None:
+            out[i] = EXCLUSIONS.index(why)
+        if why == "snoozed":
+            until[i] = hidden.until(person.addresses)
     return out, until
 
 
-def score_frame(frame: Frame, as_of: datetime, *, ignore: Matcher | None = None,
-                snoozes: Mapping[str, datetime | None] | None = None, upcoming: bool = True,
-                cap: int = 10, tz: tzinfo = UTC) -> Scored:
+def score_frame(frame: Frame, as_of: datetime, *, hidden: Hidden | None = None,
+                upcoming: bool = True, cap: int = 10, tz: tzinfo = UTC) -> Scored:
     """The model's answer for a frame: every present person as an :class:`Entry`, grouped.
-    ``tz`` is the zone the reasons' dates are written in (the report's)."""
+    ``hidden`` (None: nobody) excludes people; ``tz`` is the zone the reasons' dates are
+    written in (the report's)."""
     as_of = as_of.astimezone(UTC) if as_of.tzinfo else as_of.replace(tzinfo=UTC)
     at = seconds(as_of)
-    hide, until = hidden(frame, as_of, ignore, snoozes or {})
+    hide, until = _exclusions(frame, hidden)
     ev = evaluate(frame, at, hidden=hide, upcoming=upcoming, cap=cap)
     months = monthly(frame, at)
     entries = _entries(frame, ev, months, as_of, until, tz)

@@ -33,6 +33,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 import connectors
 from connectors.base import Env
 from daemon import config as config_mod
+from daemon.clock import now_utc, wall_time, zone
 from daemon.config import Config
 from daemon.errors import ConfigError, KeepwarmError
 from daemon.service.notify import Notifier
@@ -53,10 +54,6 @@ def interval(spec: str) -> timedelta:
     if not m or int(m.group(1)) == 0:
         raise ConfigError([f"daemon.sync_interval: {spec!r} is not a duration like 15m"])
     return timedelta(seconds=int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)])
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 class Daemon:
@@ -98,10 +95,10 @@ class Daemon:
                 next_run_time=start + timedelta(seconds=2 * i))
         if self.config.delivery.method != "none":
             r = self.config.report
-            hour, minute = (int(p) for p in r.time.split(":"))
+            at = wall_time(r.time)
             self.scheduler.add_job(
                 self.summary_job, summary_trigger(self.config), id="summary",
-                name=f"summary {r.weekday} {hour:02d}:{minute:02d} {r.timezone}")
+                name=f"summary {r.weekday} {at.hour:02d}:{at.minute:02d} {r.timezone}")
             if ledger.owed(self.store, r, start) is not None:
                 log.info("this week's summary is owed: catching up now")
                 self.scheduler.add_job(self.summary_job, id="catch-up", next_run_time=start)
@@ -195,8 +192,7 @@ class Daemon:
 
 
 def validate(config: Config) -> Config:
-    """Checks pydantic cannot do alone: the zone name and the interval."""
-    ledger.zone(config.report)
+    """Checks pydantic cannot do alone: the sync interval (the config checks the zone name)."""
     interval(config.daemon.sync_interval)
     return config
 
@@ -204,9 +200,9 @@ def validate(config: Config) -> Config:
 def summary_trigger(config: Config) -> CronTrigger:
     """The weekly slot as a cron trigger in the user's zone (DST-aware via zoneinfo)."""
     r = config.report
-    hour, minute = (int(p) for p in r.time.split(":"))
-    return CronTrigger(day_of_week=r.weekday, hour=hour, minute=minute,
-                       timezone=ledger.zone(r))
+    at = wall_time(r.time)
+    return CronTrigger(day_of_week=r.weekday, hour=at.hour, minute=at.minute,
+                       timezone=zone(r.timezone))
 
 
 def run(daemon: Daemon, config_path: Path) -> int:

@@ -1,12 +1,14 @@
 """What the weekly summary shows: the :class:`Summary` (plain data, every number behind every
-line) and the ISO week label it belongs to."""
+line) and the ISO week label it belongs to (:func:`week_label`, the one definition, shared by
+the ledger)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from daemon.clock import zone
 from daemon.model.entries import Entry
 from daemon.summary.sections import AccountHealth, NewRelationship, OwedReply
 
@@ -31,7 +33,7 @@ class Summary:
 
     @property
     def tz(self) -> ZoneInfo:
-        return _zone(self.timezone)
+        return zone(self.timezone)
 
     @property
     def problems(self) -> tuple[AccountHealth, ...]:
@@ -46,14 +48,7 @@ class Summary:
         return f"Keepwarm: {who} (week {self.week})"
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def iso_week(as_of: datetime, tz: str = "UTC") -> str:
-    """``2026-W48``: the ISO week of ``as_of`` in time zone ``tz``."""
-    year, week, _ = as_of.astimezone(_zone(tz)).isocalendar()
+def week_label(day: date) -> str:
+    """``2026-W48``: the ISO year and week of ``day`` (a local date in the report's zone)."""
+    year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"

@@ -1,28 +1,29 @@
 """Deliver one summary message the way ``[delivery]`` says: smtp, file, gmail or graph.
 
-Transient failures (connection refused, timeouts, 4xx SMTP replies) are retried with
-exponential backoff (tenacity); anything else (bad password, 5xx, a missing setting) fails at
-once with a ``DeliveryError`` that says how to fix it. Deduplication across crashes relies on
-the deterministic Message-ID of a week (see :mod:`daemon.summary.ledger`).
+The message is sent as :mod:`daemon.summary.message` composed it: its From, To and
+Message-ID are that module's, and nothing here rewrites a header (the SMTP envelope comes from
+``[delivery]``, see :mod:`daemon.summary.smtp`). Transient failures (connection refused,
+timeouts, 4xx SMTP replies) are retried with exponential backoff (tenacity); anything else (bad
+password, 5xx, a missing setting) fails at once with a ``DeliveryError`` that says how to fix
+it. Deduplication across crashes relies on the deterministic Message-ID of a week (see
+:mod:`daemon.summary.ledger`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import logging
 import smtplib
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 import tenacity
 
 from connectors.base import Env
 from connectors.errors import ConnectorError
+from daemon.clock import now_utc
 from daemon.config import Config, DeliverySettings
 from daemon.errors import DeliveryError
 from daemon.paths import write_atomic
@@ -67,41 +68,15 @@ def describe(config: Config) -> str:
     return f"{d.method} to {d.to} through account {d.account!r}"
 
 
-def message_id(config: Config, week: str | None) -> str:
-    """The same id for every attempt at one week's summary; a fresh one for manual sends."""
-    domain = parseaddr(config.delivery.sender or config.delivery.to or "")[1].rpartition("@")[2]
-    domain = domain or "keepwarm.invalid"
-    if week is None:
-        return make_msgid("keepwarm", domain=domain)
-    digest = hashlib.blake2b(f"{config.delivery.to}|{week}".encode(), digest_size=6).hexdigest()
-    return f"<keepwarm.{week}.{digest}@{domain}>"
-
-
-def prepare(message: EmailMessage, config: Config, week: str | None,
-            now: datetime | None = None) -> EmailMessage:
-    """Set To (from ``[delivery]``), a missing From or Date, and the week's Message-ID."""
-    d = config.delivery
-    if d.to:
-        del message["To"]
-        message["To"] = d.to
-    if "From" not in message and (d.sender or d.to):
-        message["From"] = d.sender or d.to
-    if "Date" not in message:
-        message["Date"] = format_datetime(now or datetime.now(UTC))
-    del message["Message-ID"]
-    message["Message-ID"] = message_id(config, week)
-    return message
-
-
 def deliver(message: EmailMessage, config: Config, env: Env, *, week: str | None = None,
             sleep: Callable[[float], None] = time.sleep, attempts: int = 4) -> str | None:
-    """Send ``message`` (the summary of ``week``; None: a manual extra) with retries.
+    """Send ``message`` (the summary of ``week``; None: a manual extra) with retries, headers
+    untouched.
 
-    Returns the Message-ID (stored in the ledger, never logged)."""
+    Returns its Message-ID (stored in the ledger, never logged)."""
     found = problems(config)
     if found:
         raise DeliveryError("; ".join(found), hint="fix [delivery] in the config file")
-    prepare(message, config, week)
     send = _sender(config, env, week)
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(_transient),
@@ -160,7 +135,7 @@ def eml_path(settings: DeliverySettings, week: str | None) -> Path:
     """One file per week (a resend replaces it); a manual send gets a timestamped name."""
     assert settings.folder is not None
     folder = settings.folder.expanduser()
-    stamp = week or "manual-" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = week or "manual-" + now_utc().strftime("%Y%m%dT%H%M%S%fZ")
     return folder / f"keepwarm-{stamp}.eml"
 
 

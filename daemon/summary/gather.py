@@ -1,52 +1,30 @@
 """Gather the weekly summary for one store, config and as-of time.
 
-``build_summary`` runs the model, hides who is ignored or snoozed, reads the store-only
-sections and cuts each to its size, giving a :class:`~daemon.summary.content.Summary` (plain
-data, deterministic for a given store and as-of). :mod:`daemon.summary.render` turns it into
-text, HTML or JSON; :mod:`daemon.summary.message` wraps it as an email.
+``build_summary`` decides once who is hidden (:class:`~daemon.model.hidden.Hidden`: ignored or
+snoozed) and hands that to the model and every section, reads the store-only sections and cuts
+each to its size, giving a :class:`~daemon.summary.content.Summary` (plain data, deterministic
+for a given store and as-of). :mod:`daemon.summary.render` turns it into text, HTML or JSON;
+:mod:`daemon.summary.message` wraps it as an email.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from daemon.clock import zone
 from daemon.config import Config
 from daemon.model.entries import Entry, Scored
-from daemon.model.ignore import Matcher
+from daemon.model.hidden import Hidden
 from daemon.model.rank import score
 from daemon.store import Store
-from daemon.summary.content import Summary, iso_week
+from daemon.summary import message
+from daemon.summary.content import Summary, week_label
 from daemon.summary.sections import (
-    active_snoozes,
     new_relationships,
     owed_replies,
     sync_health,
 )
-
-HIDDEN_BECAUSE = ("ignored", "snoozed")
-
-
-def _hider(config: Config, scored: Scored, snoozed: set[str]) -> Callable[[str], bool]:
-    """address -> whether the summary must leave it out (ignored or snoozed)."""
-    hidden = set(snoozed)
-    for entry in scored.everyone:
-        if entry.excluded_because in HIDDEN_BECAUSE:
-            hidden.update(entry.addresses)
-            hidden.add(entry.key)
-    rule = _ignore_rule(config)
-
-    def hide(address: str) -> bool:
-        return address in hidden or rule(address)
-
-    return hide
-
-
-def _ignore_rule(config: Config) -> Callable[[str], bool]:
-    """The ``[ignore]`` rules as a predicate (applied at report time: edits need no re-sync)."""
-    matcher = Matcher(config.ignore)
-    return matcher.ignored if matcher else (lambda address: False)
 
 
 def _people(scored: Scored) -> dict[str, Entry]:
@@ -58,26 +36,27 @@ def build_summary(store: Store, config: Config, as_of: datetime,
     """The weekly summary at ``as_of`` (aware; naive means UTC). ``scored`` overrides the model
     (tests and the backtest pass their own)."""
     as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
-    scored = scored if scored is not None else score(store, config, as_of)
+    hidden = Hidden.at(store, config, as_of)
+    scored = scored if scored is not None else score(store, config, as_of, hidden=hidden)
     rep = config.report
     with store.session() as s:
-        hide = _hider(config, scored, active_snoozes(s, as_of))
         owed = owed_replies(s, as_of, min_days=rep.owed_reply_days, max_group=rep.group_size,
-                            hidden=hide)
-        new = new_relationships(s, as_of, max_group=rep.group_size, hidden=hide)
+                            hidden=hidden)
+        new = new_relationships(s, as_of, max_group=rep.group_size, hidden=hidden)
         health = sync_health(s, as_of, [(a.name, a.kind) for a in config.accounts if a.enabled])
     people = _people(scored)
     owed = [_named(o, people) for o in owed]
     new = [_named(n, people) for n in new]
-    losing = [e for e in scored.losing_touch if not hide(e.key)]
-    dormant = [e for e in scored.dormant if not hide(e.key)]
+    losing = [e for e in scored.losing_touch if not hidden(e.key)]
+    dormant = [e for e in scored.dormant if not hidden(e.key)]
     return Summary(
-        as_of=as_of, timezone=rep.timezone, week=iso_week(as_of, rep.timezone),
+        as_of=as_of, timezone=rep.timezone,
+        week=week_label(as_of.astimezone(zone(rep.timezone)).date()),
         losing_touch=tuple(losing[: rep.top]), dormant=tuple(dormant[: rep.dormant]),
         owed=tuple(owed), new=tuple(new), health=tuple(health), everyone=scored.everyone,
         totals={"losing_touch": len(losing), "dormant": len(dormant), "owed": len(owed),
                 "new": len(new), "scored": len(scored.everyone)},
-        sender=_sender(config), to=_recipient(config),
+        sender=message.sender(config), to=message.recipient(config),
         settings={"top": rep.top, "dormant": rep.dormant,
                   "owed_reply_days": rep.owed_reply_days, "group_size": rep.group_size},
     )
@@ -89,17 +68,3 @@ def _named(row, people: dict[str, Entry]):  # type: ignore[no-untyped-def]
     if entry is None or not entry.name or entry.name == row.name:
         return row
     return replace(row, name=entry.name)
-
-
-def _recipient(config: Config) -> str:
-    d = config.delivery
-    return d.to or (config.me.addresses[0] if config.me.addresses else "") or d.sender \
-        or "keepwarm@localhost"
-
-
-def _sender(config: Config) -> str:
-    d = config.delivery
-    return d.sender or d.to or (config.me.addresses[0] if config.me.addresses else "") \
-        or "keepwarm@localhost"
-
-

@@ -9,8 +9,9 @@ slot has passed, never last week's (that would be next week's turn already).
 The ledger row is written right after a successful send, inside a cross-process lock (the
 daemon and ``keepwarm send-summary`` may race). A crash between the send and the commit (a
 few milliseconds) can lead to one resend after the restart; that resend carries the same
-deterministic Message-ID (and, for ``file``, the same file name), so mail clients and the
-folder see one summary. We chose this over recording first, which would risk a silent loss.
+Message-ID (the week's, :func:`daemon.summary.message.message_id`) and, for ``file``, the
+same file name, so mail clients and the folder see one summary. We chose this over recording
+first, which would risk a silent loss.
 """
 
 from __future__ import annotations
@@ -19,20 +20,20 @@ import fcntl
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from connectors.base import Env
+from daemon.clock import wall_time, zone
 from daemon.config import Config, ReportSettings
-from daemon.errors import ConfigError
 from daemon.store import Store
 from daemon.store.models import SentSummary
 from daemon.summary import delivery
+from daemon.summary.content import week_label
 from daemon.summary.gather import build_summary
 from daemon.summary.message import summary_message
 
@@ -42,34 +43,18 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Compose = Callable[[Store, Config, datetime], EmailMessage]
 
 
-def zone(report: ReportSettings) -> ZoneInfo:
-    """The user's time zone; ConfigError for a name the tz database does not know."""
-    try:
-        return ZoneInfo(report.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError([f"report.timezone: unknown time zone {report.timezone!r}"],
-                          hint="use an IANA name such as Europe/Berlin") from None
-
-
-def week_label(day: date) -> str:
-    """``2026-W48``: the ISO year and week of ``day``."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 def slot_in_week(report: ReportSettings, year: int, week: int) -> datetime:
     """The aware local instant of the summary slot in ISO ``year``-W``week``."""
-    tz = zone(report)
+    tz = zone(report.timezone)
     day = date.fromisocalendar(year, week, WEEKDAYS.index(report.weekday) + 1)
-    hour, minute = (int(p) for p in report.time.split(":"))
-    local = datetime.combine(day, time(hour, minute), tzinfo=tz)
+    local = datetime.combine(day, wall_time(report.time), tzinfo=tz)
     # A wall time inside a DST gap does not exist: the round trip moves it past the gap.
     return local.astimezone(UTC).astimezone(tz)
 
 
 def this_week(report: ReportSettings, now: datetime) -> tuple[str, datetime]:
     """(label, slot) of the ISO week that ``now`` falls in, in the user's zone."""
-    local = now.astimezone(zone(report))
+    local = now.astimezone(zone(report.timezone))
     year, week, _ = local.isocalendar()
     return week_label(local.date()), slot_in_week(report, year, week)
 
@@ -134,9 +119,10 @@ def ledger_lock(state_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def compose(store: Store, config: Config, as_of: datetime) -> EmailMessage:
-    """The summary message for ``as_of``."""
-    return summary_message(build_summary(store, config, as_of))
+def compose(store: Store, config: Config, as_of: datetime, *,
+            extra: bool = False) -> EmailMessage:
+    """The summary message for ``as_of`` (``extra``: a copy besides the week's own)."""
+    return summary_message(build_summary(store, config, as_of), extra=extra)
 
 
 def send_owed(store: Store, config: Config, env: Env, now: datetime, *,

@@ -6,7 +6,7 @@ touchpoints and the sync state, so they are read here with a few grouped queries
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,13 +14,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from daemon.store.models import Account, Contact, Snooze, Touchpoint
+from daemon.model.hidden import Hidden
+from daemon.store.models import Account, Contact, Touchpoint
 
 OWED_WINDOW_DAYS = 30  # an unanswered thread older than this is history, not a to-do
 NEW_WINDOW_DAYS = 7
 STALE_SYNC_DAYS = 2  # an account not synced for this long is reported as stale
-
-Hidden = Callable[[str], bool]  # address -> hide it (ignored or snoozed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +61,6 @@ class AccountHealth:
     @property
     def problem(self) -> bool:
         return self.status != "ok"
-
-
-def active_snoozes(session: Session, as_of: datetime) -> set[str]:
-    """Addresses snoozed at ``as_of`` (no end, or an end after it)."""
-    rows = session.execute(select(Snooze.address, Snooze.until))
-    return {a for a, until in rows if until is None or until > as_of}
 
 
 def owed_replies(session: Session, as_of: datetime, *, min_days: int, max_group: int,

@@ -21,7 +21,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 import connectors
 from connectors.base import Env, Source
 from connectors.errors import AuthExpired, ConnectorError, CursorExpired
+from daemon.clock import now_utc
 from daemon.config import Config, parse_duration
 from daemon.store import Store
 from daemon.store.models import Account, ItemSource, Stream
@@ -56,10 +57,6 @@ class AccountResult:
     error: str | None = None
     streams: list[StreamResult] = field(default_factory=list)
     stopped: bool = False  # ended early by ``stop``: resumable, but not a complete sync
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 class Engine:

@@ -161,8 +161,9 @@ def test_delivery_method_graph_end_to_end(fake: FakeGraph, state: Path, tmp_path
     path = tmp_path / "config.toml"
     path.write_text(text)
     config = config_mod.parse(text, path)
-    message = summary()
-    del message["To"]
+    message = summary()  # as composed by daemon.summary.message: delivery rewrites no header
+    message.replace_header("To", "boss@example.org")
+    message["Message-ID"] = "<keepwarm.2026-W10.0123456789ab@example.org>"
     msg_id = delivery.deliver(message, config, env(state), week="2026-W10")
     got = received(fake)
     assert got["To"] == "boss@example.org" and got["Message-ID"] == msg_id

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from daemon.config import IgnoreSettings
-from daemon.model.ignore import Matcher
+from daemon.model.hidden import Hidden
 from daemon.model.rank import score_frame
 
 from helpers.model import AS_OF, Touch, frame_of
@@ -50,9 +50,9 @@ def test_a_new_interaction_never_raises_the_going_quiet_score(history, data) -> 
 def test_ignored_or_snoozed_people_never_appear(  # type: ignore[no-untyped-def]
         history, ignored, snoozed, domains, forever) -> None:
     until = None if forever else AS_OF + timedelta(days=1)
-    matcher = Matcher(IgnoreSettings(addresses=tuple(ignored), domains=tuple(domains)))
-    scored = score_frame(frame_of(history), AS_OF, ignore=matcher,
-                         snoozes={a: until for a in snoozed})
+    hide = Hidden(IgnoreSettings(addresses=tuple(ignored), domains=tuple(domains)),
+                  {a: until for a in snoozed})
+    scored = score_frame(frame_of(history), AS_OF, hidden=hide)
     hidden = {a for a in ADDRESSES if a in ignored or a in snoozed
               or any(a.endswith("." + d) or a.endswith("@" + d) for d in domains)}
     shown = {e.key for e in scored.losing_touch + scored.dormant}

@@ -36,6 +36,8 @@ def parse(text: str, tmp_path: Path) -> config_mod.Config:
 def plain() -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = "hello"
+    msg["To"] = "me@x.org"
+    msg["Message-ID"] = "<keepwarm.2026-W48.test@x.org>"
     msg.set_content("text")
     return msg
 
@@ -58,6 +60,19 @@ def test_file_delivery_writes_one_private_eml_per_week(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     assert msg["To"] == "me@x.org" and msg["Subject"] == "hello"
+
+
+def test_delivery_rewrites_no_header(tmp_path: Path) -> None:
+    """From, To and Message-ID are the message module's: delivery sends them as they are."""
+    config = parse(file_config(tmp_path).replace('to = "me@x.org"', 'to = "other@x.org"'),
+                   tmp_path)
+    message = plain()
+    before = list(message.items())
+    mid = delivery.deliver(message, config, Env(state_dir=tmp_path), week="2026-W48")
+    assert mid == "<keepwarm.2026-W48.test@x.org>" and list(message.items()) == before
+    sent = (tmp_path / "out" / "keepwarm-2026-W48.eml").read_bytes()
+    got = email.message_from_bytes(sent, policy=email.policy.default)
+    assert got["To"] == "me@x.org" and "From" not in got and "Date" not in got
 
 
 def test_missing_settings_are_named(tmp_path: Path) -> None:

@@ -1,0 +1,52 @@
+"""Who the report leaves out, decided once per report: the ``[ignore]`` rules and the snoozes in
+force at its as-of time, in one :class:`Hidden`.
+
+The model marks these people excluded (``ignored`` before ``snoozed``) and every summary
+section leaves them out, all through the same object. A person is hidden when any of their
+addresses is, so one address of a ``[[people]]`` group hides the whole group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from daemon.config import Config, IgnoreSettings
+from daemon.config import Person as PersonSettings
+from daemon.model.frame import identities
+from daemon.model.ignore import Matcher
+from daemon.store import Store, snoozes
+
+
+class Hidden:
+    """The ignore rules and the snoozes in force (address -> end, None: until unsnoozed).
+    Call it with an address: True when the summary must leave that address out."""
+
+    def __init__(self, ignore: IgnoreSettings | None = None,
+                 snoozed: Mapping[str, datetime | None] | None = None,
+                 people: Sequence[PersonSettings] = ()) -> None:
+        self.matcher = Matcher(ignore or IgnoreSettings())
+        self.snoozed = dict(snoozed or {})
+        persons, index = identities((), people)
+        self._person = {a: persons[i].addresses for a, i in index.items()}
+
+    @classmethod
+    def at(cls, store: Store, config: Config, as_of: datetime) -> Hidden:
+        """The rules of ``config`` and the snoozes of ``store`` in force at ``as_of``."""
+        return cls(config.ignore, snoozes.active(store, as_of), config.people)
+
+    def why(self, addresses: Iterable[str]) -> str | None:
+        """``"ignored"`` or ``"snoozed"`` for a person with these addresses; None: shown."""
+        addresses = tuple(addresses)
+        if self.matcher and any(self.matcher.ignored(a) for a in addresses):
+            return "ignored"
+        if any(a in self.snoozed for a in addresses):
+            return "snoozed"
+        return None
+
+    def until(self, addresses: Iterable[str]) -> datetime | None:
+        """When the person's snooze ends (that of their first snoozed address)."""
+        return next((self.snoozed[a] for a in addresses if a in self.snoozed), None)
+
+    def __call__(self, address: str) -> bool:
+        return self.why(self._person.get(address, (address,))) is not None
