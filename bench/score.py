@@ -88,6 +88,7 @@ def store_load(n: int, persons: int) -> None:
 
     from daemon.model.frame import load
     from daemon.store import Store
+    from daemon.store.vocab import Channel, Direction
 
     frame = synthetic(n, persons)
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,15 +98,17 @@ def store_load(n: int, persons: int) -> None:
         con.execute("INSERT INTO accounts (id, name, kind, status) VALUES (1, 'b', 'mbox', 'ok')")
         con.executemany("INSERT INTO contacts (id, address, display_name) VALUES (?, ?, ?)",
                         [(i + 1, p.key, p.name) for i, p in enumerate(frame.persons)])
-        con.executemany("INSERT INTO items (id, identity, channel, at) VALUES (?, ?, 'email', ?)",
-                        [(i + 1, f"i{i}", "2025-01-01 00:00:00") for i in range(n)])
+        con.executemany("INSERT INTO items (id, identity, channel, at) VALUES (?, ?, ?, ?)",
+                        [(i + 1, f"i{i}", Channel.EMAIL, "2025-01-01 00:00:00")
+                         for i in range(n)])
         when = frame.t.astype("datetime64[s]").astype(str)
+        directions = tuple(Direction)  # a direction's code is its position
         con.executemany(
             "INSERT INTO touchpoints (item_id, contact_id, account_id, at, channel, direction,"
             " group_size, bulk, listed, direct, thread_key) VALUES (?,?,1,?,?,?,?,?,0,?,?)",
             ((i + 1, int(frame.person[i]) + 1, when[i].replace("T", " "),
-              "meeting" if frame.meeting[i] else "email",
-              ("outbound", "inbound", "mutual")[frame.direction[i]], int(frame.group[i]),
+              Channel.MEETING if frame.meeting[i] else Channel.EMAIL,
+              directions[frame.direction[i]], int(frame.group[i]),
               bool(frame.noise[i]), bool(frame.direct[i]),
               None if frame.thread[i] < 0 else f"t:{frame.thread[i]}") for i in range(n)))
         con.commit()

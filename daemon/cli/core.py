@@ -18,6 +18,7 @@ from daemon.paths import write_atomic
 from daemon.store.db import masked_url
 from daemon.store.models import Account, Stream
 from daemon.store.purge import purge
+from daemon.store.vocab import AccountStatus
 from daemon.sync.engine import Engine
 from daemon.sync.progress import Progress
 
@@ -99,7 +100,7 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
         ctx.console.print(f"{r.name}: {r.status}" + (f" ({streams})" if streams else ""))
         if r.error:
             ctx.console.print(f"  {r.error}")
-    return 0 if all(r.status == "ok" for r in results) else 1
+    return 0 if all(r.status == AccountStatus.OK for r in results) else 1
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:

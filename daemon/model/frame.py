@@ -17,11 +17,12 @@ from sqlalchemy import text
 
 from daemon.config import Person as PersonSettings
 from daemon.store import Store
+from daemon.store.vocab import Channel, Direction
 from daemon.sync.addresses import normalise
 
-OUT, IN, MUTUAL = 0, 1, 2
-DIRECTIONS = {"outbound": OUT, "inbound": IN, "mutual": MUTUAL}
-DIRECTION_NAMES = ("outbound", "inbound", "mutual")
+DIRECTION_NAMES = tuple(Direction)  # direction code -> direction
+DIRECTIONS = {d: code for code, d in enumerate(Direction)}
+OUT, IN, MUTUAL = (DIRECTIONS[d] for d in Direction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +101,9 @@ def _epoch_sql(dialect: str) -> str:
 
 # One integer per row packs the small columns (fetching 4 numbers is much faster than 8):
 # bits 0-1 direction, bit 2 meeting, bit 3 bulk or listed, bit 4 direct.
-_FLAGS = ("(CASE t.direction WHEN 'outbound' THEN 0 WHEN 'mutual' THEN 2 ELSE 1 END)"
-          " + (CASE WHEN t.channel = 'meeting' THEN 4 ELSE 0 END)"
+_FLAGS = (f"(CASE t.direction WHEN '{Direction.OUTBOUND}' THEN {OUT}"
+          f" WHEN '{Direction.MUTUAL}' THEN {MUTUAL} ELSE {IN} END)"
+          f" + (CASE WHEN t.channel = '{Channel.MEETING}' THEN 4 ELSE 0 END)"
           " + (CASE WHEN t.bulk OR t.listed THEN 8 ELSE 0 END)"
           " + (CASE WHEN t.direct THEN 16 ELSE 0 END)")
 

@@ -22,6 +22,7 @@ from daemon.service.scheduler import validate
 from daemon.service.scopes import scope_checks
 from daemon.store import Store
 from daemon.store.models import Account, Stream
+from daemon.store.vocab import AccountStatus
 from daemon.summary import delivery, ledger
 from daemon.summary.smtp import check_password_source
 
@@ -127,9 +128,9 @@ def stream_checks(store: Store) -> Iterator[Check]:
         accounts = {a.id: a for a in s.execute(select(Account)).scalars()}
         streams = list(s.execute(select(Stream).order_by(Stream.key)).scalars())
     for acc in accounts.values():
-        if acc.status == "needs_reauth":
+        if acc.status == AccountStatus.NEEDS_REAUTH:
             yield fix(f"account {acc.name} needs a new sign-in: keepwarm auth {acc.name}")
-        elif acc.status == "error":
+        elif acc.status == AccountStatus.ERROR:
             yield fix(f"account {acc.name} failed its last sync: {acc.last_error}")
     for st in streams:
         when = st.last_success_at.strftime("%Y-%m-%d %H:%M UTC") if st.last_success_at else None
