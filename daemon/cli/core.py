@@ -99,7 +99,7 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
                             for s in r.streams)
         ctx.console.print(f"{r.name}: {r.status}" + (f" ({streams})" if streams else ""))
         if r.error:
-            ctx.console.print(f"  {r.error}")
+            ctx.console.print(f"  {_with_fix(r.error, r.fix)}")
     return 0 if all(r.status == AccountStatus.OK for r in results) else 1
 
 
@@ -116,7 +116,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
                     ("resumable" if st.cursor else "from start") if st else "-",
                     str(st.records_seen) if st else "-", str(st.touchpoints_written) if st else "-",
                     _skips(st.skipped) if st else "-", _when(acc.last_success_at),
-                    acc.last_error or "")
+                    _with_fix(acc.last_error, acc.last_error_fix))
     configured = {a.name for a in ctx.config.accounts}
     ctx.console.print(table)
     for name in sorted(configured - _synced_names(ctx)):
@@ -127,6 +127,10 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
 def _synced_names(ctx: Context) -> set[str]:
     with ctx.store().session() as s:
         return set(s.execute(select(Account.name)).scalars())
+
+
+def _with_fix(error: str | None, fix: str | None) -> str:
+    return (error or "") + (f" (fix: {fix})" if error and fix else "")
 
 
 def _skips(raw: str) -> str:

@@ -131,7 +131,8 @@ def stream_checks(store: Store) -> Iterator[Check]:
         if acc.status == AccountStatus.NEEDS_REAUTH:
             yield fix(f"account {acc.name} needs a new sign-in: keepwarm auth {acc.name}")
         elif acc.status == AccountStatus.ERROR:
-            yield fix(f"account {acc.name} failed its last sync: {acc.last_error}")
+            hint = f" (fix: {acc.last_error_fix})" if acc.last_error_fix else ""
+            yield fix(f"account {acc.name} failed its last sync: {acc.last_error}{hint}")
     for st in streams:
         when = st.last_success_at.strftime("%Y-%m-%d %H:%M UTC") if st.last_success_at else None
         if st.last_error:

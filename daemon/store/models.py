@@ -2,7 +2,7 @@
 
 There is no body and no subject column anywhere, by design: ``keepwarm doctor`` checks it.
 
-    accounts ──< streams            sync state: status, cursor, counts, last error
+    accounts ──< streams            sync state: status, cursor, counts, last error (and its fix)
     items ──< item_sources          one upstream item, known by each (account, source id)
     items ──< touchpoints >── contacts
     snoozes, sent_summaries         user state for the report and the scheduler
@@ -79,6 +79,7 @@ class Account(Base):
     status: Mapped[AccountStatus] = mapped_column(Words(AccountStatus, 16),
                                                   default=AccountStatus.OK)
     last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_fix: Mapped[str | None] = mapped_column(Text)  # what to do about last_error
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -165,15 +165,16 @@ def sync_health(session: Session, as_of: datetime,
         if configured and acc.name not in names:
             continue
         names.discard(acc.name)
-        status, error, last = acc.status, acc.last_error, acc.last_success_at
+        status, error, fix, last = acc.status, acc.last_error, acc.last_error_fix, \
+            acc.last_success_at
         if status == AccountStatus.OK and last is None:
-            status, error = AccountStatus.NEVER, "no successful sync yet"
+            status, error, fix = AccountStatus.NEVER, "no successful sync yet", None
         elif (status == AccountStatus.OK and last is not None
               and as_of - last > timedelta(days=STALE_SYNC_DAYS)):
             days = (as_of - last).days
-            status, error = AccountStatus.STALE, f"no successful sync for {days} days"
-        out.append(AccountHealth(acc.name, acc.kind, status, _message(error),
-                                 _fix(acc.name, status, error), acc.last_success_at,
+            status, error, fix = AccountStatus.STALE, f"no successful sync for {days} days", None
+        out.append(AccountHealth(acc.name, acc.kind, status, error or None,
+                                 fix or _fix(acc.name, status), acc.last_success_at,
                                  acc.last_attempt_at))
     for name, kind in configured:
         if name in names:
@@ -182,17 +183,8 @@ def sync_health(session: Session, as_of: datetime,
     return sorted(out, key=lambda h: h.name)
 
 
-def _message(error: str | None) -> str | None:
-    """The error without the ``(fix: ...)`` tail the sync engine appends."""
-    if not error:
-        return None
-    head, sep, _ = error.rpartition(" (fix: ")
-    return head if sep else error
-
-
-def _fix(name: str, status: AccountStatus, error: str | None) -> str | None:
-    if error and " (fix: " in error:
-        return error.rpartition(" (fix: ")[2].rstrip(")")
+def _fix(name: str, status: AccountStatus) -> str | None:
+    """The usual fix for ``status`` when the sync engine stored none."""
     if status == AccountStatus.NEEDS_REAUTH:
         return f"keepwarm auth {name}"
     if status in (AccountStatus.ERROR, AccountStatus.STALE, AccountStatus.NEVER):

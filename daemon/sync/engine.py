@@ -55,6 +55,7 @@ class AccountResult:
     name: str
     status: AccountStatus = AccountStatus.OK
     error: str | None = None
+    fix: str | None = None  # what to do about ``error``
     streams: list[StreamResult] = field(default_factory=list)
     stopped: bool = False  # ended early by ``stop``: resumable, but not a complete sync
 
@@ -96,9 +97,9 @@ class Engine:
                     break
             result.stopped = not all(s.complete for s in result.streams) or self.stop.is_set()
         except AuthExpired as exc:
-            result.status, result.error = AccountStatus.NEEDS_REAUTH, _explain(exc)
+            result.status, result.error, result.fix = AccountStatus.NEEDS_REAUTH, *_explain(exc)
         except ConnectorError as exc:
-            result.status, result.error = AccountStatus.ERROR, _explain(exc)
+            result.status, result.error, result.fix = AccountStatus.ERROR, *_explain(exc)
         except Exception as exc:  # a bug or an unexpected library error: isolate the account
             log.exception("sync failed account=%s", account.name)
             result.status, result.error = AccountStatus.ERROR, f"{type(exc).__name__}: {exc}"
@@ -204,12 +205,14 @@ class Engine:
         with self.store.transaction() as s:
             row = s.get_one(Account, account_id)
             row.status, row.last_error = result.status, result.error
+            row.last_error_fix = result.fix
             if result.status == AccountStatus.OK and not result.stopped:
                 row.last_success_at = now_utc()
         if result.error:
-            log.error("sync failed account=%s status=%s: %s", result.name, result.status,
-                      result.error)
+            log.error("sync failed account=%s status=%s: %s%s", result.name, result.status,
+                      result.error, f" (fix: {result.fix})" if result.fix else "")
 
 
-def _explain(exc: ConnectorError) -> str:
-    return f"{exc}" + (f" (fix: {exc.hint})" if exc.hint else "")
+def _explain(exc: ConnectorError) -> tuple[str, str | None]:
+    """The error as the account stores it, and the fix for it (``accounts.last_error_fix``)."""
+    return str(exc), exc.hint or None
