@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from daemon.store.models import Account, Contact, Snooze, Touchpoint
+from daemon.store.health import sync_state
+from daemon.store.models import Contact, Snooze, Touchpoint
 from daemon.store.vocab import AccountStatus, Channel, Direction
 
 OWED_WINDOW_DAYS = 30  # an unanswered thread older than this is history, not a to-do
@@ -161,12 +162,11 @@ def sync_health(session: Session, as_of: datetime,
     has never seen appear as never synced, and accounts dropped from the config disappear."""
     out = []
     names = {name for name, _ in configured}
-    for acc in session.execute(select(Account).order_by(Account.name)).scalars():
+    for acc in sync_state(session):
         if configured and acc.name not in names:
             continue
         names.discard(acc.name)
-        status, error, fix, last = acc.status, acc.last_error, acc.last_error_fix, \
-            acc.last_success_at
+        status, error, fix, last = acc.status, acc.last_error, acc.fix, acc.last_success_at
         if status == AccountStatus.OK and last is None:
             status, error, fix = AccountStatus.NEVER, "no successful sync yet", None
         elif (status == AccountStatus.OK and last is not None
