@@ -17,10 +17,12 @@ from daemon.config import Config
 from daemon.model import reasons
 from daemon.model.assess import EXCLUSIONS, GROUP_NAMES, SHAPE_NAMES, Evaluation, evaluate, monthly
 from daemon.model.entries import Entry, Scored
-from daemon.model.frame import DIRECTION_NAMES, Frame, load, seconds
+from daemon.model.frame import Frame, seconds
 from daemon.model.ignore import Matcher
+from daemon.model.load import load
 from daemon.model.vocab import Group
 from daemon.store import Store
+from daemon.store.columns import DIRECTION_NAMES
 from daemon.store.models import Snooze
 from daemon.store.vocab import Channel
 
