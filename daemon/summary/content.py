@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from daemon.model.entries import Entry
 from daemon.summary.sections import AccountHealth, NewRelationship, OwedReply
@@ -16,7 +16,7 @@ class Summary:
     """Everything the weekly summary shows, and every number behind it."""
 
     as_of: datetime  # aware
-    timezone: str
+    timezone: str  # an IANA name ([report] timezone, checked when the config loads)
     week: str  # ISO week of as_of in the report time zone, e.g. 2026-W48
     losing_touch: tuple[Entry, ...]  # the top N
     dormant: tuple[Entry, ...]  # the first few
@@ -31,7 +31,7 @@ class Summary:
 
     @property
     def tz(self) -> ZoneInfo:
-        return _zone(self.timezone)
+        return ZoneInfo(self.timezone)
 
     @property
     def problems(self) -> tuple[AccountHealth, ...]:
@@ -46,14 +46,7 @@ class Summary:
         return f"Keepwarm: {who} (week {self.week})"
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def iso_week(as_of: datetime, tz: str = "UTC") -> str:
     """``2026-W48``: the ISO week of ``as_of`` in time zone ``tz``."""
-    year, week, _ = as_of.astimezone(_zone(tz)).isocalendar()
+    year, week, _ = as_of.astimezone(ZoneInfo(tz)).isocalendar()
     return f"{year}-W{week:02d}"
