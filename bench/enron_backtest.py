@@ -26,6 +26,7 @@ from connectors.settings import MboxAccount  # noqa: E402
 from daemon.config import Config, MeSettings, StoreSettings  # noqa: E402
 from daemon.store import Store  # noqa: E402
 from daemon.store.db import sqlite_url  # noqa: E402
+from daemon.store.vocab import AccountStatus  # noqa: E402
 from daemon.sync.engine import Engine  # noqa: E402
 
 SENT_FOLDERS = ("sent.mbox", "_sent_mail.mbox", "sent_items.mbox")
@@ -75,7 +76,7 @@ def import_owner(args: tuple[str, str, str]) -> tuple[str, str]:
     now = datetime(2003, 1, 1, tzinfo=UTC)  # 'now' for the importer's date sanity window
     results = Engine(store, config, Env(state_dir=state, now=lambda: now)).sync()
     store.dispose()
-    if any(r.status != "ok" for r in results):
+    if any(r.status != AccountStatus.OK for r in results):
         return owner, f"failed: {[r.error for r in results]}"
     done.write_text(",".join(config.me.addresses))
     return owner, "imported"

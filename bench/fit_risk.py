@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from daemon.model.backtest import snapshot_times, snapshots  # noqa: E402
-from daemon.model.frame import load  # noqa: E402
+from daemon.model.load import load  # noqa: E402
 from daemon.model.metrics import auc  # noqa: E402
 from daemon.model.risk import FEATURES, fit, sigmoid  # noqa: E402
 from daemon.store import Store  # noqa: E402

@@ -81,13 +81,15 @@ def main() -> int:
 
 
 def store_load(n: int, persons: int) -> None:
-    """Time ``daemon.model.frame.load`` on a temporary SQLite store holding ``n`` touchpoints
+    """Time ``daemon.model.load.load`` on a temporary SQLite store holding ``n`` touchpoints
     (rows inserted directly, bypassing the writer, to keep the setup quick)."""
     import sqlite3
     import tempfile
 
-    from daemon.model.frame import load
+    from daemon.model.load import load
     from daemon.store import Store
+    from daemon.store.columns import DIRECTION_NAMES
+    from daemon.store.vocab import Channel
 
     frame = synthetic(n, persons)
     with tempfile.TemporaryDirectory() as tmp:
@@ -97,21 +99,22 @@ def store_load(n: int, persons: int) -> None:
         con.execute("INSERT INTO accounts (id, name, kind, status) VALUES (1, 'b', 'mbox', 'ok')")
         con.executemany("INSERT INTO contacts (id, address, display_name) VALUES (?, ?, ?)",
                         [(i + 1, p.key, p.name) for i, p in enumerate(frame.persons)])
-        con.executemany("INSERT INTO items (id, identity, channel, at) VALUES (?, ?, 'email', ?)",
-                        [(i + 1, f"i{i}", "2025-01-01 00:00:00") for i in range(n)])
+        con.executemany("INSERT INTO items (id, identity, channel, at) VALUES (?, ?, ?, ?)",
+                        [(i + 1, f"i{i}", Channel.EMAIL, "2025-01-01 00:00:00")
+                         for i in range(n)])
         when = frame.t.astype("datetime64[s]").astype(str)
         con.executemany(
             "INSERT INTO touchpoints (item_id, contact_id, account_id, at, channel, direction,"
             " group_size, bulk, listed, direct, thread_key) VALUES (?,?,1,?,?,?,?,?,0,?,?)",
             ((i + 1, int(frame.person[i]) + 1, when[i].replace("T", " "),
-              "meeting" if frame.meeting[i] else "email",
-              ("outbound", "inbound", "mutual")[frame.direction[i]], int(frame.group[i]),
+              Channel.MEETING if frame.meeting[i] else Channel.EMAIL,
+              DIRECTION_NAMES[frame.direction[i]], int(frame.group[i]),
               bool(frame.noise[i]), bool(frame.direct[i]),
               None if frame.thread[i] < 0 else f"t:{frame.thread[i]}") for i in range(n)))
         con.commit()
         con.close()
         store = Store(f"sqlite:///{path}")
-        timed(f"load {n:,} touchpoints from SQLite (frame.load)", lambda: load(store), repeat=1)
+        timed(f"load {n:,} touchpoints from SQLite (model.load)", lambda: load(store), repeat=1)
         store.dispose()
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from daemon.errors import ConfigError
 from daemon.model.backtest import METHODS, Snapshot, rows, snapshot_times, snapshots
-from daemon.model.frame import load
+from daemon.model.load import load
 from daemon.model.metrics import TrackResult, evaluate_track, reliability
 from daemon.store import Store
 from daemon.store.db import sqlite_url

@@ -8,7 +8,6 @@ import json
 from datetime import UTC, datetime
 
 from rich.table import Table
-from sqlalchemy import select
 
 from connectors import REGISTRY
 from daemon.cli.context import Context
@@ -16,8 +15,9 @@ from daemon.cli.example import example_text
 from daemon.errors import UsageError
 from daemon.paths import write_atomic
 from daemon.store.db import masked_url
-from daemon.store.models import Account, Stream
+from daemon.store.health import StreamState, sync_state
 from daemon.store.purge import purge
+from daemon.store.vocab import AccountStatus
 from daemon.sync.engine import Engine
 from daemon.sync.progress import Progress
 
@@ -98,38 +98,36 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
                             for s in r.streams)
         ctx.console.print(f"{r.name}: {r.status}" + (f" ({streams})" if streams else ""))
         if r.error:
-            ctx.console.print(f"  {r.error}")
-    return 0 if all(r.status == "ok" for r in results) else 1
+            ctx.console.print(f"  {_with_fix(r.error, r.fix)}")
+    return 0 if all(r.status == AccountStatus.OK for r in results) else 1
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     table = Table("account", "status", "stream", "cursor", "records", "touchpoints", "skipped",
                   "last success", "error")
     with ctx.store().session() as s:
-        for acc in s.execute(select(Account).order_by(Account.name)).scalars():
-            streams: list[Stream | None] = list(s.execute(select(Stream).where(
-                Stream.account_id == acc.id).order_by(Stream.key)).scalars())
-            for st in streams or [None]:
-                table.add_row(
-                    acc.name, acc.status, st.key if st else "-",
-                    ("resumable" if st.cursor else "from start") if st else "-",
-                    str(st.records_seen) if st else "-", str(st.touchpoints_written) if st else "-",
-                    _skips(st.skipped) if st else "-", _when(acc.last_success_at),
-                    acc.last_error or "")
+        accounts = sync_state(s)
+    for acc in accounts:
+        streams: list[StreamState | None] = [*acc.streams]
+        for st in streams or [None]:
+            table.add_row(
+                acc.name, acc.status, st.key if st else "-",
+                ("resumable" if st.resumable else "from start") if st else "-",
+                str(st.records) if st else "-", str(st.touchpoints) if st else "-",
+                _skips(st.skipped) if st else "-", _when(acc.last_success_at),
+                _with_fix(acc.last_error, acc.fix))
     configured = {a.name for a in ctx.config.accounts}
     ctx.console.print(table)
-    for name in sorted(configured - _synced_names(ctx)):
+    for name in sorted(configured - {acc.name for acc in accounts}):
         ctx.console.print(f"{name}: configured, never synced (keepwarm sync {name})")
     return 0
 
 
-def _synced_names(ctx: Context) -> set[str]:
-    with ctx.store().session() as s:
-        return set(s.execute(select(Account.name)).scalars())
+def _with_fix(error: str | None, fix: str | None) -> str:
+    return (error or "") + (f" (fix: {fix})" if error and fix else "")
 
 
-def _skips(raw: str) -> str:
-    counts = json.loads(raw or "{}")
+def _skips(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in counts.items()) or "0"
 
 

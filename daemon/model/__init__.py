@@ -1,7 +1,8 @@
 """The scoring model: who is going quiet, how likely they are to lapse, and why, in one sentence.
 
 Entry point: :func:`daemon.model.rank.score` (store and config in,
-:class:`~daemon.model.entries.Scored` out). Inside: ``frame`` (touchpoints as arrays),
+:class:`~daemon.model.entries.Scored` out). Inside: ``load`` (the store's touchpoints as a
+frame), ``frame`` (touchpoints as arrays), ``vocab`` (groups and drift shapes),
 ``rhythm`` (per-person aggregates), ``risk`` (the calibrated lapse risk), ``assess`` (the model
 as a pure function of arrays), ``reasons`` (the sentence), ``ignore`` (the ``[ignore]`` rules),
 ``hidden`` (who is left out: ignore rules and snoozes, decided once for the model and the

@@ -15,11 +15,12 @@ import numpy as np
 from daemon.model.frame import IN, MUTUAL, OUT, Frame
 from daemon.model.rhythm import DAY, Aggregates, aggregate
 from daemon.model.risk import risk as lapse_risk
+from daemon.model.vocab import Group, Shape
 
 EXCLUSIONS = ("", "ignored", "snoozed", "bulk", "group_only", "inbound_only", "too_new",
               "upcoming_meeting")
-GROUP_NAMES = ("losing_touch", "dormant", "steady", "excluded")
-SHAPE_NAMES = ("owe_reply", "they_went_quiet", "mutual_fade")
+GROUP_NAMES = tuple(Group)  # group code -> group
+SHAPE_NAMES = tuple(Shape)  # shape code -> shape
 NEW_DAYS, NEW_INTERACTION_DAYS = 28, 3  # younger or fewer: "too new" for a rhythm
 LOSING_RATIO, LOSING_DAYS = 1.5, 14  # overdue by half a rhythm and at least two weeks
 DORMANT_RATIO, DORMANT_DAYS = 4.0, 180  # silent far beyond any rhythm

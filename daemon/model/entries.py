@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-SHAPES = ("owe_reply", "they_went_quiet", "mutual_fade")
-GROUPS = ("losing_touch", "dormant", "steady", "excluded")
+from daemon.model.vocab import Group, Shape
+from daemon.store.vocab import Channel, Direction
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,16 +21,16 @@ class Entry:
     key: str  # the person's primary normalised address
     name: str  # best display name, or the address
     addresses: tuple[str, ...]
-    group: str  # one of GROUPS
+    group: Group
     risk: float  # calibrated probability of no interaction in the next 12 weeks
     score: float  # the going-quiet ranking score (risk weighted by how much they matter)
     strength: float  # how much the relationship matters (weighted recent + long-run exchange)
     rhythm_days: float | None  # the usual gap between interactions
     silence_days: float  # days since the last interaction either way
     last_at: datetime | None
-    last_direction: str | None  # outbound | inbound | mutual
-    last_channel: str | None  # email | meeting
-    shape: str | None  # one of SHAPES, for losing_touch and dormant entries
+    last_direction: Direction | None
+    last_channel: Channel | None
+    shape: Shape | None  # for losing_touch and dormant entries
     reason: str  # the one sentence a person believes
     excluded_because: str | None = None  # ignored | snoozed | bulk | inbound_only | too_new | ...
     monthly: tuple[int, ...] = ()  # interactions per month, 12 values, oldest first

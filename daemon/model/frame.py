@@ -1,5 +1,6 @@
-"""Touchpoints as columns: load them from the store into numpy arrays, one row per touchpoint,
-sorted by (person, time), with addresses mapped to persons through the ``[[people]]`` groups.
+"""Touchpoints as columns: numpy arrays, one row per touchpoint, sorted by (person, time), with
+addresses mapped to persons through the ``[[people]]`` groups. No store here: reading one into
+a frame is :mod:`daemon.model.load`.
 
 A person is an identity group of addresses from the config; every other address is a person
 of its own. Times are integer UTC seconds so that all arithmetic relative to an as-of time is
@@ -13,15 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import text
 
 from daemon.config import Person as PersonSettings
-from daemon.store import Store
 from daemon.sync.addresses import normalise
 
-OUT, IN, MUTUAL = 0, 1, 2
-DIRECTIONS = {"outbound": OUT, "inbound": IN, "mutual": MUTUAL}
-DIRECTION_NAMES = ("outbound", "inbound", "mutual")
+OUT, IN, MUTUAL = 0, 1, 2  # direction codes, as daemon.store.columns writes them
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,42 +88,3 @@ def identities(addresses: Iterable[tuple[str, str]],
             persons.append(Person(addr, names[addr] or addr, (addr,)))
     return persons, index
 
-
-def _epoch_sql(dialect: str) -> str:
-    if dialect == "sqlite":
-        return "CAST(strftime('%s', t.at) AS INTEGER)"
-    return "CAST(FLOOR(EXTRACT(EPOCH FROM t.at)) AS BIGINT)"  # a plain cast rounds
-
-
-# One integer per row packs the small columns (fetching 4 numbers is much faster than 8):
-# bits 0-1 direction, bit 2 meeting, bit 3 bulk or listed, bit 4 direct.
-_FLAGS = ("(CASE t.direction WHEN 'outbound' THEN 0 WHEN 'mutual' THEN 2 ELSE 1 END)"
-          " + (CASE WHEN t.channel = 'meeting' THEN 4 ELSE 0 END)"
-          " + (CASE WHEN t.bulk OR t.listed THEN 8 ELSE 0 END)"
-          " + (CASE WHEN t.direct THEN 16 ELSE 0 END)")
-
-
-def load(store: Store, people: Sequence[PersonSettings] = ()) -> Frame:
-    """Every touchpoint of the store as a :class:`Frame` (callers mask by time)."""
-    with store.session() as s:
-        conn = s.connection()
-        contacts = conn.execute(text("SELECT id, address, display_name FROM contacts")).all()
-        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cur.execute(f"SELECT t.contact_id, {_epoch_sql(conn.dialect.name)}, {_FLAGS}, "
-                    "t.group_size FROM touchpoints t ORDER BY t.id")
-        nums = np.array(cur.fetchall(), dtype=np.int64).reshape(-1, 4)
-        cur.execute("SELECT t.thread_key FROM touchpoints t ORDER BY t.id")
-        keys = cur.fetchall()
-        cur.close()
-    persons, index = identities(((a, n or "") for _, a, n in contacts), people)
-    of_contact = np.zeros(max((c for c, _, _ in contacts), default=0) + 1, dtype=np.int32)
-    for cid, addr, _ in contacts:
-        of_contact[cid] = index[addr]
-    threads: dict[str | None, int] = {None: -1}
-    flags = nums[:, 2]
-    return build(
-        persons, of_contact[nums[:, 0]], nums[:, 1], (flags & 3).astype(np.int8),
-        (flags & 4) > 0, nums[:, 3].astype(np.int32), (flags & 8) > 0, (flags & 16) > 0,
-        np.fromiter((threads.setdefault(k, len(threads)) for (k,) in keys), np.int64,
-                    len(keys)),
-    )

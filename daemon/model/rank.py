@@ -16,9 +16,13 @@ from daemon.config import Config
 from daemon.model import reasons
 from daemon.model.assess import EXCLUSIONS, GROUP_NAMES, SHAPE_NAMES, Evaluation, evaluate, monthly
 from daemon.model.entries import Entry, Scored
-from daemon.model.frame import DIRECTION_NAMES, Frame, load, seconds
+from daemon.model.frame import Frame, seconds
 from daemon.model.hidden import Hidden
+from daemon.model.load import load
+from daemon.model.vocab import Group
 from daemon.store import Store
+from daemon.store.columns import DIRECTION_NAMES
+from daemon.store.vocab import Channel
 
 
 def score(store: Store, config: Config, as_of: datetime, *, hidden: Hidden | None = None,
@@ -60,9 +64,9 @@ def score_frame(frame: Frame, as_of: datetime, *, hidden: Hidden | None = None,
     ev = evaluate(frame, at, hidden=hide, upcoming=upcoming, cap=cap)
     months = monthly(frame, at)
     entries = _entries(frame, ev, months, as_of, until, tz)
-    losing = sorted((e for e in entries if e.group == "losing_touch"),
+    losing = sorted((e for e in entries if e.group == Group.LOSING_TOUCH),
                     key=lambda e: (-e.score, e.key))
-    dormant = sorted((e for e in entries if e.group == "dormant"),
+    dormant = sorted((e for e in entries if e.group == Group.DORMANT),
                      key=lambda e: (-e.numbers["total_weight"], e.key))
     everyone = sorted(entries, key=lambda e: (GROUP_NAMES.index(e.group), -e.score, e.key))
     return Scored(as_of, tuple(losing), tuple(dormant), tuple(everyone))
@@ -114,7 +118,7 @@ def _entries(frame: Frame, ev: Evaluation, months: np.ndarray, as_of: datetime,
         reason = reasons.sentence(
             group=group, excluded=excluded, rhythm=numbers["rhythm_days"],
             gaps=numbers["rhythm_gaps"], silence=silence[i], count=int(numbers["interactions"]),
-            direction=direction, meeting=meeting, shape=shape if group != "steady" else None,
+            direction=direction, meeting=meeting, shape=shape if group != Group.STEADY else None,
             last_at=_local(last_at, tz), as_of=as_of.astimezone(tz),
             snooze_until=_local(until.get(i), tz),
             meeting_at=_local(_when(nxt[i]), tz) if nxt[i] >= 0 else None)
@@ -124,7 +128,7 @@ def _entries(frame: Frame, ev: Evaluation, months: np.ndarray, as_of: datetime,
             rhythm_days=numbers["rhythm_days"] if has else None,
             silence_days=silence[i] if has else 0.0, last_at=last_at,
             last_direction=direction,
-            last_channel=("meeting" if meeting else "email") if has else None,
-            shape=shape if group in ("losing_touch", "dormant") else None, reason=reason,
+            last_channel=(Channel.MEETING if meeting else Channel.EMAIL) if has else None,
+            shape=shape if group in (Group.LOSING_TOUCH, Group.DORMANT) else None, reason=reason,
             excluded_because=excluded, monthly=tuple(strip[i]), numbers=numbers))
     return out

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from daemon.model.vocab import Group, Shape
+from daemon.store.vocab import Direction
+
 EXCLUDED = {
     "ignored": "Hidden by your [ignore] rules.",
     "snoozed": "Snoozed{until}.",
@@ -49,22 +52,22 @@ def day(when: datetime, as_of: datetime) -> str:
     return text if when.year == as_of.year else f"{text} {when.year}"
 
 
-def last_touch(direction: str | None, meeting: bool, shape: str | None, when: datetime,
+def last_touch(direction: Direction | None, meeting: bool, shape: Shape | None, when: datetime,
                as_of: datetime) -> str:
     """'Last: you emailed them on 3 Oct.' and its variants for meetings and inbound mail."""
     on = day(when, as_of)
     if meeting:
         return f"Last: you met on {on}."
-    if direction == "outbound":
-        tail = " and have not heard back" if shape == "they_went_quiet" else ""
+    if direction == Direction.OUTBOUND:
+        tail = " and have not heard back" if shape == Shape.THEY_WENT_QUIET else ""
         return f"Last: you emailed them on {on}{tail}."
-    if shape == "owe_reply":
+    if shape == Shape.OWE_REPLY:
         return f"Last: they emailed you on {on}; you have not replied."
     return f"Last: they emailed you on {on}."
 
 
-def sentence(*, group: str, excluded: str | None, rhythm: float, gaps: float, silence: float,
-             count: int, direction: str | None, meeting: bool, shape: str | None,
+def sentence(*, group: Group, excluded: str | None, rhythm: float, gaps: float, silence: float,
+             count: int, direction: Direction | None, meeting: bool, shape: Shape | None,
              last_at: datetime | None, as_of: datetime, snooze_until: datetime | None = None,
              meeting_at: datetime | None = None) -> str:
     """The reason for one entry, from its numbers."""
@@ -78,7 +81,7 @@ def sentence(*, group: str, excluded: str | None, rhythm: float, gaps: float, si
         return "No interaction yet."
     knows = gaps >= 2
     last = last_touch(direction, meeting, shape, last_at, as_of)
-    if group == "dormant":
+    if group == Group.DORMANT:
         head = (f"You used to talk {every(rhythm)}" if knows
                 else f"You were in touch {count} times")
         return f"{head}; silent for {span(silence)}. {last}"
@@ -86,7 +89,7 @@ def sentence(*, group: str, excluded: str | None, rhythm: float, gaps: float, si
         head = f"You usually talk {every(rhythm)}"
     else:
         head = f"You have been in touch {count} times"
-    if group == "losing_touch":
+    if group == Group.LOSING_TOUCH:
         return f"{head}; it has been {span(silence)}. {last}"
     when = "today" if silence < 1 else f"{span(silence)} ago"
     return f"{head}; last contact {when}. {last}"

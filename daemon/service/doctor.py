@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 
 import daemon
 from daemon import config as config_mod
@@ -21,7 +21,8 @@ from daemon.service.checks import Check, fix, ok, warn
 from daemon.service.scheduler import validate
 from daemon.service.scopes import scope_checks
 from daemon.store import Store
-from daemon.store.models import Account, Stream
+from daemon.store.health import sync_state
+from daemon.store.vocab import AccountStatus
 from daemon.summary import delivery, ledger
 from daemon.summary.smtp import check_password_source
 
@@ -124,13 +125,14 @@ def privacy_checks(store: Store) -> Iterator[Check]:
 def stream_checks(store: Store) -> Iterator[Check]:
     """Last sync per stream, and accounts that need a new sign-in."""
     with store.session() as s:
-        accounts = {a.id: a for a in s.execute(select(Account)).scalars()}
-        streams = list(s.execute(select(Stream).order_by(Stream.key)).scalars())
-    for acc in accounts.values():
-        if acc.status == "needs_reauth":
+        accounts = sync_state(s)
+    for acc in accounts:
+        if acc.status == AccountStatus.NEEDS_REAUTH:
             yield fix(f"account {acc.name} needs a new sign-in: keepwarm auth {acc.name}")
-        elif acc.status == "error":
-            yield fix(f"account {acc.name} failed its last sync: {acc.last_error}")
+        elif acc.status == AccountStatus.ERROR:
+            hint = f" (fix: {acc.fix})" if acc.fix else ""
+            yield fix(f"account {acc.name} failed its last sync: {acc.last_error}{hint}")
+    streams = sorted((st for acc in accounts for st in acc.streams), key=lambda st: st.key)
     for st in streams:
         when = st.last_success_at.strftime("%Y-%m-%d %H:%M UTC") if st.last_success_at else None
         if st.last_error:
@@ -138,7 +140,7 @@ def stream_checks(store: Store) -> Iterator[Check]:
         elif when is None:
             yield warn(f"stream {st.key}: never completed a sync")
         else:
-            yield ok(f"stream {st.key}: last sync {when}, {st.records_seen} records")
+            yield ok(f"stream {st.key}: last sync {when}, {st.records} records")
     if not streams:
         yield warn("no stream synced yet: keepwarm sync")
 

@@ -38,6 +38,7 @@ from daemon.config import Config
 from daemon.errors import ConfigError, KeepwarmError
 from daemon.service.notify import Notifier
 from daemon.store import Store
+from daemon.store.vocab import AccountStatus
 from daemon.summary import delivery, ledger
 from daemon.sync.engine import AccountResult, Engine
 
@@ -149,7 +150,7 @@ class Daemon:
         return late and ledger.owed(self.store, self.config.report, now) is not None
 
     def _status(self, results: list[AccountResult]) -> None:
-        bad = [f"{r.name}: {r.status}" for r in results if r.status != "ok"]
+        bad = [f"{r.name}: {r.status}" for r in results if r.status != AccountStatus.OK]
         at = self.clock().strftime("%Y-%m-%d %H:%M UTC")
         text = f"last sync {at}: {len(results) - len(bad)}/{len(results)} ok"
         self.notifier.status(text + (f" ({', '.join(bad)})" if bad else ""))

@@ -1,4 +1,5 @@
-"""The touchpoint store: typed ORM models, the database handle and its Alembic migrations."""
+"""The touchpoint store: typed ORM models and their vocabularies, the database handle and its
+Alembic migrations, and the store's readers (sync health, contacts, the model's columns)."""
 
 from daemon.store.db import Store
 

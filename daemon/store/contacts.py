@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from daemon.store.models import Contact, Touchpoint
+from daemon.store.vocab import Channel, Direction
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +29,11 @@ def contact_rows(session: Session, limit: int | None = None,
     """Contacts with their counts up to ``now``, most touchpoints first (bulk mail left out of
     the counts; upcoming meetings are not contact yet)."""
     human = ~Touchpoint.bulk
-    n_in = func.sum(case((human & (Touchpoint.channel == "email")
-                          & (Touchpoint.direction == "inbound"), 1), else_=0))
-    n_out = func.sum(case(((Touchpoint.channel == "email")
-                           & (Touchpoint.direction == "outbound"), 1), else_=0))
-    n_meet = func.sum(case((Touchpoint.channel == "meeting", 1), else_=0))
+    email = Touchpoint.channel == Channel.EMAIL
+    n_in = func.sum(case((human & email & (Touchpoint.direction == Direction.INBOUND), 1),
+                         else_=0))
+    n_out = func.sum(case((email & (Touchpoint.direction == Direction.OUTBOUND), 1), else_=0))
+    n_meet = func.sum(case((Touchpoint.channel == Channel.MEETING, 1), else_=0))
     total = n_in + n_out + n_meet
     query = (select(Contact.address, Contact.display_name, n_in, n_out, n_meet,
                     func.max(Touchpoint.at), Contact.first_seen)

@@ -2,7 +2,7 @@
 
 There is no body and no subject column anywhere, by design: ``keepwarm doctor`` checks it.
 
-    accounts ──< streams            sync state: status, cursor, counts, last error
+    accounts ──< streams            sync state: status, cursor, counts, last error (and its fix)
     items ──< item_sources          one upstream item, known by each (account, source id)
     items ──< touchpoints >── contacts
     snoozes, sent_summaries         user state for the report and the scheduler
@@ -11,6 +11,8 @@ There is no body and no subject column anywhere, by design: ``keepwarm doctor`` 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -25,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from daemon.store.vocab import AccountStatus, Channel, Direction
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -44,6 +48,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+class Words(TypeDecorator[StrEnum]):
+    """A vocabulary column: plain text on disk, a member of ``words`` in Python. A word outside
+    the vocabulary is refused on the way in."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, words: type[StrEnum], length: int) -> None:
+        super().__init__(length)
+        self.words, self.length = words, length
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else str(self.words(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> StrEnum | None:
+        return None if value is None else self.words(value)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -54,8 +76,10 @@ class Account(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="ok")  # ok | needs_reauth | error
+    status: Mapped[AccountStatus] = mapped_column(Words(AccountStatus, 16),
+                                                  default=AccountStatus.OK)
     last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_fix: Mapped[str | None] = mapped_column(Text)  # what to do about last_error
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -94,7 +118,7 @@ class Item(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     identity: Mapped[str] = mapped_column(String(512), unique=True)
     fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
-    channel: Mapped[str] = mapped_column(String(8))  # email | meeting
+    channel: Mapped[Channel] = mapped_column(Words(Channel, 8))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -123,8 +147,8 @@ class Touchpoint(Base):
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    channel: Mapped[str] = mapped_column(String(8))  # email | meeting
-    direction: Mapped[str] = mapped_column(String(8))  # outbound | inbound | mutual
+    channel: Mapped[Channel] = mapped_column(Words(Channel, 8))
+    direction: Mapped[Direction] = mapped_column(Words(Direction, 8))
     group_size: Mapped[int] = mapped_column(Integer, default=1)  # counterparts on the item
     bulk: Mapped[bool] = mapped_column(Boolean, default=False)  # automated sender
     listed: Mapped[bool] = mapped_column(Boolean, default=False)  # list traffic (List-Id)

@@ -18,7 +18,7 @@ class Summary:
     """Everything the weekly summary shows, and every number behind it."""
 
     as_of: datetime  # aware
-    timezone: str
+    timezone: str  # an IANA name ([report] timezone, checked when the config loads)
     week: str  # ISO week of as_of in the report time zone, e.g. 2026-W48
     losing_touch: tuple[Entry, ...]  # the top N
     dormant: tuple[Entry, ...]  # the first few

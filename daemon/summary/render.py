@@ -16,15 +16,22 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from daemon.model.vocab import Shape
+from daemon.store.vocab import AccountStatus
 from daemon.summary.content import Summary
 
-SHAPES = {
-    "owe_reply": "you owe them a reply",
-    "they_went_quiet": "they went quiet after your last message",
-    "mutual_fade": "mutual fade",
+SHAPES: dict[str, str] = {  # shape -> words
+    Shape.OWE_REPLY: "you owe them a reply",
+    Shape.THEY_WENT_QUIET: "they went quiet after your last message",
+    Shape.MUTUAL_FADE: "mutual fade",
 }
-STATUSES = {"ok": "ok", "needs_reauth": "needs signing in again", "error": "failing",
-            "stale": "stale", "never": "never synced"}
+STATUSES: dict[str, str] = {  # account status -> words
+    AccountStatus.OK: "ok",
+    AccountStatus.NEEDS_REAUTH: "needs signing in again",
+    AccountStatus.ERROR: "failing",
+    AccountStatus.STALE: "stale",
+    AccountStatus.NEVER: "never synced",
+}
 BLOCKS = "▁▂▃▄▅▆▇█"
 SHADES = ("#ebedf0", "#c6e48b", "#7bc96f", "#239a3b", "#196127")  # none .. busiest
 FOOTER_SNOOZE = "keepwarm snooze ADDRESS [DURATION]"

@@ -15,7 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from daemon.model.hidden import Hidden
-from daemon.store.models import Account, Contact, Touchpoint
+from daemon.store.health import sync_state
+from daemon.store.models import Contact, Touchpoint
+from daemon.store.vocab import AccountStatus, Channel, Direction
 
 OWED_WINDOW_DAYS = 30  # an unanswered thread older than this is history, not a to-do
 NEW_WINDOW_DAYS = 7
@@ -52,7 +54,7 @@ class AccountHealth:
 
     name: str
     kind: str
-    status: str  # ok | needs_reauth | error | stale | never
+    status: AccountStatus
     error: str | None
     fix: str | None
     last_success_at: datetime | None
@@ -60,7 +62,7 @@ class AccountHealth:
 
     @property
     def problem(self) -> bool:
-        return self.status != "ok"
+        return self.status != AccountStatus.OK
 
 
 def owed_replies(session: Session, as_of: datetime, *, min_days: int, max_group: int,
@@ -69,7 +71,7 @@ def owed_replies(session: Session, as_of: datetime, *, min_days: int, max_group:
     you, unanswered for more than ``min_days`` days; oldest wait first."""
     start = as_of - timedelta(days=OWED_WINDOW_DAYS)
     last = (select(Touchpoint.thread_key, func.max(Touchpoint.at).label("last_at"))
-            .where(Touchpoint.thread_key.is_not(None), Touchpoint.channel == "email",
+            .where(Touchpoint.thread_key.is_not(None), Touchpoint.channel == Channel.EMAIL,
                    Touchpoint.at <= as_of)
             .group_by(Touchpoint.thread_key).subquery())
     rows = session.execute(
@@ -89,7 +91,7 @@ def owed_replies(session: Session, as_of: datetime, *, min_days: int, max_group:
         if len(tps) != 1:  # several counterparts on the last message: it was yours, or a group
             continue
         _, at, direction, direct, bulk, listed, size, address, name = tps[0]
-        if (direction != "inbound" or not direct or bulk or listed or size > max_group
+        if (direction != Direction.INBOUND or not direct or bulk or listed or size > max_group
                 or hidden(address)):
             continue
         found.append((key, at, address, name, size))
@@ -124,7 +126,7 @@ def new_relationships(session: Session, as_of: datetime, *, max_group: int,
         .where(Touchpoint.at < as_of, ~Touchpoint.bulk, ~Touchpoint.listed,
                Touchpoint.group_size <= max_group)
         .group_by(Contact.id, Touchpoint.direction))
-    firsts: dict[str, dict[str, datetime]] = {}
+    firsts: dict[str, dict[Direction, datetime]] = {}
     totals: dict[str, int] = {}
     names: dict[str, str] = {}
     for address, name, direction, first, n in rows:
@@ -134,10 +136,10 @@ def new_relationships(session: Session, as_of: datetime, *, max_group: int,
     out = []
     for address, seen in firsts.items():
         moments = []
-        if "inbound" in seen and "outbound" in seen:
-            moments.append((max(seen["inbound"], seen["outbound"]), "exchange"))
-        if "mutual" in seen:
-            moments.append((seen["mutual"], "meeting"))
+        if Direction.INBOUND in seen and Direction.OUTBOUND in seen:
+            moments.append((max(seen[Direction.INBOUND], seen[Direction.OUTBOUND]), "exchange"))
+        if Direction.MUTUAL in seen:
+            moments.append((seen[Direction.MUTUAL], "meeting"))
         if not moments:
             continue
         since, how = min(moments)
@@ -153,39 +155,31 @@ def sync_health(session: Session, as_of: datetime,
     has never seen appear as never synced, and accounts dropped from the config disappear."""
     out = []
     names = {name for name, _ in configured}
-    for acc in session.execute(select(Account).order_by(Account.name)).scalars():
+    for acc in sync_state(session):
         if configured and acc.name not in names:
             continue
         names.discard(acc.name)
-        status, error, last = acc.status, acc.last_error, acc.last_success_at
-        if status == "ok" and last is None:
-            status, error = "never", "no successful sync yet"
-        elif status == "ok" and last is not None and as_of - last > timedelta(days=STALE_SYNC_DAYS):
+        status, error, fix, last = acc.status, acc.last_error, acc.fix, acc.last_success_at
+        if status == AccountStatus.OK and last is None:
+            status, error, fix = AccountStatus.NEVER, "no successful sync yet", None
+        elif (status == AccountStatus.OK and last is not None
+              and as_of - last > timedelta(days=STALE_SYNC_DAYS)):
             days = (as_of - last).days
-            status, error = "stale", f"no successful sync for {days} days"
-        out.append(AccountHealth(acc.name, acc.kind, status, _message(error),
-                                 _fix(acc.name, status, error), acc.last_success_at,
+            status, error, fix = AccountStatus.STALE, f"no successful sync for {days} days", None
+        out.append(AccountHealth(acc.name, acc.kind, status, error or None,
+                                 fix or _fix(acc.name, status), acc.last_success_at,
                                  acc.last_attempt_at))
     for name, kind in configured:
         if name in names:
-            out.append(AccountHealth(name, kind, "never", "no successful sync yet",
+            out.append(AccountHealth(name, kind, AccountStatus.NEVER, "no successful sync yet",
                                      f"keepwarm sync {name}", None, None))
     return sorted(out, key=lambda h: h.name)
 
 
-def _message(error: str | None) -> str | None:
-    """The error without the ``(fix: ...)`` tail the sync engine appends."""
-    if not error:
-        return None
-    head, sep, _ = error.rpartition(" (fix: ")
-    return head if sep else error
-
-
-def _fix(name: str, status: str, error: str | None) -> str | None:
-    if error and " (fix: " in error:
-        return error.rpartition(" (fix: ")[2].rstrip(")")
-    if status == "needs_reauth":
+def _fix(name: str, status: AccountStatus) -> str | None:
+    """The usual fix for ``status`` when the sync engine stored none."""
+    if status == AccountStatus.NEEDS_REAUTH:
         return f"keepwarm auth {name}"
-    if status in ("error", "stale", "never"):
+    if status in (AccountStatus.ERROR, AccountStatus.STALE, AccountStatus.NEVER):
         return "keepwarm sync"
     return None

@@ -34,6 +34,7 @@ from daemon.config import Config, parse_duration
 from daemon.store import Store
 from daemon.store.models import Account, ItemSource, Stream
 from daemon.store.purge import purge
+from daemon.store.vocab import AccountStatus
 from daemon.sync.meaning import Interpreter
 from daemon.sync.progress import Progress
 from daemon.sync.writer import write_page
@@ -53,8 +54,9 @@ class StreamResult:
 @dataclass
 class AccountResult:
     name: str
-    status: str = "ok"
+    status: AccountStatus = AccountStatus.OK
     error: str | None = None
+    fix: str | None = None  # what to do about ``error``
     streams: list[StreamResult] = field(default_factory=list)
     stopped: bool = False  # ended early by ``stop``: resumable, but not a complete sync
 
@@ -92,12 +94,12 @@ class Engine:
                     break
             result.stopped = not all(s.complete for s in result.streams) or self.stop.is_set()
         except AuthExpired as exc:
-            result.status, result.error = "needs_reauth", _explain(exc)
+            result.status, result.error, result.fix = AccountStatus.NEEDS_REAUTH, *_explain(exc)
         except ConnectorError as exc:
-            result.status, result.error = "error", _explain(exc)
+            result.status, result.error, result.fix = AccountStatus.ERROR, *_explain(exc)
         except Exception as exc:  # a bug or an unexpected library error: isolate the account
             log.exception("sync failed account=%s", account.name)
-            result.status, result.error = "error", f"{type(exc).__name__}: {exc}"
+            result.status, result.error = AccountStatus.ERROR, f"{type(exc).__name__}: {exc}"
         self._finish_account(account_id, result)
         return result
 
@@ -168,7 +170,7 @@ class Engine:
         with self.store.transaction() as s:
             row = s.execute(select(Account).where(Account.name == account.name)).scalar()
             if row is None:
-                row = Account(name=account.name, kind=account.kind, status="ok")
+                row = Account(name=account.name, kind=account.kind, status=AccountStatus.OK)
                 s.add(row)
                 s.flush()
             if row.kind != account.kind:  # another connector: the old cursors mean nothing to it
@@ -200,12 +202,14 @@ class Engine:
         with self.store.transaction() as s:
             row = s.get_one(Account, account_id)
             row.status, row.last_error = result.status, result.error
-            if result.status == "ok" and not result.stopped:
+            row.last_error_fix = result.fix
+            if result.status == AccountStatus.OK and not result.stopped:
                 row.last_success_at = now_utc()
         if result.error:
-            log.error("sync failed account=%s status=%s: %s", result.name, result.status,
-                      result.error)
+            log.error("sync failed account=%s status=%s: %s%s", result.name, result.status,
+                      result.error, f" (fix: {result.fix})" if result.fix else "")
 
 
-def _explain(exc: ConnectorError) -> str:
-    return f"{exc}" + (f" (fix: {exc.hint})" if exc.hint else "")
+def _explain(exc: ConnectorError) -> tuple[str, str | None]:
+    """The error as the account stores it, and the fix for it (``accounts.last_error_fix``)."""
+    return str(exc), exc.hint or None

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from connectors.base import EventRecord, MessageRecord, Record
+from daemon.store.vocab import Channel, Direction
 from daemon.sync.addresses import normalise, parse_addresses, parse_date
 from daemon.sync.automation import is_automated_sender, is_bulk
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
-AHEAD = {"email": timedelta(days=2), "meeting": timedelta(days=400)}  # calendars run ahead
+AHEAD = {Channel.EMAIL: timedelta(days=2),
+         Channel.MEETING: timedelta(days=400)}  # calendars run ahead
 NOT_TOUCHPOINTS = {"draft", "drafts", "spam", "junk", "junk e-mail", "trash", "deleted items",
                    "chat", "chats", "outbox"}
 SENT = {"sent", "sent items", "sentitems", "sent mail", "_sent_mail", "sent_items",
@@ -27,7 +29,7 @@ SENT = {"sent", "sent items", "sentitems", "sent mail", "_sent_mail", "sent_item
 class Counterpart:
     address: str
     name: str
-    direction: str  # outbound | inbound | mutual
+    direction: Direction
     direct: bool  # the user was a direct (To:) party, or it was a meeting
 
 
@@ -37,7 +39,7 @@ class Meaning:
 
     identity: str
     fingerprint: str | None
-    channel: str  # email | meeting
+    channel: Channel
     at: datetime
     thread_key: str | None
     bulk: bool
@@ -71,7 +73,7 @@ class Interpreter:
     def _skip(self, reason: str) -> None:
         self.skipped[reason] += 1
 
-    def _when(self, when: datetime | None, channel: str) -> datetime | None:
+    def _when(self, when: datetime | None, channel: Channel) -> datetime | None:
         if when is None:
             self._skip("bad_date")
             return None
@@ -86,7 +88,7 @@ class Interpreter:
         if labels & NOT_TOUCHPOINTS:
             self._skip("not_a_conversation")
             return None
-        at = self._when(rec.when or parse_date(rec.date_header), "email")
+        at = self._when(rec.when or parse_date(rec.date_header), Channel.EMAIL)
         if at is None:
             return None
         senders = parse_addresses(rec.from_, self.skipped)
@@ -102,13 +104,13 @@ class Interpreter:
             seen: dict[str, Counterpart] = {}
             for n, a in to + others:
                 if a not in self.me and a not in seen:
-                    seen[a] = Counterpart(a, n, "outbound", a in direct_to)
+                    seen[a] = Counterpart(a, n, Direction.OUTBOUND, a in direct_to)
             counterparts = tuple(seen.values())
         elif sender in self.me:
             counterparts = ()
         else:
             direct = any(a in self.me for _, a in to)
-            counterparts = (Counterpart(sender, name, "inbound", direct),)
+            counterparts = (Counterpart(sender, name, Direction.INBOUND, direct),)
         if not counterparts:
             self._skip("no_counterpart")
             return None
@@ -118,7 +120,7 @@ class Interpreter:
         return Meaning(
             identity=self._message_identity(rec),
             fingerprint=_fingerprint(at, sender, sorted(participants)),
-            channel="email", at=at, thread_key=_thread_key(rec), bulk=bulk, listed=listed,
+            channel=Channel.EMAIL, at=at, thread_key=_thread_key(rec), bulk=bulk, listed=listed,
             counterparts=counterparts, participants=len(participants),
         )
 
@@ -130,7 +132,7 @@ class Interpreter:
         if rec.status.lower() == "cancelled":
             self._skip("cancelled")
             return None
-        at = self._when(rec.start, "meeting")
+        at = self._when(rec.start, Channel.MEETING)
         if at is None:
             return None
         people = ([rec.organizer] if rec.organizer else []) + list(rec.attendees)
@@ -144,14 +146,14 @@ class Interpreter:
             if (p.is_self or addr in self.me or p.is_resource or p.response == "declined"
                     or "@" not in addr or addr.endswith("resource.calendar.google.com")):
                 continue
-            seen.setdefault(addr, Counterpart(addr, p.name, "mutual", True))
+            seen.setdefault(addr, Counterpart(addr, p.name, Direction.MUTUAL, True))
         if not seen:
             self._skip("no_counterpart")
             return None
         occurrence = (rec.occurrence or rec.start or at).astimezone(UTC).isoformat()
         identity = (f"uid:{rec.uid}:{occurrence}" if rec.uid
                     else f"src:{self.account}:{rec.source_id}")
-        return Meaning(identity, None, "meeting", at, None, False, False,
+        return Meaning(identity, None, Channel.MEETING, at, None, False, False,
                        tuple(seen.values()), len(seen))
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from daemon.model.frame import DIRECTIONS, Frame, Person, build, seconds
+from daemon.model.frame import Frame, Person, build, seconds
 from daemon.store import Store
+from daemon.store.columns import DIRECTION_NAMES
 from daemon.store.models import Account
 from daemon.sync.meaning import Counterpart, Meaning
 from daemon.sync.writer import write_page
@@ -51,7 +52,7 @@ def frame_of(touches: list[Touch], as_of: datetime = AS_OF) -> Frame:
     return build(
         persons, [index[t.address] for t in touches],
         [at - round(t.days * 86400) for t in touches],
-        [DIRECTIONS[t.direction] for t in touches], [t.meeting for t in touches],
+        [DIRECTION_NAMES.index(t.direction) for t in touches], [t.meeting for t in touches],
         [t.group for t in touches], [t.noise for t in touches], [t.direct for t in touches],
         [t.thread for t in touches])
 

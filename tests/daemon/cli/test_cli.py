@@ -84,8 +84,11 @@ def test_failing_account_exits_1(tmp_path, capsys):
     path = tmp_path / "c.toml"
     path.write_text(f'[[accounts]]\nname = "gone"\nkind = "mbox"\npath = "{tmp_path}/no.mbox"\n')
     assert main(["--config", str(path), "sync"]) == 1
+    fix = "(fix: fix `path` of the [[accounts]] entry name = 'gone' (kind = 'mbox'))"
+    assert f"does not exist {fix}" in " ".join(capsys.readouterr().out.split())
     assert main(["--config", str(path), "status"]) == 0
-    assert "error" in capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.replace("│", " ").split())
+    assert "gone error" in out and "does not exist (fix: fix `path` of" in out
 
 
 def test_purge_before(cfg, capsys):
@@ -96,7 +99,7 @@ def test_purge_before(cfg, capsys):
 
 def test_db_upgrade(cfg, capsys):
     assert main(["--config", str(cfg), "db", "upgrade"]) == 0
-    assert "revision 0001 (head 0001)" in capsys.readouterr().out
+    assert "revision 0002 (head 0002)" in capsys.readouterr().out
 
 
 def test_upcoming_meetings_are_not_last_contact(tmp_path, capsys):

@@ -8,7 +8,8 @@ from pathlib import Path
 from connectors.base import Env, MessageRecord
 from connectors.settings import MboxAccount
 from daemon.config import Config, MeSettings
-from daemon.model.frame import load, seconds
+from daemon.model.frame import seconds
+from daemon.model.load import load
 from daemon.sync.engine import Engine
 
 from fakes.memory import MemorySource

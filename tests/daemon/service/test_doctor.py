@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 import daemon.cli
 from daemon.service import doctor
@@ -101,6 +101,19 @@ def test_an_account_that_needs_a_sign_in(tmp_path: Path) -> None:
     out = lines(doctor.run(cfg, state, now=NOW))
     assert "FIX  account g: not signed in: keepwarm auth g" in out
     assert "FIX  account m needs a new sign-in: keepwarm auth m" in out
+
+
+def test_a_failing_account_shows_its_error_and_fix(tmp_path: Path) -> None:
+    cfg, state = setup(tmp_path)
+    store = Store(f"sqlite:///{state / 'keepwarm.db'}")
+    with store.transaction() as s:
+        acc = s.scalars(select(Account).where(Account.name == "arch")).one()
+        acc.status, acc.last_error = "error", "mbox archive /nonexistent does not exist"
+        acc.last_error_fix = "fix `path` of the [[accounts]] entry name = 'arch'"
+    store.dispose()
+    out = lines(doctor.run(cfg, state, now=NOW))
+    assert ("FIX  account arch failed its last sync: mbox archive /nonexistent does not exist "
+            "(fix: fix `path` of the [[accounts]] entry name = 'arch')") in out
 
 
 def test_the_command_exits_1_when_something_needs_fixing(

@@ -86,7 +86,7 @@ def filled(store):
             Account(name="archive", kind="mbox", status="ok",
                     last_success_at=AS_OF - timedelta(days=10)),
             Account(name="outlook", kind="microsoft", status="needs_reauth",
-                    last_error="token expired (fix: keepwarm auth outlook)",
+                    last_error="token expired", last_error_fix="keepwarm auth outlook",
                     last_success_at=AS_OF - timedelta(days=3)),
             Account(name="calendar", kind="ics", status="error",
                     last_error="BadArchive: /srv/cal.ics is missing"),

@@ -122,10 +122,11 @@ def test_revoked_account_is_isolated(store):
         "good": lambda: [MemorySource("good/mail", RECORDS[:1])]})
     bad, good = eng.sync()
     assert (bad.status, good.status) == ("needs_reauth", "ok")
-    assert "keepwarm auth bad" in (bad.error or "")
+    assert (bad.error, bad.fix) == ("revoked", "keepwarm auth bad")
     with store.session() as s:
-        assert s.execute(select(Account.status).where(Account.name == "bad")).scalar() == \
-            "needs_reauth"
+        row = s.execute(select(Account).where(Account.name == "bad")).scalar_one()
+        assert (row.status, row.last_error, row.last_error_fix) == \
+            ("needs_reauth", "revoked", "keepwarm auth bad")
 
 
 class ExpiresOnce:
@@ -189,6 +190,16 @@ def test_a_stopped_sync_is_not_recorded_as_a_success(store):
     engine(store, config("a"), {"a": lambda: [MemorySource("a/mail", RECORDS, 1)]}).sync()
     with store.session() as s:
         assert s.execute(select(Stream.last_success_at)).scalar() is not None
+
+
+def test_a_good_sync_clears_the_error_and_its_fix(store):
+    cfg = config("bad")
+    engine(store, cfg, {"bad": lambda: [Failing(AuthExpired("revoked", hint="keepwarm auth bad"))]
+                        }).sync()
+    engine(store, cfg, {"bad": lambda: [MemorySource("bad/mail", RECORDS[:1])]}).sync()
+    with store.session() as s:
+        row = s.execute(select(Account)).scalar_one()
+        assert (row.status, row.last_error, row.last_error_fix) == ("ok", None, None)
 
 
 def test_a_failing_stream_records_its_error(store):

@@ -1,0 +1,29 @@
+"""The model's one door to the store: every touchpoint as a :class:`~daemon.model.frame.Frame`,
+with the ``[[people]]`` groups applied. The read itself is :mod:`daemon.store.columns`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from daemon.config import Person as PersonSettings
+from daemon.model.frame import Frame, build, identities
+from daemon.store import Store
+from daemon.store.columns import touchpoint_columns
+
+
+def load(store: Store, people: Sequence[PersonSettings] = ()) -> Frame:
+    """Every touchpoint of the store as a :class:`Frame` (callers mask by time)."""
+    cols = touchpoint_columns(store)
+    persons, index = identities(((a, n) for _, a, n in cols.contacts), people)
+    of_contact = np.zeros(max((c for c, _, _ in cols.contacts), default=0) + 1, dtype=np.int32)
+    for cid, addr, _ in cols.contacts:
+        of_contact[cid] = index[addr]
+    threads: dict[str | None, int] = {None: -1}
+    return build(
+        persons, of_contact[cols.contact], cols.t, cols.direction, cols.meeting, cols.group,
+        cols.noise, cols.direct,
+        np.fromiter((threads.setdefault(k, len(threads)) for k in cols.thread_key), np.int64,
+                    len(cols.thread_key)),
+    )

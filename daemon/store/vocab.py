@@ -1,0 +1,37 @@
+"""The words the store keeps in its text columns, each vocabulary defined once.
+
+Members are the strings themselves (``Direction.INBOUND == "inbound"``, ``str()`` and JSON give
+the bare word), so the database, the templates and ``report --format json`` see plain text.
+
+    Channel        items.channel, touchpoints.channel
+    Direction      touchpoints.direction (member order is the frame's integer code: 0, 1, 2)
+    AccountStatus  accounts.status (``stale`` and ``never`` are judged by readers, not stored)
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    MEETING = "meeting"
+
+
+class Direction(StrEnum):
+    """Who spoke: the user (outbound), the counterpart (inbound), both at a meeting (mutual)."""
+
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+    MUTUAL = "mutual"
+
+
+class AccountStatus(StrEnum):
+    """An account's sync state. The engine stores the first three; a reader of the health
+    (the summary) also says ``stale`` (no good sync for days) and ``never`` (none yet)."""
+
+    OK = "ok"
+    NEEDS_REAUTH = "needs_reauth"
+    ERROR = "error"
+    STALE = "stale"
+    NEVER = "never"

@@ -1,0 +1,81 @@
+"""Migrations carry an existing store forward (and back) without losing a row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import text
+
+from daemon.store import Store
+from daemon.store.db import MIGRATIONS
+
+MBOX_FIX = "fix `path` of the [[accounts]] entry name = 'arch' (kind = 'mbox')"
+OLD = {  # name -> (status, last_error as revision 0001 stored it)
+    "work": ("needs_reauth", "token expired (fix: keepwarm auth work)"),
+    "arch": ("error", f"mbox archive /x does not exist (fix: {MBOX_FIX})"),
+    "cal": ("error", "RuntimeError: boom"),
+    "odd": ("error", "weird (fix: a) b"),  # no fix tail: kept whole
+    "fine": ("ok", None),
+}
+SPLIT = {  # name -> (last_error, last_error_fix) from revision 0002 on
+    "work": ("token expired", "keepwarm auth work"),
+    "arch": ("mbox archive /x does not exist", MBOX_FIX),
+    "cal": ("RuntimeError: boom", None),
+    "odd": ("weird (fix: a) b", None),
+    "fine": (None, None),
+}
+
+
+def _alembic(store: Store, action: Callable[[AlembicConfig, str], None], revision: str) -> None:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        action(cfg, revision)
+
+
+def _rows(store: Store, columns: str) -> dict[str, tuple[str | None, ...]]:
+    with store.engine.connect() as conn:
+        return {name: tuple(rest) for name, *rest in conn.execute(
+            text(f"SELECT name, {columns} FROM accounts"))}
+
+
+def _streams(store: Store) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM streams")).scalar_one())
+
+
+def test_0002_splits_the_fix_off_the_error_and_back(store: Store) -> None:
+    _alembic(store, command.downgrade, "0001")
+    with store.engine.begin() as conn:
+        for name, (status, error) in OLD.items():
+            conn.execute(text("INSERT INTO accounts (name, kind, status, last_error) "
+                              "VALUES (:n, 'mbox', :s, :e)"), {"n": name, "s": status, "e": error})
+        conn.execute(text("INSERT INTO streams (account_id, key, records_seen, "
+                          "touchpoints_written, skipped) SELECT id, 'work/mail', 3, 3, '{}' "
+                          "FROM accounts WHERE name = 'work'"))
+    _alembic(store, command.upgrade, "head")
+    assert store.revision() == ("0002", "0002")
+    assert _rows(store, "last_error, last_error_fix") == SPLIT
+    assert {n: s for n, (s,) in _rows(store, "status").items()} == {
+        n: s for n, (s, _) in OLD.items()}
+    _alembic(store, command.downgrade, "0001")
+    assert _rows(store, "last_error") == {n: (e,) for n, (_, e) in OLD.items()}
+    assert _streams(store) == 1  # the accounts table was altered in place, not copied
+    _alembic(store, command.upgrade, "head")
+    assert _rows(store, "last_error, last_error_fix") == SPLIT
+
+
+def test_opening_an_old_store_migrates_it(store: Store) -> None:
+    _alembic(store, command.downgrade, "0001")
+    with store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO accounts (name, kind, status, last_error) VALUES "
+                          "('work', 'google', 'needs_reauth', :e)"), {"e": OLD["work"][1]})
+    reopened = Store(store.url)
+    try:
+        assert reopened.revision() == ("0002", "0002")
+        assert _rows(reopened, "last_error, last_error_fix") == {"work": SPLIT["work"]}
+    finally:
+        reopened.dispose()
