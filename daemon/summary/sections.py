@@ -1,7 +1,8 @@
-"""Read the summary's store-only sections: replies you may owe, new relationships, sync health.
+"""The summary's store-only sections: replies you may owe, new relationships, sync health.
 
 The scoring model answers "who is going quiet"; these three sections are plain facts from the
-touchpoints and the sync state, so they are read here with a few grouped queries.
+touchpoints and the sync state, read by :mod:`daemon.store.threads` and
+:mod:`daemon.store.health` and judged here (who is owed, what is new, what is stale).
 """
 
 from __future__ import annotations
@@ -9,15 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from daemon.model.hidden import Hidden
 from daemon.store.health import sync_state
-from daemon.store.models import Contact, Touchpoint
-from daemon.store.vocab import AccountStatus, Channel, Direction
+from daemon.store.threads import LastMessage, first_contacts, last_messages, thread_counts
+from daemon.store.vocab import AccountStatus, Direction
 
 OWED_WINDOW_DAYS = 30  # an unanswered thread older than this is history, not a to-do
 NEW_WINDOW_DAYS = 7
@@ -69,49 +68,26 @@ def owed_replies(session: Session, as_of: datetime, *, min_days: int, max_group:
                  hidden: Hidden) -> list[OwedReply]:
     """Threads whose latest message (up to ``as_of``) is an inbound, direct, human message to
     you, unanswered for more than ``min_days`` days; oldest wait first."""
-    start = as_of - timedelta(days=OWED_WINDOW_DAYS)
-    last = (select(Touchpoint.thread_key, func.max(Touchpoint.at).label("last_at"))
-            .where(Touchpoint.thread_key.is_not(None), Touchpoint.channel == Channel.EMAIL,
-                   Touchpoint.at <= as_of)
-            .group_by(Touchpoint.thread_key).subquery())
-    rows = session.execute(
-        select(Touchpoint.thread_key, Touchpoint.at, Touchpoint.direction, Touchpoint.direct,
-               Touchpoint.bulk, Touchpoint.listed, Touchpoint.group_size, Contact.address,
-               Contact.display_name)
-        .join(last, (last.c.thread_key == Touchpoint.thread_key)
-              & (last.c.last_at == Touchpoint.at))
-        .join(Contact, Contact.id == Touchpoint.contact_id)
-        .where(last.c.last_at >= start, last.c.last_at <= as_of - timedelta(days=min_days))
-    ).all()
-    by_thread: dict[str, list[Any]] = {}
+    rows = last_messages(session, as_of, since=as_of - timedelta(days=OWED_WINDOW_DAYS),
+                         until=as_of - timedelta(days=min_days))
+    by_thread: dict[str, list[LastMessage]] = {}
     for row in rows:
-        by_thread.setdefault(row[0] or "", []).append(row)
+        by_thread.setdefault(row.thread_key, []).append(row)
     found = []
-    for key, tps in by_thread.items():
+    for tps in by_thread.values():
         if len(tps) != 1:  # several counterparts on the last message: it was yours, or a group
             continue
-        _, at, direction, direct, bulk, listed, size, address, name = tps[0]
-        if (direction != Direction.INBOUND or not direct or bulk or listed or size > max_group
-                or hidden(address)):
+        m = tps[0]
+        if (m.direction != Direction.INBOUND or not m.direct or m.bulk or m.listed
+                or m.group_size > max_group or hidden(m.address)):
             continue
-        found.append((key, at, address, name, size))
-    counts = _thread_counts(session, [f[0] for f in found], as_of)
-    out = [OwedReply(address, name or address, key, at, (as_of - at).total_seconds() / 86400,
-                     counts.get((key, address), 1), size)
-           for key, at, address, name, size in found]
+        found.append(m)
+    counts = thread_counts(session, (m.thread_key for m in found), as_of)
+    out = [OwedReply(m.address, m.name or m.address, m.thread_key, m.at,
+                     (as_of - m.at).total_seconds() / 86400,
+                     counts.get((m.thread_key, m.address), 1), m.group_size)
+           for m in found]
     return sorted(out, key=lambda o: (o.last_at, o.address))
-
-
-def _thread_counts(session: Session, keys: list[str],
-                   as_of: datetime) -> dict[tuple[str, str], int]:
-    if not keys:
-        return {}
-    rows = session.execute(
-        select(Touchpoint.thread_key, Contact.address, func.count())
-        .join(Contact, Contact.id == Touchpoint.contact_id)
-        .where(Touchpoint.thread_key.in_(keys), Touchpoint.at <= as_of)
-        .group_by(Touchpoint.thread_key, Contact.address))
-    return {(k or "", a): int(n) for k, a, n in rows}
 
 
 def new_relationships(session: Session, as_of: datetime, *, max_group: int,
@@ -119,20 +95,13 @@ def new_relationships(session: Session, as_of: datetime, *, max_group: int,
     """Contacts whose first two-way exchange (both directions seen) or first meeting, counting
     only human, small-group touchpoints, happened in the 7 days before ``as_of``."""
     start = as_of - timedelta(days=NEW_WINDOW_DAYS)
-    rows = session.execute(
-        select(Contact.address, Contact.display_name, Touchpoint.direction,
-               func.min(Touchpoint.at), func.count())
-        .join(Contact, Contact.id == Touchpoint.contact_id)
-        .where(Touchpoint.at < as_of, ~Touchpoint.bulk, ~Touchpoint.listed,
-               Touchpoint.group_size <= max_group)
-        .group_by(Contact.id, Touchpoint.direction))
     firsts: dict[str, dict[Direction, datetime]] = {}
     totals: dict[str, int] = {}
     names: dict[str, str] = {}
-    for address, name, direction, first, n in rows:
-        firsts.setdefault(address, {})[direction] = first
-        totals[address] = totals.get(address, 0) + int(n)
-        names[address] = name or address
+    for row in first_contacts(session, as_of, max_group=max_group):
+        firsts.setdefault(row.address, {})[row.direction] = row.first
+        totals[row.address] = totals.get(row.address, 0) + row.count
+        names[row.address] = row.name or row.address
     out = []
     for address, seen in firsts.items():
         moments = []

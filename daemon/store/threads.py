@@ -1,0 +1,87 @@
+"""The summary's reads of threads and first contacts: grouped queries over touchpoints, with no
+judgement (who is owed a reply, or new, is decided in :mod:`daemon.summary.sections`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from daemon.store.models import Contact, Touchpoint
+from daemon.store.vocab import Channel, Direction
+
+
+@dataclass(frozen=True, slots=True)
+class LastMessage:
+    """One counterpart of the latest email of a thread."""
+
+    thread_key: str
+    at: datetime
+    direction: Direction
+    direct: bool
+    bulk: bool
+    listed: bool
+    group_size: int
+    address: str
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FirstContact:
+    """A contact's first human, small-group touchpoint in one direction, and how many."""
+
+    address: str
+    name: str | None
+    direction: Direction
+    first: datetime
+    count: int
+
+
+def last_messages(session: Session, as_of: datetime, *, since: datetime,
+                  until: datetime) -> list[LastMessage]:
+    """Every counterpart of each thread's latest email up to ``as_of``, for threads whose latest
+    email fell in [``since``, ``until``]."""
+    last = (select(Touchpoint.thread_key, func.max(Touchpoint.at).label("last_at"))
+            .where(Touchpoint.thread_key.is_not(None), Touchpoint.channel == Channel.EMAIL,
+                   Touchpoint.at <= as_of)
+            .group_by(Touchpoint.thread_key).subquery())
+    rows = session.execute(
+        select(Touchpoint.thread_key, Touchpoint.at, Touchpoint.direction, Touchpoint.direct,
+               Touchpoint.bulk, Touchpoint.listed, Touchpoint.group_size, Contact.address,
+               Contact.display_name)
+        .join(last, (last.c.thread_key == Touchpoint.thread_key)
+              & (last.c.last_at == Touchpoint.at))
+        .join(Contact, Contact.id == Touchpoint.contact_id)
+        .where(last.c.last_at >= since, last.c.last_at <= until))
+    return [LastMessage(key or "", at, d, direct, bulk, listed, size, address, name)
+            for key, at, d, direct, bulk, listed, size, address, name in rows]
+
+
+def thread_counts(session: Session, keys: Iterable[str],
+                  as_of: datetime) -> dict[tuple[str, str], int]:
+    """(thread key, address) -> touchpoints with that counterpart in that thread up to ``as_of``."""
+    keys = list(keys)
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Touchpoint.thread_key, Contact.address, func.count())
+        .join(Contact, Contact.id == Touchpoint.contact_id)
+        .where(Touchpoint.thread_key.in_(keys), Touchpoint.at <= as_of)
+        .group_by(Touchpoint.thread_key, Contact.address))
+    return {(k or "", a): int(n) for k, a, n in rows}
+
+
+def first_contacts(session: Session, before: datetime, *, max_group: int) -> list[FirstContact]:
+    """Per contact and direction, the first human touchpoint in a group of at most
+    ``max_group`` before ``before``, and how many there are."""
+    rows = session.execute(
+        select(Contact.address, Contact.display_name, Touchpoint.direction,
+               func.min(Touchpoint.at), func.count())
+        .join(Contact, Contact.id == Touchpoint.contact_id)
+        .where(Touchpoint.at < before, ~Touchpoint.bulk, ~Touchpoint.listed,
+               Touchpoint.group_size <= max_group)
+        .group_by(Contact.id, Touchpoint.direction))
+    return [FirstContact(a, n, d, first, int(c)) for a, n, d, first, c in rows]
