@@ -11,11 +11,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 
-from sqlalchemy import func, select
-
 from daemon.config import IgnoreSettings
 from daemon.store import Store
-from daemon.store.models import Contact, Touchpoint
+from daemon.store.contacts import touchpoint_counts
 from daemon.sync.addresses import normalise
 
 
@@ -102,8 +100,5 @@ def impact(rules: Iterable[Rule], contacts: Iterable[tuple[str, str, int]],
 def check(store: Store, settings: IgnoreSettings, top: int = 5) -> list[RuleImpact]:
     """The dry run over a store: every contact with its touchpoint count, against each rule."""
     with store.session() as s:
-        rows = s.execute(
-            select(Contact.address, Contact.display_name, func.count(Touchpoint.id))
-            .join(Touchpoint, Touchpoint.contact_id == Contact.id, isouter=True)
-            .group_by(Contact.id)).all()
-    return impact(Matcher(settings).rules, ((a, n or "", c) for a, n, c in rows), top)
+        rows = touchpoint_counts(s)
+    return impact(Matcher(settings).rules, rows, top)

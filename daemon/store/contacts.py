@@ -63,3 +63,12 @@ def suggested_groups(session: Session) -> list[tuple[str, list[str]]]:
             if len(addresses) > 1:
                 out.setdefault(frozenset(addresses), f"{why}: {label}")
     return sorted(((why, sorted(a)) for a, why in out.items()), key=lambda x: x[1])
+
+
+def touchpoint_counts(session: Session) -> list[tuple[str, str, int]]:
+    """Every contact as (address, display name or "", touchpoints), none left out."""
+    rows = session.execute(
+        select(Contact.address, Contact.display_name, func.count(Touchpoint.id))
+        .join(Touchpoint, Touchpoint.contact_id == Contact.id, isouter=True)
+        .group_by(Contact.id))
+    return [(a, n or "", int(c)) for a, n, c in rows]
