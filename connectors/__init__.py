@@ -13,9 +13,9 @@ from typing import Any
 from connectors.base import Env, Source
 
 REGISTRY: dict[str, str] = {
-    "maildir": "connectors.archive",
-    "mbox": "connectors.archive",
-    "ics": "connectors.ics",
+    "maildir": "connectors.local.archive",
+    "mbox": "connectors.local.archive",
+    "ics": "connectors.local.ics",
     "google": "connectors.google",
     "microsoft": "connectors.microsoft",
 }

@@ -22,12 +22,12 @@ from urllib.parse import quote
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
-from connectors._google_auth import now_utc
-from connectors._google_session import GoogleSession
-from connectors._quota import QuotaLimiter
 from connectors.base import Cursor, Env, MessageRecord, Page
 from connectors.errors import CursorExpired, SourceUnavailable
-from connectors.gmail_records import METADATA_HEADERS, internal_date, skip_reason, to_record
+from connectors.google.auth import now_utc
+from connectors.google.gmail_records import METADATA_HEADERS, internal_date, skip_reason, to_record
+from connectors.google.quota import QuotaLimiter
+from connectors.google.session import GoogleSession
 from connectors.settings import GoogleAccount
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from connectors.base import Attendee, EventRecord
-from connectors.graph_calendar import event_record
+from connectors.microsoft.graph_calendar import event_record
 
 from contract.suite import check_source
 from fakes.graph_fixtures import NOW, Store, Waits, running_fake, sign_in, sources

@@ -8,9 +8,9 @@ import email.policy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from connectors import _headers
 from connectors.base import MessageRecord
-from connectors.mbox import messages
+from connectors.local import headers
+from connectors.local.mbox import messages
 
 BLOCK = (
     b"Message-ID: <abc@x.org>\r\n"
@@ -31,7 +31,7 @@ BLOCK = (
 
 
 def test_fields_are_raw_and_every_occurrence_is_kept() -> None:
-    rec = _headers.parse_block(BLOCK, "id1", ("inbox",))
+    rec = headers.parse_block(BLOCK, "id1", ("inbox",))
     assert rec is not None
     assert rec.message_id == "<abc@x.org>"
     assert rec.date_header == "Tue, 1 Feb 2022 10:00:00 +0100"
@@ -49,30 +49,30 @@ def test_fields_are_raw_and_every_occurrence_is_kept() -> None:
 
 
 def test_missing_headers_give_empty_fields() -> None:
-    rec = _headers.parse_block(b"From: a@x.org\n", "s")
+    rec = headers.parse_block(b"From: a@x.org\n", "s")
     assert rec == MessageRecord(source_id="s", from_=("a@x.org",))
 
 
 def test_non_utf8_bytes_become_latin1_text() -> None:
-    rec = _headers.parse_block(b"From: Ren\xe9 <r@x.fr>\n", "s")
+    rec = headers.parse_block(b"From: Ren\xe9 <r@x.fr>\n", "s")
     assert rec is not None and rec.from_ == ("René <r@x.fr>",)
 
 
 def test_body_without_blank_line_ends_the_headers() -> None:
-    rec = _headers.parse_block(b"From: a@x.org\nnot a header line\nTo: b@x.org\n", "s")
+    rec = headers.parse_block(b"From: a@x.org\nnot a header line\nTo: b@x.org\n", "s")
     assert rec is not None and rec.to == ()
 
 
 def test_garbage_is_no_headers() -> None:
-    assert _headers.parse_block(b"\x00\x01 binary junk\n\n", "s") is None
-    assert _headers.parse_block(b"", "s") is None
-    assert _headers.parse_block(b"From someone Mon Jan  1 00:00:00 2001\n", "s") is None
+    assert headers.parse_block(b"\x00\x01 binary junk\n\n", "s") is None
+    assert headers.parse_block(b"", "s") is None
+    assert headers.parse_block(b"From someone Mon Jan  1 00:00:00 2001\n", "s") is None
 
 
 def test_gmail_hex() -> None:
-    assert _headers.gmail_hex("1234567890123456789") == "112210f47de98115"
-    assert _headers.gmail_hex("12a") is None
-    assert _headers.gmail_hex("") is None
+    assert headers.gmail_hex("1234567890123456789") == "112210f47de98115"
+    assert headers.gmail_hex("12a") is None
+    assert headers.gmail_hex("") is None
 
 
 header_name = st.sampled_from(
@@ -86,7 +86,7 @@ header_value = st.text(
 @settings(max_examples=300)
 @given(st.binary(max_size=600))
 def test_arbitrary_bytes_never_raise(block: bytes) -> None:
-    rec = _headers.parse_block(block, "s")
+    rec = headers.parse_block(block, "s")
     assert rec is None or isinstance(rec, MessageRecord)
 
 
@@ -95,7 +95,7 @@ def test_arbitrary_bytes_never_raise(block: bytes) -> None:
 def test_every_mbox_message_is_a_record_or_a_skip(chunks: list[bytes]) -> None:
     data = b"".join(b"From x Mon Jan  1 00:00:00 2001\n" + c + b"\n" for c in chunks)
     found = list(messages(data, 0, len(data)))
-    parsed = [_headers.parse_block(block, str(off)) for off, _, block, _ in found]
+    parsed = [headers.parse_block(block, str(off)) for off, _, block, _ in found]
     records = [r for r in parsed if r is not None]
     skipped = sum(1 for r in parsed if r is None)
     assert len(records) + skipped == len(found)
@@ -106,7 +106,7 @@ def test_every_mbox_message_is_a_record_or_a_skip(chunks: list[bytes]) -> None:
 @given(st.lists(st.tuples(header_name, header_value), min_size=1, max_size=12))
 def test_agrees_with_the_standard_library(pairs: list[tuple[str, str]]) -> None:
     block = "".join(f"{n}: {v}\n" for n, v in pairs).encode()
-    rec = _headers.parse_block(block, "s")
+    rec = headers.parse_block(block, "s")
     std = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(block)
     assert rec is not None
     assert list(rec.to) == [v.strip() for v in std.get_all("To", []) if v.strip()]

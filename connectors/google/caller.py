@@ -19,9 +19,9 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
 from connectors import retry
-from connectors._google_batch import FastBatch
-from connectors._quota import QuotaLimiter
 from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable, Throttled
+from connectors.google.batch import FastBatch
+from connectors.google.quota import QuotaLimiter
 
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
 

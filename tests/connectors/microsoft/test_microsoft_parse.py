@@ -9,8 +9,8 @@ from email.utils import parseaddr
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors._graph_http import retry_after
-from connectors._graph_records import instant, render, render_all, smtp_address
+from connectors.microsoft.graph_http import retry_after
+from connectors.microsoft.records import instant, render, render_all, smtp_address
 
 _local = st.from_regex(r"[A-Za-z0-9._%+-]{1,20}", fullmatch=True)
 _domain = st.from_regex(r"[a-z0-9-]{1,12}(\.[a-z]{2,6}){1,2}", fullmatch=True)

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors._ical import occurrence_key, occurrences, utc
-from connectors._local import (
+from connectors.base import Env, Page, Source
+from connectors.local.common import (
     PAGE_SIZE,
     Pager,
     check_path,
@@ -26,7 +26,7 @@ from connectors._local import (
     unpack_ids,
     visible_files,
 )
-from connectors.base import Env, Page, Source
+from connectors.local.ical import occurrence_key, occurrences, utc
 from connectors.settings import IcsAccount
 
 LOOKBACK = timedelta(days=25 * 365)  # the floor under the earliest event start

@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connectors import google
-from connectors._google_auth import (
+from connectors.base import Env
+from connectors.google.auth import (
     CALENDAR_READONLY,
     GMAIL_METADATA,
     GMAIL_SEND,
@@ -21,11 +22,10 @@ from connectors._google_auth import (
     scopes,
     store,
 )
-from connectors._google_session import endpoints
-from connectors.base import Env
-from connectors.gcal_records import to_record as event_record
-from connectors.gmail_records import internal_date
-from connectors.gmail_records import to_record as message_record
+from connectors.google.gcal_records import to_record as event_record
+from connectors.google.gmail_records import internal_date
+from connectors.google.gmail_records import to_record as message_record
+from connectors.google.session import endpoints
 from connectors.settings import GoogleAccount
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from connectors import archive
 from connectors.base import Env, MessageRecord, Page
 from connectors.errors import BadArchive
-from connectors.mbox import MboxSource
+from connectors.local import archive
+from connectors.local.mbox import MboxSource
 from connectors.settings import MboxAccount
 
 from contract.suite import check_source
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "enron"
+SHARED = Path(__file__).resolve().parents[4] / "shared" / "data" / "enron"
 
 
 def message(i: int, extra: str = "") -> bytes:

@@ -14,7 +14,7 @@ import pytest
 
 from connectors import microsoft
 from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable
-from connectors.graph_send import send
+from connectors.microsoft.graph_send import send
 
 from fakes.graph_fixtures import Waits, account, env, running_fake, sign_in
 from fakes.graph_server import FakeGraph

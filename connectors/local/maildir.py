@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from connectors import _headers
-from connectors._local import (
+from connectors.base import Page
+from connectors.local import headers
+from connectors.local.common import (
     PAGE_SIZE,
     Pager,
     check_path,
@@ -30,8 +31,7 @@ from connectors._local import (
     report_skipped,
     unpack_ids,
 )
-from connectors._maildir_walk import Folder, files, folders
-from connectors.base import Page
+from connectors.local.maildir_walk import Folder, files, folders
 
 GONE_LIMIT = 20_000
 # Seconds a file stamped just before a pass began may still have changed after it was read:
@@ -230,7 +230,7 @@ class MaildirSource:
         except OSError:
             self.skipped["unreadable_file"] += 1
             return
-        record = _headers.parse_block(block, source_id, labels)
+        record = headers.parse_block(block, source_id, labels)
         if record is None:
             self.skipped["no_headers"] += 1
         else:

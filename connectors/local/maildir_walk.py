@@ -1,5 +1,5 @@
 """Walking a maildir tree one folder at a time: which folders, in which order, and which of
-their files are messages. Keeps memory to one folder's listing (see ``connectors.maildir``)."""
+their files are messages. Keeps memory to one folder's listing (see :mod:`.maildir`)."""
 
 from __future__ import annotations
 

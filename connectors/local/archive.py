@@ -1,15 +1,15 @@
 """Local mail archives (kinds ``maildir`` and ``mbox``): build their one mail source each.
 
-The readers live in :mod:`connectors.maildir` and :mod:`connectors.mbox`; header blocks become
-records in :mod:`connectors._headers`. Headers only: no body is ever parsed.
+The readers live in :mod:`connectors.local.maildir` and :mod:`connectors.local.mbox`; header
+blocks become records in :mod:`connectors.local.headers`. Headers only: no body is ever parsed.
 """
 
 from __future__ import annotations
 
-from connectors._local import check_path
 from connectors.base import Env, Source
-from connectors.maildir import MaildirSource
-from connectors.mbox import MboxSource
+from connectors.local.common import check_path
+from connectors.local.maildir import MaildirSource
+from connectors.local.mbox import MboxSource
 from connectors.settings import MaildirAccount, MboxAccount
 
 

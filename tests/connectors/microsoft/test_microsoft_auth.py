@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from connectors import _msal_auth
 from connectors.errors import AuthExpired
+from connectors.microsoft import auth
 from connectors.settings import MicrosoftAccount
 
 from fakes.graph_fixtures import Waits, account, running_fake, sign_in, sources
@@ -120,9 +120,9 @@ def test_wrong_client_id_is_explained(fake: FakeGraph, tmp_path: Path) -> None:
 ])
 def test_national_clouds(cloud: str, login: str, graph: str) -> None:
     acct = MicrosoftAccount(kind="microsoft", name="gov", client_id="x", cloud=cloud)  # type: ignore[arg-type]
-    assert _msal_auth.authority_url(acct) == login
-    assert _msal_auth.graph_root(acct) == graph
+    assert auth.authority_url(acct) == login
+    assert auth.graph_root(acct) == graph
     custom = acct.model_copy(update={"authority": "https://proxy.example/t1/",
                                      "graph_endpoint": "https://graph.proxy.example/"})
-    assert _msal_auth.authority_url(custom) == "https://proxy.example/t1"
-    assert _msal_auth.graph_root(custom) == "https://graph.proxy.example/v1.0"
+    assert auth.authority_url(custom) == "https://proxy.example/t1"
+    assert auth.graph_root(custom) == "https://graph.proxy.example/v1.0"

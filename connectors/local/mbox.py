@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from connectors import _headers
-from connectors._local import (
+from connectors.base import Page
+from connectors.local import headers
+from connectors.local.common import (
     PAGE_SIZE,
     Pager,
     check_path,
@@ -27,7 +28,6 @@ from connectors._local import (
     report_skipped,
     visible_files,
 )
-from connectors.base import Page
 
 HEAD_LIMIT = 1 << 20  # a header block longer than this is cut
 SEP = b"\nFrom "
@@ -103,7 +103,7 @@ def source_id(rel: str, offset: int, separator: bytes) -> str:
     """Takeout's Gmail id (``From 1234...@xxx``) in hex, else ``file:offset``."""
     token = separator[5:].split(b" ", 1)[0]
     if token.endswith(b"@xxx"):
-        gid = _headers.gmail_hex(token[:-4].decode("ascii", "replace"))
+        gid = headers.gmail_hex(token[:-4].decode("ascii", "replace"))
         if gid:
             return gid
     return f"{rel}:{offset}"
@@ -179,7 +179,7 @@ class MboxSource:
             return
         labels = _label(rel)
         for offset, sep, block, nxt in messages(mm, start, size):
-            record = _headers.parse_block(block, source_id(rel, offset, sep), labels)
+            record = headers.parse_block(block, source_id(rel, offset, sep), labels)
             if record is None:
                 self.skipped["no_headers"] += 1
             else:

@@ -15,10 +15,10 @@ from typing import Any
 
 from googleapiclient.discovery import build
 
-from connectors._google_auth import TokenStore
-from connectors._google_http import Caller
-from connectors._quota import QuotaLimiter
 from connectors.base import Env
+from connectors.google.auth import TokenStore
+from connectors.google.caller import Caller
+from connectors.google.quota import QuotaLimiter
 from connectors.settings import GoogleAccount
 
 for _name in ("googleapiclient", "google_auth_httplib2", "google.auth", "urllib3", "httplib2"):

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors import ics
 from connectors.base import Attendee, Env, EventRecord, Page
 from connectors.errors import BadArchive
-from connectors.ics import IcsSource
+from connectors.local import ics
+from connectors.local.ics import IcsSource
 from connectors.settings import IcsAccount
 
 from contract.suite import check_source
@@ -203,7 +203,7 @@ def test_a_file_unreadable_as_a_whole_keeps_its_occurrences(tmp_path: Path) -> N
 def test_a_series_repeating_every_minute_is_not_expanded(tmp_path) -> None:
     from collections import Counter
 
-    from connectors._ical import occurrences
+    from connectors.local.ical import occurrences
 
     data = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nBEGIN:VEVENT\r\n"
             b"UID:tick\r\nDTSTART:20240101T000000Z\r\nDTEND:20240101T000100Z\r\n"

@@ -1,19 +1,21 @@
-"""Google accounts (``kind = "google"``): the mail and calendar sources, and sign-in.
+"""Google accounts (``kind = "google"``): Gmail and Google Calendar through one OAuth sign-in.
 
-``build`` returns ``NAME/mail`` (Gmail, :mod:`connectors.gmail`) and ``NAME/calendar``
-(Google Calendar, :mod:`connectors.gcal`) as the account enables them; ``authorize`` runs
-the installed-app OAuth flow for ``keepwarm auth NAME`` (:mod:`connectors._google_auth`);
-``send`` mails one message for ``[delivery] method = "gmail"`` (:mod:`connectors.gmail_send`).
+Public entry points: ``build`` returns ``NAME/mail`` (Gmail, :mod:`.gmail`) and
+``NAME/calendar`` (Google Calendar, :mod:`.gcal`) as the account enables them; ``authorize``
+runs the installed-app OAuth flow for ``keepwarm auth NAME`` (:mod:`.auth`); ``send`` mails one
+message for ``[delivery] method = "gmail"`` (:mod:`.gmail_send`). The rest of the room is
+theirs: :mod:`.session` and :mod:`.caller` (requests, quota via :mod:`.quota`, batches via
+:mod:`.batch`), and the JSON-to-record translations ``gmail_records`` and ``gcal_records``.
 """
 
 from __future__ import annotations
 
 from email.message import EmailMessage
 
-from connectors import _google_auth, gmail_send
 from connectors.base import Env, Source
-from connectors.gcal import CalendarSource
-from connectors.gmail import GmailSource
+from connectors.google import auth, gmail_send
+from connectors.google.gcal import CalendarSource
+from connectors.google.gmail import GmailSource
 from connectors.settings import GoogleAccount
 
 __all__ = ["CalendarSource", "GmailSource", "authorize", "build", "send"]
@@ -35,7 +37,7 @@ def authorize(account: GoogleAccount, env: Env) -> None:
     Scopes: ``gmail.metadata`` and ``calendar.readonly``, plus ``gmail.send`` only when the
     account has ``send = true``.
     """
-    _google_auth.authorize(account, env)
+    auth.authorize(account, env)
 
 
 def send(account: GoogleAccount, env: Env, message: EmailMessage) -> None:

@@ -20,11 +20,11 @@ from typing import Any
 
 from googleapiclient.errors import HttpError
 
-from connectors._google_auth import now_utc
-from connectors._google_session import GoogleSession
 from connectors.base import Cursor, Env, Page
 from connectors.errors import CursorExpired, SourceUnavailable
-from connectors.gcal_records import to_record
+from connectors.google.auth import now_utc
+from connectors.google.gcal_records import to_record
+from connectors.google.session import GoogleSession
 from connectors.settings import GoogleAccount
 
 log = logging.getLogger(__name__)

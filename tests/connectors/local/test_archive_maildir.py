@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from connectors import archive, maildir
 from connectors.base import Env, MessageRecord, Page
 from connectors.errors import BadArchive
-from connectors.maildir import MaildirSource
+from connectors.local import archive, maildir
+from connectors.local.maildir import MaildirSource
 from connectors.settings import MaildirAccount
 
 from contract.suite import check_source

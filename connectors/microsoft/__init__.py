@@ -1,6 +1,13 @@
-"""Microsoft accounts (Outlook mail and calendar through Graph, signed in with MSAL): builds the
-``NAME/mail`` and ``NAME/calendar`` sources, runs the device-code sign-in, and sends one
-message for ``[delivery] method = "graph"`` (:mod:`connectors.graph_send`)."""
+"""Microsoft accounts (``kind = "microsoft"``): Outlook mail and calendar through Microsoft
+Graph, signed in with MSAL.
+
+Public entry points: ``build`` returns the ``NAME/mail`` (:mod:`.graph_mail`) and
+``NAME/calendar`` (:mod:`.graph_calendar`) sources; ``authorize`` runs the device-code sign-in
+(:mod:`.auth`); ``send`` mails one message for ``[delivery] method = "graph"``
+(:mod:`.graph_send`). The rest of the room is theirs: :mod:`.graph_http` (GET requests, the
+retry policy, four in flight), :mod:`.folders` (which mail folders) and :mod:`.records` (Graph
+JSON to neutral values).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +17,12 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import cast
 
-from connectors import graph_send
-from connectors._graph_http import GraphHttp
-from connectors._msal_auth import MsalSession, device_code_sign_in, graph_root, reauth_hint
 from connectors.base import Env, Source
-from connectors.graph_calendar import CalendarSource
-from connectors.graph_mail import MailSource
+from connectors.microsoft import graph_send
+from connectors.microsoft.auth import MsalSession, device_code_sign_in, graph_root, reauth_hint
+from connectors.microsoft.graph_calendar import CalendarSource
+from connectors.microsoft.graph_http import GraphHttp
+from connectors.microsoft.graph_mail import MailSource
 from connectors.settings import MicrosoftAccount
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from connectors import google
-from connectors._google_auth import GMAIL_SEND
 from connectors.errors import AuthExpired, ConnectorError
-from connectors.gmail_send import send
+from connectors.google.auth import GMAIL_SEND
+from connectors.google.gmail_send import send
 
 from fakes.google_fixtures import Waits, account, env
 from fakes.google_server import FakeGoogle

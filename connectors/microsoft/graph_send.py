@@ -2,7 +2,7 @@
 base64-encoded, as a ``text/plain`` body) for an account that opted in with ``send = true``
 and granted ``Mail.Send``.
 
-Tokens come from the account's MSAL cache (:class:`~connectors._msal_auth.MsalSession`).
+Tokens come from the account's MSAL cache (:class:`~connectors.microsoft.auth.MsalSession`).
 Throttling (429/503 with Retry-After) and failures to connect go through the one retry policy
 (:mod:`connectors.retry`). Failures after the request may have reached Graph (read timeouts,
 other 5xx) are not retried here: a second attempt could send the summary twice. Nothing
@@ -21,10 +21,10 @@ import httpx
 import msal
 
 from connectors import retry
-from connectors._graph_http import graph_error, retry_after
-from connectors._msal_auth import MsalSession, graph_root, load_cache, reauth_hint, token_path
 from connectors.base import Env
 from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable, Throttled
+from connectors.microsoft.auth import MsalSession, graph_root, load_cache, reauth_hint, token_path
+from connectors.microsoft.graph_http import graph_error, retry_after
 from connectors.settings import MicrosoftAccount
 
 log = logging.getLogger(__name__)

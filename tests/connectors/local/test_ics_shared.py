@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from connectors.base import EventRecord
-from connectors.ics import IcsSource
+from connectors.local.ics import IcsSource
 
-CALENDARS = Path(__file__).resolve().parents[3] / "shared" / "data" / "calendars"
+CALENDARS = Path(__file__).resolve().parents[4] / "shared" / "data" / "calendars"
 pytestmark = pytest.mark.skipif(not CALENDARS.exists(), reason="../shared is not present")
 NOW = datetime(2022, 1, 1, tzinfo=UTC)
 

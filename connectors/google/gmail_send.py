@@ -1,8 +1,8 @@
 """Sending one message through Gmail (``users.messages.send``) for a Google account that
 opted in with ``send = true`` and granted the ``gmail.send`` scope.
 
-The request goes through the account's :class:`~connectors._google_session.GoogleSession`:
-the same token file, endpoint override and :class:`~connectors._google_http.Caller` (one
+The request goes through the account's :class:`~connectors.google.session.GoogleSession`:
+the same token file, endpoint override and :class:`~connectors.google.caller.Caller` (one
 retry policy, Retry-After honoured) as the sync streams. Nothing here logs the message, its
 subject, its recipients or its id.
 """
@@ -18,11 +18,11 @@ from typing import Any
 
 from googleapiclient.errors import HttpError
 
-from connectors._google_auth import GMAIL_SEND, TokenStore
-from connectors._google_http import reasons
-from connectors._google_session import GoogleSession
 from connectors.base import Env
 from connectors.errors import AuthExpired, ConnectorError
+from connectors.google.auth import GMAIL_SEND, TokenStore
+from connectors.google.caller import reasons
+from connectors.google.session import GoogleSession
 from connectors.settings import GoogleAccount
 
 log = logging.getLogger(__name__)

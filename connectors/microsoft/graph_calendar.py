@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from connectors._graph_http import GraphError, GraphHttp
-from connectors._graph_records import email_address, instant, text, zoned
 from connectors.base import Attendee, Cursor, EventRecord, Page
 from connectors.errors import CursorExpired
-from connectors.graph_mail import expired
+from connectors.microsoft.graph_http import GraphError, GraphHttp
+from connectors.microsoft.graph_mail import expired
+from connectors.microsoft.records import email_address, instant, text, zoned
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import pytest
 
 from connectors.base import MessageRecord
 from connectors.errors import CursorExpired, SourceUnavailable
-from connectors.graph_mail import SELECT
+from connectors.microsoft.graph_mail import SELECT
 
 from contract.suite import check_source
 from fakes.graph_fixtures import Store, Waits, running_fake, sign_in, sources

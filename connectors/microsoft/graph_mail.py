@@ -11,11 +11,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
-from connectors._graph_folders import Folder, discover, folder_path
-from connectors._graph_http import MAX_IN_FLIGHT, GraphError, GraphHttp
-from connectors._graph_records import instant, render_all, text
 from connectors.base import Cursor, MessageRecord, Page
 from connectors.errors import CursorExpired
+from connectors.microsoft.folders import Folder, discover, folder_path
+from connectors.microsoft.graph_http import MAX_IN_FLIGHT, GraphError, GraphHttp
+from connectors.microsoft.records import instant, render_all, text
 
 log = logging.getLogger(__name__)
 
