@@ -19,18 +19,17 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
 from connectors import retry
-from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable, Throttled
+from connectors.errors import (
+    AuthExpired,
+    ConnectorError,
+    SourceUnavailable,
+    Throttled,
+    Transient,
+)
 from connectors.google.batch import FastBatch
 from connectors.google.quota import QuotaLimiter
 
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
-
-
-class Transient(Exception):
-    """A network-level failure worth another attempt (reset, timeout, DNS)."""
-
-
-TRANSIENT = (Transient,)
 
 
 def retry_after(resp: Any) -> float | None:
@@ -126,7 +125,7 @@ class Caller:
                     raise
                 raise self.translate(err) from err
 
-        return retry.call(attempt, transient=TRANSIENT, attempts=self.attempts, sleep=self.sleep)
+        return retry.call(attempt, attempts=self.attempts, sleep=self.sleep)
 
     def batch(
         self, requests: dict[str, HttpRequest], method: str, batch_uri: str
@@ -167,7 +166,7 @@ class Caller:
                 )
 
         if pending:
-            retry.call(attempt, transient=TRANSIENT, attempts=self.attempts, sleep=self.sleep)
+            retry.call(attempt, attempts=self.attempts, sleep=self.sleep)
         return done, missing
 
     def _run_one(self, rid: str, req: HttpRequest) -> list[tuple[str, Any, HttpError | None]]:

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from connectors.microsoft.graph_http import MAX_IN_FLIGHT, GraphError, GraphHttp
+from connectors.errors import GraphError
+from connectors.microsoft.graph_http import MAX_IN_FLIGHT, GraphHttp
 
 # Labelled by their well-known name, which does not depend on the mailbox's language.
 LABELLED = ("inbox", "sentitems", "archive")

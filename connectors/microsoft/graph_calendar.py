@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from connectors.base import Attendee, Cursor, EventRecord, Page
-from connectors.errors import CursorExpired
-from connectors.microsoft.graph_http import GraphError, GraphHttp
+from connectors.errors import CursorExpired, GraphError
+from connectors.microsoft.graph_http import GraphHttp
 from connectors.microsoft.graph_mail import expired
 from connectors.microsoft.records import email_address, instant, text, zoned
 

@@ -8,13 +8,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
 from connectors import retry
-from connectors.errors import AuthExpired, ConnectorError, Throttled
+from connectors.errors import (
+    AuthExpired,
+    ConnectorError,
+    GraphError,
+    Throttled,
+    Transient,
+    Unauthorized,
+)
 
 for _name in ("httpx", "httpcore"):
     logging.getLogger(_name).setLevel(logging.WARNING)
@@ -25,25 +32,24 @@ _DENIED = {"ErrorAccessDenied", "Authorization_RequestDenied", "AccessDenied",
            "ErrorInvalidUser"}
 
 
-class GraphError(ConnectorError):
-    """A Graph answer the caller may handle (404, 410 with Location, 400 syncStateNotFound)."""
-
-    def __init__(self, status: int, code: str, message: str, location: str | None) -> None:
-        super().__init__(f"Graph {status} {code}: {message}")
-        self.status, self.code, self.location = status, code, location
-
-
-class _ServerError(Exception):
-    """A 5xx (other than the throttling ones) or a garbled body: worth another try."""
-
-
-class _Unauthorized(Exception):
-    """401: the access token was refused; refresh it once before giving up."""
+T = TypeVar("T")
 
 
 def retry_after(value: str | None) -> float | None:
     """Seconds from a Retry-After header (see ``connectors.retry.parse_retry_after``)."""
     return retry.parse_retry_after(value)
+
+
+def refreshing(run: Callable[[bool], T], hint: str) -> T:
+    """``run(False)``; after a 401 once more as ``run(True)``, forcing a token refresh (the
+    cached token may have been revoked early or rotated); a second 401 is AuthExpired."""
+    try:
+        return run(False)
+    except Unauthorized:
+        try:
+            return run(True)
+        except Unauthorized:
+            raise AuthExpired("Graph refused the access token", hint=hint) from None
 
 
 def graph_error(resp: httpx.Response) -> tuple[str, str]:
@@ -85,13 +91,7 @@ class GraphHttp:
         """GET one JSON document, retrying throttling and transient failures."""
         headers = [("Prefer", 'IdType="ImmutableId"'), *(("Prefer", p) for p in prefer)]
         url = self.url(path)
-        try:
-            return self._retrying(url, params, headers, False)
-        except _Unauthorized:
-            try:  # the token may have been revoked early or rotated: one forced refresh
-                return self._retrying(url, params, headers, True)
-            except _Unauthorized:
-                raise AuthExpired("Graph refused the access token", hint=self._hint) from None
+        return refreshing(lambda force: self._retrying(url, params, headers, force), self._hint)
 
     def _retrying(self, url: str, params: dict[str, str] | None,
                   headers: list[tuple[str, str]], refresh: bool) -> dict[str, Any]:
@@ -107,7 +107,7 @@ class GraphHttp:
                     *headers, ("Authorization", f"Bearer {token}")])
             return self._check(resp)
 
-        return retry.call(attempt, transient=(httpx.TransportError, _ServerError),
+        return retry.call(attempt, transient=(httpx.TransportError,),
                           attempts=self.attempts, sleep=self.sleep)
 
     def _check(self, resp: httpx.Response) -> dict[str, Any]:
@@ -116,20 +116,20 @@ class GraphHttp:
             try:
                 body = json.loads(resp.content)
             except ValueError as exc:
-                raise _ServerError("unreadable JSON body") from exc
+                raise Transient("unreadable JSON body") from exc
             if not isinstance(body, dict):
-                raise _ServerError("JSON body is not an object")
+                raise Transient("JSON body is not an object")
             return body
         code, message = graph_error(resp)
         if status in _THROTTLED:
             raise Throttled(f"Graph {status} {code}",
                             retry_after=retry_after(resp.headers.get("Retry-After")))
         if status == 401:
-            raise _Unauthorized(code)
+            raise Unauthorized(code)
         if status == 403 and code in _DENIED:
             raise AuthExpired(f"Graph denied access ({code})", hint=self._hint)
         if status >= 500:
-            raise _ServerError(f"Graph {status} {code}")
+            raise Transient(f"Graph {status} {code}")
         raise GraphError(status, code, message, resp.headers.get("Location"))
 
     def close(self) -> None:

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
 from connectors.base import Cursor, MessageRecord, Page
-from connectors.errors import CursorExpired
+from connectors.errors import CursorExpired, GraphError
 from connectors.microsoft.folders import Folder, discover, folder_path
-from connectors.microsoft.graph_http import MAX_IN_FLIGHT, GraphError, GraphHttp
+from connectors.microsoft.graph_http import MAX_IN_FLIGHT, GraphHttp
 from connectors.microsoft.records import instant, render_all, text
 
 log = logging.getLogger(__name__)

@@ -22,23 +22,22 @@ import msal
 
 from connectors import retry
 from connectors.base import Env
-from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable, Throttled
+from connectors.errors import (
+    AuthExpired,
+    ConnectorError,
+    SourceUnavailable,
+    Throttled,
+    Transient,
+    Unauthorized,
+)
 from connectors.microsoft.auth import MsalSession, graph_root, load_cache, reauth_hint, token_path
-from connectors.microsoft.graph_http import graph_error, retry_after
+from connectors.microsoft.graph_http import graph_error, refreshing, retry_after
 from connectors.settings import MicrosoftAccount
 
 log = logging.getLogger(__name__)
 
 MAIL_SEND = "Mail.Send"
 _THROTTLED = {429, 503}
-
-
-class _NotSent(Exception):
-    """The request never reached Graph (connection refused or timed out): safe to repeat."""
-
-
-class _Unauthorized(Exception):
-    """401: the access token was refused; refresh it once before giving up."""
 
 
 def opt_in_hint(account: MicrosoftAccount) -> str:
@@ -110,16 +109,9 @@ def send(account: MicrosoftAccount, env: Env, message: EmailMessage, *,
                 forced[0] = False
                 _post(client, url, access, body, account)
 
-            retry.call(once, transient=(_NotSent,), attempts=attempts, sleep=sleep)
+            retry.call(once, attempts=attempts, sleep=sleep)
 
-        try:
-            run(False)
-        except _Unauthorized:
-            try:  # the cached access token may have been revoked early: one forced refresh
-                run(True)
-            except _Unauthorized:
-                raise AuthExpired("Graph refused the access token",
-                                  hint=reauth_hint(account)) from None
+        refreshing(run, reauth_hint(account))
     log.info("%s: message sent through Graph", account.name)
 
 
@@ -129,7 +121,7 @@ def _post(client: httpx.Client, url: str, token: str, body: bytes,
         resp = client.post(url, content=body, headers={
             "Authorization": f"Bearer {token}", "Content-Type": "text/plain"})
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise _NotSent(type(exc).__name__) from exc
+        raise Transient(type(exc).__name__) from exc  # it never reached Graph
     except httpx.TransportError as exc:
         raise SourceUnavailable(f"Graph did not answer ({type(exc).__name__}); the message "
                                 "may or may not have been sent",
@@ -146,7 +138,7 @@ def _check(resp: httpx.Response, account: MicrosoftAccount) -> None:
         raise Throttled(f"Graph {status} {code}",
                         retry_after=retry_after(resp.headers.get("Retry-After")))
     if status == 401:
-        raise _Unauthorized(code)
+        raise Unauthorized(code)
     if status == 403:
         raise ConnectorError(f"Graph refused to send for account {account.name!r} ({code}): "
                              "the sign-in may lack the Mail.Send permission",
