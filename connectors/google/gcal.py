@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 from googleapiclient.errors import HttpError
 
-from connectors.base import Cursor, Env, Page
+from connectors.base import Cursor, Env, Page, Skips, Source
 from connectors.errors import CursorExpired, SourceUnavailable
 from connectors.google.auth import now_utc
 from connectors.google.gcal_records import to_record
@@ -33,7 +32,7 @@ REWINDOW = timedelta(days=30)
 MAX_PAGES = 1000  # per calendar and sync: a guard against a server that pages forever
 
 
-class CalendarSource:
+class CalendarSource(Source):
     """``NAME/calendar``: the account's configured calendars, one cursor for all."""
 
     page_size = 2500  # the API's maximum
@@ -45,12 +44,12 @@ class CalendarSource:
         self.account = account
         self.env = env
         self.sleep = sleep
-        self.skipped: Counter[str] = Counter()
+        self.skipped = Skips()
 
     def pages(self, cursor: Cursor | None) -> Iterator[Page]:
         """Pages after ``cursor``, calendar by calendar."""
         cals = self._parse(cursor)
-        self.skipped.clear()  # counts are per sync; the engine reads them after it
+        self.skipped = Skips()  # counts are per pass; each page carries its share
         state = {c: cals[c] for c in self.account.calendars if c in cals}
         session = GoogleSession(self.account, self.env, sleep=self.sleep)
         self._session = session
@@ -98,9 +97,9 @@ class CalendarSource:
         except (ValueError, KeyError, TypeError, AttributeError):
             raise CursorExpired("unreadable calendar cursor") from None
 
-    @staticmethod
-    def _page(page: Page, state: dict[str, dict[str, Any]]) -> Page:
-        return Page(page.records, page.gone, json.dumps({"cals": state}))
+    def _page(self, page: Page, state: dict[str, dict[str, Any]]) -> Page:
+        """``page`` with the cursor of ``state`` and the skips since the last page."""
+        return Page(page.records, page.gone, json.dumps({"cals": state}), self.skipped.take())
 
     def _listing(
         self, cal: str, params: dict[str, Any], st: dict[str, Any]

@@ -13,8 +13,7 @@ import copy
 import json
 import logging
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +21,7 @@ from urllib.parse import quote
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
-from connectors.base import Cursor, Env, MessageRecord, Page
+from connectors.base import Cursor, Env, MessageRecord, Page, Skips, Source
 from connectors.errors import CursorExpired, SourceUnavailable
 from connectors.google.auth import now_utc
 from connectors.google.gmail_records import METADATA_HEADERS, internal_date, skip_reason, to_record
@@ -42,9 +41,10 @@ def _int(value: Any) -> int:
     return int(str(value))
 
 
-class GmailSource:
-    """``NAME/mail``. Set ``known_ids`` (ids -> the subset already stored, e.g. from a
-    Takeout mbox) to skip fetching those during a first sync."""
+class GmailSource(Source):
+    """``NAME/mail``. When ``known_ids`` is set (ids -> the subset already stored, e.g. from a
+    Takeout mbox), a first sync skips fetching those. Every page carries the mailbox's own
+    address, from ``getProfile``."""
 
     list_size = 500  # the API's maximum
     batch_size = 50  # Google's advice; 100 is the hard limit
@@ -65,15 +65,14 @@ class GmailSource:
             account.quota_per_minute, costs=account.quota_costs, sleep=sleep
         )
         self.sleep = sleep
-        self.skipped: Counter[str] = Counter()
-        self.known_ids: Callable[[list[str]], set[str]] | None = None
+        self.skipped = Skips()
         self.address: str | None = None  # the mailbox's own address, from getProfile
         self.session: GoogleSession | None = None
 
     def pages(self, cursor: Cursor | None) -> Iterator[Page]:
         """Pages after ``cursor``: the rest of the first sync, then the history since."""
         state = self._parse(cursor)
-        self.skipped.clear()  # counts are per sync; the engine reads them after it
+        self.skipped = Skips()  # counts are per pass; each page carries its share
         self.session = GoogleSession(self.account, self.env, limiter=self.limiter, sleep=self.sleep)
         users = self.session.service("gmail").users()
         self._messages, self._historyapi = users.messages(), users.history()
@@ -103,6 +102,12 @@ class GmailSource:
             return dict(state)
         except (ValueError, KeyError, TypeError):
             raise CursorExpired("unreadable Gmail cursor") from None
+
+    def _page(self, records: list[MessageRecord], gone: Sequence[str],
+              state: dict[str, Any]) -> Page:
+        """A page with the cursor of ``state``, the skips since the last page and the address."""
+        return Page(tuple(records), tuple(gone), json.dumps(state), self.skipped.take(),
+                    self.address)
 
     def _call(self, request: Any, method: str, **kw: Any) -> Any:
         assert self.session is not None
@@ -135,13 +140,13 @@ class GmailSource:
                 records = [r for r, d in zip(self._records(msgs, []), dates, strict=True)
                            if r is not None and (d is None or d.timestamp() * 1000 >= cutoff)]
                 if reached or (end >= len(ids) and not nxt):
-                    yield Page(tuple(records), cursor=json.dumps(done))
+                    yield self._page(records, (), done)
                     return
                 here = ({**base, "p": nxt, "o": 0} if end >= len(ids)
                         else {**base, "p": token, "o": end, "l": ids[end - 1]})
-                yield Page(tuple(records), cursor=json.dumps(here))
+                yield self._page(records, (), here)
             if not nxt:  # an empty last page
-                yield Page(cursor=json.dumps(done))
+                yield self._page([], (), done)
                 return
             token, offset = _next_token(seen, nxt), 0
 
@@ -218,7 +223,7 @@ class GmailSource:
             records = [r for r in self._records(msgs, gone) if r is not None]
             token = resp.get("nextPageToken")
             mark = last if token else max(start, _int(resp.get("historyId", last)))
-            yield Page(tuple(records), tuple(gone), json.dumps({"h": mark}))
+            yield self._page(records, gone, {"h": mark})
             if not token:
                 return
             token = _next_token(seen, token)

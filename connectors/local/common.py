@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Page, Record
+from connectors.base import Page, Record, Skips
 from connectors.errors import BadArchive
 
 PAGE_SIZE = 1000  # a commit per page costs ~5 ms on SQLite; 1,000 records amortise it
@@ -22,10 +22,12 @@ log = logging.getLogger("connectors.local")
 
 
 class Pager:
-    """Collects records and gone ids until a page is full."""
+    """Collects records and gone ids until a page is full; each page also carries the skip
+    counts added to ``skipped`` since the page before."""
 
-    def __init__(self, size: int = PAGE_SIZE) -> None:
+    def __init__(self, size: int = PAGE_SIZE, skipped: Skips | None = None) -> None:
         self.size = size
+        self.skipped = skipped if skipped is not None else Skips()
         self.records: list[Record] = []
         self.gone: list[str] = []
 
@@ -36,7 +38,7 @@ class Pager:
 
     def take(self, cursor: dict[str, Any]) -> Page:
         """The page so far with ``cursor`` (the resume point after it); starts a new page."""
-        page = Page(tuple(self.records), tuple(self.gone), dump_cursor(cursor))
+        page = Page(tuple(self.records), tuple(self.gone), dump_cursor(cursor), self.skipped.take())
         self.records, self.gone = [], []
         return page
 

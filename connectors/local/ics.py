@@ -9,13 +9,12 @@ an unchanged file only yields the occurrences the moving window has brought in s
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Env, Page, Source
+from connectors.base import Env, Page, Skips, Source
 from connectors.local.common import (
     PAGE_SIZE,
     Pager,
@@ -46,7 +45,7 @@ def ics_files(root: Path) -> list[tuple[str, Path]]:
     return sorted((rel, p) for rel, p in visible_files(root) if p.name.lower().endswith(".ics"))
 
 
-class IcsSource:
+class IcsSource(Source):
     """Events of calendar files. ``size_hint`` stays None (occurrences are known only late)."""
 
     def __init__(
@@ -63,8 +62,7 @@ class IcsSource:
         self.account = account
         self.upcoming = timedelta(days=upcoming_days)
         self.clock = clock
-        self.skipped: Counter[str] = Counter()
-        self.size_hint: int | None = None
+        self.skipped = Skips()
         self.page_size = page_size
 
     def _now(self) -> datetime:
@@ -72,7 +70,7 @@ class IcsSource:
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of occurrences new or changed since ``cursor``; the last one ends the pass."""
-        self.skipped = Counter()
+        self.skipped = Skips()
         state = load_cursor(cursor)
         root = check_path(self.root, self.account, "ics")
         now = self._now()
@@ -80,7 +78,7 @@ class IcsSource:
         done: dict[str, dict[str, Any]] = dict(state.get("files") or {})
         pos: dict[str, Any] | None = state.get("pos")
         files = ics_files(root)
-        pager = Pager(self.page_size)
+        pager = Pager(self.page_size, self.skipped)
         for rel, path in files:
             if pos is not None and rel < pos["rel"]:
                 continue

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Page
+from connectors.base import Page, Skips, Source
 from connectors.local import headers
 from connectors.local.common import (
     PAGE_SIZE,
@@ -142,7 +141,7 @@ def _resume_point(state: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
     return tuple(folder), state.get("pos")
 
 
-class MaildirSource:
+class MaildirSource(Source):
     """Messages of a maildir-like tree.
 
     ``size_hint`` read before :meth:`pages` is the number of message files (that census is
@@ -162,7 +161,7 @@ class MaildirSource:
         self.root = root
         self.account = account
         self.clock = clock
-        self.skipped: Counter[str] = Counter()
+        self.skipped = Skips()
         self._hint: int | None = None
         self._listing: tuple[float, _Census] | None = None
         self.page_size = page_size
@@ -189,13 +188,13 @@ class MaildirSource:
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of records changed since ``cursor``; the last page completes the pass."""
-        self.skipped = Counter()
+        self.skipped = Skips()
         state = load_cursor(cursor)
         root = check_path(self.root, self.account, "maildir")
         since: float | None = state.get("since")
         previous = unpack_ids(state.get("ids"))
         want = _Filter(since, previous)
-        pager = Pager(self.page_size)
+        pager = Pager(self.page_size, self.skipped)
         ids = state.get("ids")
         if state.get("start") is not None:
             self._listing = None

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Page
+from connectors.base import Page, Skips, Source
 from connectors.local import headers
 from connectors.local.common import (
     PAGE_SIZE,
@@ -114,26 +114,25 @@ def _label(rel: str) -> tuple[str, ...]:
     return (stem,) if stem else ()
 
 
-class MboxSource:
+class MboxSource(Source):
     """Messages of mbox files. ``size_hint`` stays None (counting would mean reading)."""
 
     def __init__(self, key: str, root: Path, account: str, page_size: int = PAGE_SIZE) -> None:
         self.key = key
         self.root = root
         self.account = account
-        self.skipped: Counter[str] = Counter()
-        self.size_hint: int | None = None
+        self.skipped = Skips()
         self.page_size = page_size
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of records new since ``cursor``; the last page completes the pass."""
-        self.skipped = Counter()
+        self.skipped = Skips()
         state = load_cursor(cursor)
         root = check_path(self.root, self.account, "mbox")
         done: dict[str, list[Any]] = dict(state.get("files") or {})
         pos: list[Any] | None = state.get("pos")
+        pager = Pager(self.page_size, self.skipped)
         files = mbox_files(root, self.skipped)
-        pager = Pager(self.page_size)
         for rel, path in files:
             if pos is not None and rel < pos[0]:
                 continue

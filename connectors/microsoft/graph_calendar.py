@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from connectors.base import Attendee, Cursor, EventRecord, Page
+from connectors.base import Attendee, Cursor, EventRecord, Page, Skips, Source
 from connectors.errors import CursorExpired, GraphError
 from connectors.microsoft.graph_http import GraphHttp
 from connectors.microsoft.graph_mail import expired
@@ -73,14 +73,14 @@ def event_record(item: dict[str, Any], me: set[str], skipped: Counter[str]) -> E
         organizer=organizer, attendees=tuple(attendees))
 
 
-class CalendarSource:
+class CalendarSource(Source):
     """``NAME/calendar``: the default calendar's occurrences within the moving window."""
 
     def __init__(self, key: str, http: GraphHttp, *, lookback_days: int,
                  now: Callable[[], datetime], me: Callable[[], set[str]]) -> None:
         self.key, self.http, self.lookback = key, http, timedelta(days=lookback_days)
         self._now, self._me = now, me
-        self.skipped: Counter[str] = Counter()
+        self.skipped = Skips()
 
     def pages(self, cursor: Cursor | None) -> Iterator[Page]:
         """Resume the round in ``cursor``; a lagging window first catches up on deletions with
@@ -122,7 +122,8 @@ class CalendarSource:
             state = {**state, "link": str(next_link if more else body.get("@odata.deltaLink")
                                           or state["link"]), "phase": "next" if more else "delta"}
             if records or gone or not more:
-                yield Page(tuple(records), tuple(gone), json.dumps({"v": 1, **state}))
+                yield Page(tuple(records), tuple(gone), json.dumps({"v": 1, **state}),
+                           self.skipped.take())
             if not more:
                 return
 

@@ -11,7 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
-from connectors.base import Cursor, MessageRecord, Page
+from connectors.base import Cursor, MessageRecord, Page, Skips, Source
 from connectors.errors import CursorExpired, GraphError
 from connectors.microsoft.folders import Folder, discover, folder_path
 from connectors.microsoft.graph_http import MAX_IN_FLIGHT, GraphHttp
@@ -88,12 +88,12 @@ class _Fetched:
     restarted: bool = False
 
 
-class MailSource:
+class MailSource(Source):
     """``NAME/mail``: every filed folder's messages, moves kept as one record by immutable id."""
 
     def __init__(self, key: str, http: GraphHttp, *, page_size: int = PAGE_SIZE) -> None:
         self.key, self.http, self.page_size = key, http, page_size
-        self.skipped: Counter[str] = Counter()
+        self.skipped = Skips()
         self._folders: dict[str, Folder] = {}
 
     def pages(self, cursor: Cursor | None) -> Iterator[Page]:
@@ -124,9 +124,10 @@ class MailSource:
                         running[pool.submit(self._fetch, folder, got.link, added)] = folder
                     if got.records or got.gone:
                         last = dump_cursor(state)
-                        yield Page(tuple(got.records), tuple(got.gone), last)
-            if dump_cursor(state) != last:
-                yield Page(cursor=dump_cursor(state))
+                        yield Page(tuple(got.records), tuple(got.gone), last, self.skipped.take())
+            final, fresh = dump_cursor(state), self.skipped.take()
+            if final != last or fresh:  # skips of pages without records travel here
+                yield Page(cursor=final, skipped=fresh)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
         log.info("mail synced stream=%s folders=%d restarted=%d skipped=%d", self.key,
