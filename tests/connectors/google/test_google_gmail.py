@@ -13,6 +13,7 @@ import pytest
 from connectors.base import MessageRecord
 from connectors.errors import AuthExpired, CursorExpired, SourceUnavailable
 
+from contract.suite import skipped
 from fakes.google_fixtures import Waits, gmail
 from fakes.google_server import FakeGoogle
 
@@ -42,13 +43,12 @@ def test_first_sync_reads_all_in_window_newest_first(fake: FakeGoogle, tmp_path:
     draft = fake.mail.add(fake.now - timedelta(minutes=1), labels=("DRAFT",))
     chat = fake.mail.add(fake.now - timedelta(minutes=2), labels=("CHAT",))
     fake.mail.add(fake.now - timedelta(minutes=3), labels=("SPAM",))  # not even listed
-    src = gmail(fake, tmp_path)
-    pages = list(src.pages(None))
+    pages = list(gmail(fake, tmp_path).pages(None))
     got = ids(pages)
     assert got == wanted  # newest first, each once, nothing older than the window
     assert old not in got and draft not in got and chat not in got
-    assert src.skipped == {"draft": 1, "chat": 1}
-    assert src.address == "me@example.com"
+    assert skipped(pages) == {"draft": 1, "chat": 1}
+    assert {p.address for p in pages} == {"me@example.com"}
     # Resume point = getProfile's history id taken before reading; the history phase ran.
     assert json.loads(pages[-1].cursor) == {"h": fake.mail.history_id}
     assert fake.log[0][1].startswith("/gmail/v1/users/me/profile")
@@ -100,13 +100,12 @@ def test_incremental_adds_deletes_spam_trash(fake: FakeGoogle, tmp_path: Path) -
     fake.mail.delete(brief)  # added and deleted before we look
     gone_later = fake.mail.add(fake.now)
     fake.fail(f"messages/{gone_later}", 404, reason="notFound")  # deleted between list and get
-    src = gmail(fake, tmp_path)
-    pages = list(src.pages(cursor))
+    pages = list(gmail(fake, tmp_path).pages(cursor))
     assert sorted(ids(pages)) == sorted([*new, old[2]])
     gone = {g for p in pages for g in p.gone}
     assert gone == {old[0], old[1], brief, gone_later}
     assert json.loads(pages[-1].cursor)["h"] == fake.mail.history_id
-    assert src.skipped == {"deleted": 1}
+    assert skipped(pages) == {"deleted": 1}
 
 
 def test_history_expired_means_cursor_expired(fake: FakeGoogle, tmp_path: Path) -> None:
@@ -178,14 +177,14 @@ def test_partial_batch_failure_retries_only_failed_parts(fake: FakeGoogle, tmp_p
     fake.fail(f"messages/{wanted[3]}", 429, retry_after="2")
     fake.fail(f"messages/{wanted[5]}", 404, reason="notFound")
     waits = Waits()
-    src = gmail(fake, tmp_path, waits)
-    got = ids(list(src.pages(None)))
+    pages = list(gmail(fake, tmp_path, waits).pages(None))
+    got = ids(pages)
     assert got == [m for m in wanted if m != wanted[5]]
     assert fake.batches == [10]  # the failed part went again alone, not in a batch
     after = [t for _, t in fake.log[fake.log.index(next(x for x in fake.log
                                                         if wanted[9] in x[1])) + 1 :]]
     assert after[0].startswith(f"/gmail/v1/users/me/messages/{wanted[3]}?")
-    assert waits == [2] and src.skipped == {"deleted": 1}
+    assert waits == [2] and skipped(pages) == {"deleted": 1}
 
 
 def test_several_failed_parts_go_again_as_a_smaller_batch(
@@ -202,9 +201,9 @@ def test_known_ids_are_not_fetched(fake: FakeGoogle, tmp_path: Path) -> None:
     wanted = fill(fake, 20)
     src = gmail(fake, tmp_path)
     src.known_ids = lambda batch: {m for m in batch if int(m, 16) % 2 == 0}
-    got = ids(list(src.pages(None)))
-    assert got == [m for m in wanted if int(m, 16) % 2]
-    assert src.skipped == {"known": 10}
+    pages = list(src.pages(None))
+    assert ids(pages) == [m for m in wanted if int(m, 16) % 2]
+    assert skipped(pages) == {"known": 10}
     assert len(gets(fake)) == 10
 
 
@@ -225,9 +224,9 @@ def test_malformed_messages_from_the_api(fake: FakeGoogle, tmp_path: Path) -> No
     fake.mail.add(fake.now, id="a2", raw={"threadId": "t2", "internalDate": ms})  # no id
     fake.mail.add(fake.now, id="a3", raw={"id": "a3", "payload": {"headers": "nope"},
                                           "internalDate": ms})
-    src = gmail(fake, tmp_path)
-    recs = {r.source_id: r for p in src.pages(None) for r in p.records}
-    assert set(recs) == {"a1", "a3"} and src.skipped == {"malformed": 1}
+    pages = list(gmail(fake, tmp_path).pages(None))
+    recs = {r.source_id: r for p in pages for r in p.records}
+    assert set(recs) == {"a1", "a3"} and skipped(pages) == {"malformed": 1}
     a1 = recs["a1"]
     assert isinstance(a1, MessageRecord)
     assert a1.when is None and a1.date_header == "not a date"
