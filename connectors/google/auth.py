@@ -22,12 +22,13 @@ from google.oauth2.credentials import Credentials
 
 from connectors.base import Env
 from connectors.errors import AuthExpired
-from connectors.files import write_private
+from connectors.files import read_json, write_private
 from connectors.settings import GoogleAccount
 
-GMAIL_METADATA = "https://www.googleapis.com/auth/gmail.metadata"
-GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
-CALENDAR_READONLY = "https://www.googleapis.com/auth/calendar.readonly"
+SCOPE_ROOT = "https://www.googleapis.com/auth/"
+GMAIL_METADATA = SCOPE_ROOT + "gmail.metadata"
+GMAIL_SEND = SCOPE_ROOT + "gmail.send"
+CALENDAR_READONLY = SCOPE_ROOT + "calendar.readonly"
 
 TESTING_HINT = (
     "The sign-in is about 7 days old: the likely cause is an OAuth client left in "
@@ -46,6 +47,16 @@ def scopes(account: GoogleAccount) -> list[str]:
 def token_path(account: GoogleAccount, env: Env) -> Path:
     """Where this account's token file lives."""
     return env.state_dir / "tokens" / f"{account.name}.json"
+
+
+def granted_scopes(account: GoogleAccount, env: Env) -> set[str] | None:
+    """Scopes of the account's last consent, from its token file, without Google's URL root
+    (``gmail.metadata``); empty: not recorded. None when there is no readable token file."""
+    data = read_json(token_path(account, env))
+    if data is None:
+        return None
+    raw = data.get("scopes") or []
+    return {str(s).removeprefix(SCOPE_ROOT) for s in (raw.split() if isinstance(raw, str) else raw)}
 
 
 def now_utc(env: Env) -> datetime:

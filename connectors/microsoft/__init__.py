@@ -3,10 +3,11 @@ Graph, signed in with MSAL.
 
 Public entry points: ``build`` returns the ``NAME/mail`` (:mod:`.graph_mail`) and
 ``NAME/calendar`` (:mod:`.graph_calendar`) sources; ``authorize`` runs the device-code sign-in
-(:mod:`.auth`); ``send`` mails one message for ``[delivery] method = "graph"``
-(:mod:`.graph_send`). The rest of the room is theirs: :mod:`.graph_http` (GET requests, the
-retry policy, four in flight), :mod:`.folders` (which mail folders) and :mod:`.records` (Graph
-JSON to neutral values).
+(:mod:`.auth`), which keeps MSAL's cache at ``token_path`` (``tokens/NAME.msal.json``, whose
+``granted_scopes`` the doctor reports); ``send`` mails one message for ``[delivery] method =
+"graph"`` (:mod:`.graph_send`). The rest of the room is theirs: :mod:`.graph_http` (GET
+requests, the retry policy, four in flight), :mod:`.folders` (which mail folders) and
+:mod:`.records` (Graph JSON to neutral values).
 """
 
 from __future__ import annotations
@@ -19,11 +20,21 @@ from typing import cast
 
 from connectors.base import Env, Source
 from connectors.microsoft import graph_send
-from connectors.microsoft.auth import MsalSession, device_code_sign_in, graph_root, reauth_hint
+from connectors.microsoft.auth import (
+    MsalSession,
+    device_code_sign_in,
+    granted_scopes,
+    graph_root,
+    reauth_hint,
+    token_path,
+)
 from connectors.microsoft.graph_calendar import CalendarSource
 from connectors.microsoft.graph_http import GraphHttp
 from connectors.microsoft.graph_mail import MailSource
 from connectors.settings import MicrosoftAccount
+
+__all__ = ["CalendarSource", "MailSource", "authorize", "build", "granted_scopes", "send",
+           "token_path"]
 
 
 def _clock(env: Env) -> Callable[[], datetime]:

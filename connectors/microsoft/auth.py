@@ -14,7 +14,7 @@ import msal
 
 from connectors.base import Env
 from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable
-from connectors.files import write_private
+from connectors.files import read_json, write_private
 from connectors.settings import MicrosoftAccount
 
 log = logging.getLogger(__name__)
@@ -63,8 +63,25 @@ def reauth_hint(account: MicrosoftAccount) -> str:
     return f"run `keepwarm auth {account.name}` to sign in again"
 
 
-def token_path(env: Env, name: str) -> Path:
-    return env.state_dir / "tokens" / f"{name}.msal.json"
+def token_path(account: MicrosoftAccount, env: Env) -> Path:
+    """Where this account's MSAL token cache lives."""
+    return env.state_dir / "tokens" / f"{account.name}.msal.json"
+
+
+def granted_scopes(account: MicrosoftAccount, env: Env) -> set[str] | None:
+    """Scopes (lower case, without resource prefix) of the account's last consent, read from
+    its MSAL cache file: the refresh token's target, else the access tokens' (empty: not
+    recorded). None when there is no readable cache: not signed in."""
+    data = read_json(token_path(account, env))
+    if data is None:
+        return None
+    for kind in ("RefreshToken", "AccessToken"):
+        entries = data.get(kind)
+        found = entries.values() if isinstance(entries, dict) else ()
+        targets = " ".join(str(e.get("target") or "") for e in found if isinstance(e, dict))
+        if targets.strip():
+            return {s.rsplit("/", 1)[-1].lower() for s in targets.split()}
+    return set()
 
 
 def load_cache(path: Path) -> msal.SerializableTokenCache:
@@ -104,7 +121,7 @@ class MsalSession:
 
     def __init__(self, account: MicrosoftAccount, env: Env) -> None:
         self.account = account
-        self.path = token_path(env, account.name)
+        self.path = token_path(account, env)
         self._lock = threading.Lock()
         self._app: msal.PublicClientApplication | None = None
         self._cache: msal.SerializableTokenCache | None = None
@@ -166,7 +183,7 @@ def _prefer(accounts: list[dict[str, Any]], address: str | None) -> list[dict[st
 def device_code_sign_in(account: MicrosoftAccount, env: Env,
                         show: Callable[[str], None] = print) -> None:
     """Sign in with the device-code flow: show the URL and code, wait, save the cache."""
-    path = token_path(env, account.name)
+    path = token_path(account, env)
     cache = load_cache(path)
     app = make_app(account, cache)
     flow = app.initiate_device_flow(scopes=scopes(account))

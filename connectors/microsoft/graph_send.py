@@ -18,7 +18,6 @@ from collections.abc import Callable
 from email.message import EmailMessage
 
 import httpx
-import msal
 
 from connectors import retry
 from connectors.base import Env
@@ -30,7 +29,7 @@ from connectors.errors import (
     Transient,
     Unauthorized,
 )
-from connectors.microsoft.auth import MsalSession, graph_root, load_cache, reauth_hint, token_path
+from connectors.microsoft.auth import MsalSession, granted_scopes, graph_root, reauth_hint
 from connectors.microsoft.graph_http import graph_error, refreshing, retry_after
 from connectors.settings import MicrosoftAccount
 
@@ -46,29 +45,13 @@ def opt_in_hint(account: MicrosoftAccount) -> str:
             f"`keepwarm auth {account.name}` and consent to sending mail")
 
 
-def granted_scopes(account: MicrosoftAccount, env: Env) -> set[str] | None:
-    """Scopes (lower case, without resource prefix) of the account's last consent, from the
-    MSAL cache: the refresh token's target, else the access tokens'. None: unknown."""
-    path = token_path(env, account.name)
-    if not path.exists():
-        return None
-    cache = load_cache(path)
-    kinds = (msal.TokenCache.CredentialType.REFRESH_TOKEN,
-             msal.TokenCache.CredentialType.ACCESS_TOKEN)
-    for kind in kinds:
-        targets = " ".join(str(e.get("target") or "") for e in cache.search(kind))
-        if targets.strip():
-            return {s.rsplit("/", 1)[-1].lower() for s in targets.split()}
-    return None
-
-
 def check_opt_in(account: MicrosoftAccount, env: Env) -> None:
     """Refuse unless the account opted in and its consent (when known) includes Mail.Send."""
     if not account.send:
         raise ConnectorError(f"account {account.name!r} is not allowed to send mail "
                              "(send = false)", hint=opt_in_hint(account))
     scopes = granted_scopes(account, env)
-    if scopes is not None and MAIL_SEND.lower() not in scopes:
+    if scopes and MAIL_SEND.lower() not in scopes:  # None or empty: not known
         raise ConnectorError(f"account {account.name!r} has not granted the Mail.Send "
                              "permission", hint=opt_in_hint(account))
 
