@@ -25,9 +25,9 @@ class Pager:
     """Collects records and gone ids until a page is full; each page also carries the skip
     counts added to ``skipped`` since the page before."""
 
-    def __init__(self, size: int = PAGE_SIZE, skipped: Skips | None = None) -> None:
+    def __init__(self, skipped: Skips, size: int = PAGE_SIZE) -> None:
         self.size = size
-        self.skipped = skipped if skipped is not None else Skips()
+        self.skipped = skipped
         self.records: list[Record] = []
         self.gone: list[str] = []
 

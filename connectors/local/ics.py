@@ -78,7 +78,7 @@ class IcsSource(Source):
         done: dict[str, dict[str, Any]] = dict(state.get("files") or {})
         pos: dict[str, Any] | None = state.get("pos")
         files = ics_files(root)
-        pager = Pager(self.page_size, self.skipped)
+        pager = Pager(self.skipped, self.page_size)
         for rel, path in files:
             if pos is not None and rel < pos["rel"]:
                 continue

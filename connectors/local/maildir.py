@@ -194,7 +194,7 @@ class MaildirSource(Source):
         since: float | None = state.get("since")
         previous = unpack_ids(state.get("ids"))
         want = _Filter(since, previous)
-        pager = Pager(self.page_size, self.skipped)
+        pager = Pager(self.skipped, self.page_size)
         ids = state.get("ids")
         if state.get("start") is not None:
             self._listing = None

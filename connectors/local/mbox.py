@@ -131,7 +131,7 @@ class MboxSource(Source):
         root = check_path(self.root, self.account, "mbox")
         done: dict[str, list[Any]] = dict(state.get("files") or {})
         pos: list[Any] | None = state.get("pos")
-        pager = Pager(self.page_size, self.skipped)
+        pager = Pager(self.skipped, self.page_size)
         files = mbox_files(root, self.skipped)
         for rel, path in files:
             if pos is not None and rel < pos[0]:

@@ -68,7 +68,9 @@ class SourceContract:
         source = upstream.make()
         assert isinstance(source, Source)
         assert source.known_ids is None  # until the engine sets it
-        for hint in (source.size_hint, drain(source) and source.size_hint):
+        before = source.size_hint
+        drain(source)
+        for hint in (before, source.size_hint):
             assert hint is None or (type(hint) is int and hint >= 0)
 
     def test_pages_carry_frozen_records_and_text_cursors(self, upstream: Upstream) -> None:
