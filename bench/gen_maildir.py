@@ -110,7 +110,7 @@ def generate(path: str | Path, n: int, seed: int = 0) -> Path:
 
 def measure(path: str | Path) -> tuple[int, float]:
     """(messages, seconds) for one full pass of the maildir connector over ``path``."""
-    from connectors.maildir import MaildirSource
+    from connectors.local.maildir import MaildirSource
 
     source = MaildirSource("bench/mail", Path(path), "bench")
     began = time.perf_counter()

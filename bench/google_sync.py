@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from connectors._quota import QuotaLimiter  # noqa: E402
 from connectors.base import Env  # noqa: E402
-from connectors.gmail import GmailSource  # noqa: E402
+from connectors.google.gmail import GmailSource  # noqa: E402
+from connectors.google.quota import QuotaLimiter  # noqa: E402
 from connectors.settings import GoogleAccount  # noqa: E402
 
 from fakes.google_server import FakeGoogle  # noqa: E402

@@ -54,7 +54,7 @@ def run(messages: int, folders: int) -> None:
         os.environ["SSL_CERT_FILE"] = os.environ["REQUESTS_CA_BUNDLE"] = ca
         from connectors import microsoft
         from connectors.base import Env
-        from connectors.graph_mail import MailSource
+        from connectors.microsoft.graph_mail import MailSource
         from connectors.settings import MicrosoftAccount
 
         account = MicrosoftAccount(kind="microsoft", name="bench", client_id=client_id,

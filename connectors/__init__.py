@@ -1,28 +1,28 @@
-"""Connectors: one module per source kind, each offering ``build(account, env) -> list[Source]``.
+"""Connectors: every source of mail and calendar metadata, behind one interface and one registry.
 
-The registry maps a config ``kind`` to its module, imported lazily so that a user without
-Google accounts never loads Google's client libraries.
+The rooms: :mod:`connectors.google`, :mod:`connectors.microsoft` and :mod:`connectors.local`
+(mbox, maildir and .ics files), one per provider; beside them the shared pieces: the interface
+and vocabulary (:mod:`.base`), the error tree (:mod:`.errors`), the one retry policy
+(:mod:`.retry`), the account settings (:mod:`.settings`) and the atomic writer (:mod:`.files`).
+
+What ``daemon`` calls is re-exported here from :mod:`connectors.registry`: ``build``,
+``authorize``, ``send``, ``granted_scopes`` and ``token_path`` for one account, ``signs_in``
+and ``send_kind`` to ask what a kind or a delivery method offers. ``connectors`` never imports
+``daemon``.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from typing import Any
+from connectors.registry import (
+    CONNECTORS,
+    authorize,
+    build,
+    granted_scopes,
+    send,
+    send_kind,
+    signs_in,
+    token_path,
+)
 
-from connectors.base import Env, Source
-
-REGISTRY: dict[str, str] = {
-    "maildir": "connectors.archive",
-    "mbox": "connectors.archive",
-    "ics": "connectors.ics",
-    "google": "connectors.google",
-    "microsoft": "connectors.microsoft",
-}
-
-
-def build(account: Any, env: Env) -> list[Source]:
-    """The sources of one account, from the module registered for its ``kind``."""
-    module = importlib.import_module(REGISTRY[account.kind])
-    factory: Callable[[Any, Env], list[Source]] = module.build
-    return factory(account, env)
+__all__ = ["CONNECTORS", "authorize", "build", "granted_scopes", "send", "send_kind",
+           "signs_in", "token_path"]

@@ -8,7 +8,9 @@ record
     time, status). A connector produces records; it never decides what they mean.
 page
     A batch of records, the source ids deleted upstream since the last page, and the cursor
-    that follows them. The sync engine commits a page and its cursor in one transaction.
+    that follows them, with what the source learned while reading them (items skipped, per
+    reason; the mailbox's own address). The sync engine commits a page and its cursor in one
+    transaction.
 cursor
     Opaque text naming the resume point *after* a page. Only the connector that wrote it
     parses it; the engine stores it verbatim.
@@ -22,13 +24,16 @@ counterpart
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol, Union
+from typing import Union
 
 Cursor = str
+KnownIds = Callable[[list[str]], set[str]]  # source ids -> the subset the store already holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,11 +97,19 @@ Record = Union[MessageRecord, EventRecord]
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """Records, the source ids gone upstream, and the resume point after them."""
+    """Records, the source ids gone upstream, and the resume point after them.
+
+    Two facts learned while reading travel with the page, so they commit with it: ``skipped``
+    counts the items left out since the previous page, per reason (``{"draft": 2}``; empty by
+    default), and ``address`` is the mailbox's own address when the source learned it (Gmail's
+    profile; None by default), which the engine adds to the user's addresses.
+    """
 
     records: tuple[Record, ...] = ()
     gone: tuple[str, ...] = ()
     cursor: Cursor | None = None
+    skipped: Mapping[str, int] = field(default_factory=dict)
+    address: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +122,43 @@ class Env:
     now: object = field(default=None)  # Callable[[], datetime] | None; None means the real clock
 
 
-class Source(Protocol):
-    """One stream of one account. ``pages(cursor)`` resumes after ``cursor`` (None: from the
-    start) and yields pages in order; each page's cursor resumes after that page."""
+class Source(ABC):
+    """One stream of one account: every member the sync engine uses, optional ones defaulted.
+
+    ``key`` (required)
+        Names the stream and its cursor row: ``NAME/mail``, ``NAME/calendar``.
+    ``pages(cursor)`` (required)
+        Resumes after ``cursor`` (None: from the start) and yields pages in order; each page's
+        cursor resumes after that page. A pass that reads anything ends with a page.
+    ``size_hint`` (default None: unknown)
+        How many records the next pass is expected to read, for the progress bar.
+    ``known_ids`` (default None)
+        Set by the engine before ``pages``: ids -> the subset already stored. A source may skip
+        fetching those (Gmail after a Takeout import); the others ignore it.
+    """
 
     key: str
+    known_ids: KnownIds | None = None
 
-    def pages(self, cursor: Cursor | None) -> Iterator[Page]: ...
+    @property
+    def size_hint(self) -> int | None:
+        """Records the next pass is expected to read; None when unknown."""
+        return None
+
+    @abstractmethod
+    def pages(self, cursor: Cursor | None) -> Iterator[Page]:
+        """Pages after ``cursor``."""
+
+
+class Skips(Counter[str]):
+    """Items a source left out during one pass, counted per reason. :meth:`take` hands over
+    what was counted since the last take, for the next page to carry; the counter keeps the
+    whole pass's counts for the source's log line."""
+
+    _taken: Counter[str] | None = None
+
+    def take(self) -> dict[str, int]:
+        """The counts added since the last take (all of them, the first time)."""
+        fresh = self - (self._taken or Counter())
+        self._taken = Counter(self)
+        return dict(fresh)

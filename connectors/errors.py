@@ -2,10 +2,18 @@
 
     ConnectorError
      ├── AuthExpired        credentials refused for good: never retried, account -> needs_reauth
+     ├── Unauthorized       a 401: the caller refreshes the token once, then raises AuthExpired
      ├── CursorExpired      the cursor is too old upstream: the engine drops it and resyncs fully
      ├── SourceUnavailable  the retry budget is spent (network, 5xx, throttling)
      ├── Throttled          429/503 with an optional Retry-After; retried by the one policy
+     ├── Transient          a failure safe to repeat (reset, timeout, a 5xx that changed nothing);
+     │                      retried by the one policy
+     ├── GraphError         a Graph answer its caller may handle (404, 410 with Location, 400 …)
      └── BadArchive         a local archive cannot be opened at all
+
+``Unauthorized``, ``Throttled`` and ``Transient`` stay inside a connector: the one policy in
+:mod:`connectors.retry` retries the last two and turns a spent budget into ``SourceUnavailable``.
+The others reach the sync engine and the CLI, which render ``hint``.
 """
 
 from __future__ import annotations
@@ -23,6 +31,10 @@ class AuthExpired(ConnectorError):
     """The account's credentials were refused for good (revoked, expired consent)."""
 
 
+class Unauthorized(ConnectorError):
+    """401: the access token was refused; refresh it once before giving up."""
+
+
 class CursorExpired(ConnectorError):
     """The stored cursor is no longer accepted upstream; a full resync is needed."""
 
@@ -37,6 +49,19 @@ class Throttled(ConnectorError):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Transient(ConnectorError):
+    """A failure worth another attempt: the request never took effect (connection refused or
+    reset, timeout, DNS) or repeating it is harmless (a 5xx or garbled answer to a GET)."""
+
+
+class GraphError(ConnectorError):
+    """A Graph answer the caller may handle (404, 410 with Location, 400 syncStateNotFound)."""
+
+    def __init__(self, status: int, code: str, message: str, location: str | None) -> None:
+        super().__init__(f"Graph {status} {code}: {message}")
+        self.status, self.code, self.location = status, code, location
 
 
 class BadArchive(ConnectorError):

@@ -1,4 +1,5 @@
-"""Owned files written atomically with a tight mode: tokens, caches, configs, summaries.
+"""Owned files written atomically with a tight mode (tokens, caches, configs, summaries), and
+read back as JSON.
 
 ``daemon`` uses the same writer (``daemon.paths.write_atomic``); it lives here because
 connectors never import ``daemon``.
@@ -6,9 +7,11 @@ connectors never import ``daemon``.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 
 def write_private(path: Path, data: str | bytes, mode: int = 0o600) -> None:
@@ -27,3 +30,12 @@ def write_private(path: Path, data: str | bytes, mode: int = 0o600) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The JSON object in ``path``; None when it is missing, unreadable or not an object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

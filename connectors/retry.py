@@ -1,6 +1,7 @@
 """The one retry policy for every network connector (tenacity), honouring Retry-After.
 
-Retried: :class:`~connectors.errors.Throttled` and the transient errors a caller names.
+Retried: :class:`~connectors.errors.Throttled`, :class:`~connectors.errors.Transient` and the
+library errors a caller names as transient.
 Never retried: :class:`~connectors.errors.AuthExpired` and anything else. When the budget is
 spent the last error is re-raised as :class:`~connectors.errors.SourceUnavailable`.
 """
@@ -16,7 +17,7 @@ from typing import TypeVar
 
 import tenacity
 
-from connectors.errors import AuthExpired, SourceUnavailable, Throttled
+from connectors.errors import AuthExpired, SourceUnavailable, Throttled, Transient
 
 T = TypeVar("T")
 
@@ -54,7 +55,7 @@ def policy(
     sleep: Callable[[float], None] = time.sleep,
 ) -> tenacity.Retrying:
     """A ``Retrying`` for one request. ``sleep`` is injectable so tests never wait."""
-    retryable: tuple[type[BaseException], ...] = (Throttled, *transient)
+    retryable: tuple[type[BaseException], ...] = (Throttled, Transient, *transient)
 
     def _should(exc: BaseException) -> bool:
         return isinstance(exc, retryable) and not isinstance(exc, AuthExpired)

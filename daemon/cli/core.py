@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 from datetime import UTC, datetime
 
 from rich.table import Table
 
-from connectors import REGISTRY
+import connectors
 from daemon.cli.context import Context
 from daemon.cli.example import example_text
 from daemon.errors import UsageError
@@ -145,11 +144,9 @@ def cmd_auth(args: argparse.Namespace, ctx: Context) -> int:
     account = ctx.config.account(args.account)
     if account is None:
         raise UsageError(f"no account named {args.account!r} in {ctx.config_path}")
-    module = importlib.import_module(REGISTRY[account.kind])
-    authorize = getattr(module, "authorize", None)
-    if authorize is None:
+    if not connectors.signs_in(account.kind):
         ctx.console.print(f"{account.name}: a {account.kind} account needs no sign-in")
         return 0
-    authorize(account, ctx.env)
+    connectors.authorize(account, ctx.env)
     ctx.console.print(f"{account.name}: signed in; now run: keepwarm sync {account.name}")
     return 0

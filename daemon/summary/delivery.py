@@ -3,15 +3,15 @@
 The message is sent as :mod:`daemon.summary.message` composed it: its From, To and
 Message-ID are that module's, and nothing here rewrites a header (the SMTP envelope comes from
 ``[delivery]``, see :mod:`daemon.summary.smtp`). Transient failures (connection refused,
-timeouts, 4xx SMTP replies) are retried with exponential backoff (tenacity); anything else (bad
-password, 5xx, a missing setting) fails at once with a ``DeliveryError`` that says how to fix
-it. Deduplication across crashes relies on the deterministic Message-ID of a week (see
-:mod:`daemon.summary.ledger`).
+timeouts, 4xx SMTP replies) of smtp and file delivery are retried with exponential backoff
+(tenacity); gmail and graph sends retry inside their connector (``connectors.retry``), so they
+are called once here. Anything else (bad password, 5xx, a missing setting) fails at once with a
+``DeliveryError`` that says how to fix it. Deduplication across crashes relies on the
+deterministic Message-ID of a week (see :mod:`daemon.summary.ledger`).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import smtplib
 import time
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import tenacity
 
+import connectors
 from connectors.base import Env
 from connectors.errors import ConnectorError
 from daemon.clock import now_utc
@@ -31,9 +32,6 @@ from daemon.summary.smtp import send_smtp
 
 log = logging.getLogger(__name__)
 
-SEND_MODULES = {"gmail": ("google", "connectors.google"),
-                "graph": ("microsoft", "connectors.microsoft")}
-
 
 def problems(config: Config) -> list[str]:
     """What is missing in ``[delivery]`` for its method (empty: complete)."""
@@ -42,9 +40,9 @@ def problems(config: Config) -> list[str]:
              "graph": ("to", "account")}.get(d.method, ())
     found = [f"delivery.{key} is required for method = {d.method!r}"
              for key in needs if getattr(d, key) in (None, "")]
-    if d.method in SEND_MODULES and d.account:
+    kind = connectors.send_kind(d.method)
+    if kind and d.account:
         acc = config.account(d.account)
-        kind = SEND_MODULES[d.method][0]
         if acc is None:
             found.append(f"delivery.account {d.account!r} is not a configured account")
         elif acc.kind != kind:
@@ -77,7 +75,6 @@ def deliver(message: EmailMessage, config: Config, env: Env, *, week: str | None
     found = problems(config)
     if found:
         raise DeliveryError("; ".join(found), hint="fix [delivery] in the config file")
-    send = _sender(config, env, week)
     retrying = tenacity.Retrying(
         retry=tenacity.retry_if_exception(_transient),
         wait=tenacity.wait_exponential(multiplier=2, max=60) + tenacity.wait_random(0, 1),
@@ -85,7 +82,7 @@ def deliver(message: EmailMessage, config: Config, env: Env, *, week: str | None
         before_sleep=lambda s: log.warning("delivery attempt %d failed, retrying: %s",
                                            s.attempt_number, _short(s)))
     try:
-        retrying(send, message)
+        _sender(config, env, week, retrying)(message)
     except DeliveryError:
         raise
     except ConnectorError as exc:  # from a connector's send(): AuthExpired names its fix
@@ -119,13 +116,14 @@ def _transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError | PermissionError)
 
 
-def _sender(config: Config, env: Env, week: str | None) -> Callable[[EmailMessage], None]:
+def _sender(config: Config, env: Env, week: str | None,
+            retrying: tenacity.Retrying) -> Callable[[EmailMessage], None]:
     d = config.delivery
     if d.method == "smtp":
-        return lambda m: send_smtp(m, d)
+        return lambda m: retrying(send_smtp, m, d)
     if d.method == "file":
-        return lambda m: write_eml(m, d, week)
-    if d.method in SEND_MODULES:
+        return lambda m: retrying(write_eml, m, d, week)
+    if connectors.send_kind(d.method):  # the connector's send retries by itself
         return _connector_sender(config, env)
     raise DeliveryError(f"delivery.method = {d.method!r} sends nothing",
                         hint='set [delivery] method = "smtp", "file", "gmail" or "graph"')
@@ -145,20 +143,6 @@ def write_eml(message: EmailMessage, settings: DeliverySettings, week: str | Non
 
 
 def _connector_sender(config: Config, env: Env) -> Callable[[EmailMessage], None]:
-    d = config.delivery
-    kind, module_name = SEND_MODULES[d.method]
-    account = config.account(d.account or "")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        module = None
-    send = getattr(module, "send", None)
-    if send is None:
-        raise DeliveryError(f"this installation cannot send through {kind} accounts yet "
-                            f"({module_name}.send is missing)",
-                            hint='use method = "smtp" or "file" meanwhile')
-
-    def _send(message: EmailMessage) -> None:
-        send(account, env, message)
-
-    return _send
+    account = config.account(config.delivery.account or "")
+    assert account is not None  # problems() made sure
+    return lambda message: connectors.send(account, env, message)

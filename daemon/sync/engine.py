@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 import connectors
 from connectors.base import Env, Source
 from connectors.errors import AuthExpired, ConnectorError, CursorExpired
+from connectors.settings import AccountSettings
 from daemon.clock import now_utc
 from daemon.config import Config, parse_duration
 from daemon.store import Store
@@ -66,7 +67,8 @@ class Engine:
 
     def __init__(self, store: Store, config: Config, env: Env, *,
                  stop: threading.Event | None = None, progress: Progress | None = None,
-                 build: Callable[[Any, Env], list[Source]] = connectors.build) -> None:
+                 build: Callable[[AccountSettings, Env], list[Source]] = connectors.build,
+                 ) -> None:
         self.store, self.config, self.env = store, config, env
         self.stop = stop or threading.Event()
         self.progress = progress or Progress(enabled=False)
@@ -84,7 +86,7 @@ class Engine:
                 results.append(self.sync_account(account))
         return results
 
-    def sync_account(self, account: Any) -> AccountResult:
+    def sync_account(self, account: AccountSettings) -> AccountResult:
         result = AccountResult(account.name)
         account_id = self._account_row(account)
         try:
@@ -103,7 +105,8 @@ class Engine:
         self._finish_account(account_id, result)
         return result
 
-    def _sync_source(self, account_id: int, account: Any, source: Source) -> StreamResult:
+    def _sync_source(self, account_id: int, account: AccountSettings, source: Source
+                     ) -> StreamResult:
         stream_id, cursor = self._stream_row(account_id, source.key)
         try:
             try:
@@ -118,18 +121,19 @@ class Engine:
                 s.get_one(Stream, stream_id).last_error = f"{type(exc).__name__}: {exc}"
             raise
 
-    def _run(self, account_id: int, account: Any, source: Source, stream_id: int,
+    def _run(self, account_id: int, account: AccountSettings, source: Source, stream_id: int,
              cursor: str | None) -> StreamResult:
         result = StreamResult(source.key)
         me = {*self.config.me.addresses, *filter(None, [getattr(account, "address", None)])}
         interp = Interpreter(me, account.name, now_utc())
         floor = self._retention_floor()
-        if hasattr(source, "known_ids"):
-            source.known_ids = self._known_ids  # lets Gmail skip what a Takeout import holds
-        task = self.progress.start(source.key, getattr(source, "size_hint", None))
+        source.known_ids = self._known_ids  # lets Gmail skip what a Takeout import holds
+        task = self.progress.start(source.key, source.size_hint)
+        skipped: Counter[str] = Counter()  # what the source left out, page by page
         for page in source.pages(cursor):
-            if learned := getattr(source, "address", None):  # the mailbox's own address joins [me]
-                interp.add_me(learned)
+            if page.address:  # the mailbox's own address joins [me]
+                interp.add_me(page.address)
+            skipped.update(page.skipped)
             meanings = []
             for record in page.records:
                 meaning = interp.interpret(record)
@@ -151,7 +155,7 @@ class Engine:
         self.progress.finish(task)
         if floor is not None:
             purge(self.store, floor)
-        result.skipped = interp.skipped + Counter(getattr(source, "skipped", {}))
+        result.skipped = interp.skipped + skipped
         self._finish_stream(stream_id, result)
         log.info("synced stream=%s records=%d touchpoints=%d skipped=%d", source.key,
                  result.records, result.touchpoints, sum(result.skipped.values()))

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from connectors import retry
-from connectors.errors import AuthExpired, SourceUnavailable, Throttled
+from connectors.errors import AuthExpired, SourceUnavailable, Throttled, Transient, Unauthorized
 
 
 def test_parse_retry_after_forms():
@@ -45,6 +45,27 @@ def test_credentials_are_never_retried():
     with pytest.raises(AuthExpired):
         retry.call(fn, sleep=waits.append)
     assert waits == []
+
+
+def test_transient_failures_are_retried_and_other_errors_are_not():
+    waits: list[float] = []
+    calls = iter([Transient("reset"), Transient("timeout"), "ok"])
+
+    def fn():
+        item = next(calls)
+        if isinstance(item, Exception):
+            raise item
+        return item
+
+    assert retry.call(fn, sleep=waits.append) == "ok"
+    assert len(waits) == 2
+
+    def refused():
+        raise Unauthorized("401")  # the caller refreshes the token; no blind retry
+
+    with pytest.raises(Unauthorized):
+        retry.call(refused, sleep=waits.append)
+    assert len(waits) == 2
 
 
 def test_spent_budget_becomes_source_unavailable():

@@ -8,10 +8,10 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors._quota import QuotaLimiter
 from connectors.base import Env, Page
-from connectors.gcal import CalendarSource
-from connectors.gmail import GmailSource
+from connectors.google.gcal import CalendarSource
+from connectors.google.gmail import GmailSource
+from connectors.google.quota import QuotaLimiter
 from connectors.settings import GoogleAccount
 
 from fakes.google_server import FakeGoogle

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator, Sequence
 
-from connectors.base import Page, Record
+from connectors.base import Page, Record, Source
 
 
-class MemorySource:
-    """Pages of ``page_size`` records; the cursor is the index after the page."""
+class MemorySource(Source):
+    """Pages of ``page_size`` records; the cursor is the index after the page. Every pass
+    starts with the ``gone`` ids (deleted upstream) on a page of their own, which keeps the
+    cursor it resumed from; ``address`` (the mailbox's own) rides on every page."""
 
     def __init__(self, key: str, records: Sequence[Record], page_size: int = 2,
-                 gone: Sequence[str] = ()) -> None:
+                 gone: Sequence[str] = (), address: str | None = None) -> None:
         self.key = key
         self.records = list(records)
         self.page_size = page_size
         self.gone = tuple(gone)
-        self.skipped: Counter[str] = Counter()
-        self.size_hint: int | None = len(self.records)
+        self.address = address
+
+    @property
+    def size_hint(self) -> int | None:
+        return len(self.records)
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         start = int(cursor) if cursor else 0
-        if start == 0 and self.gone:
-            yield Page((), self.gone, "0")
+        if self.gone:
+            yield Page((), self.gone, cursor or "0", address=self.address)
         for i in range(start, len(self.records), self.page_size):
             end = min(i + self.page_size, len(self.records))
-            yield Page(tuple(self.records[i:end]), (), str(end))
+            yield Page(tuple(self.records[i:end]), (), str(end), address=self.address)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
+import types
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,6 +53,20 @@ def test_config_check_prints_and_masks(cfg, capsys):
     assert main(["--config", str(cfg), "config", "check"]) == 0
     out = capsys.readouterr().out
     assert "OK" in out and '"arch"' in out and "SECRET" not in out
+
+
+def test_auth_signs_in_through_the_connector_registry(cfg, tmp_path, monkeypatch, capsys):
+    assert main(["--config", str(cfg), "auth", "arch"]) == 0
+    assert "arch: a mbox account needs no sign-in" in capsys.readouterr().out
+    signed: list[str] = []
+    fake = types.ModuleType("connectors.google")
+    fake.authorize = lambda account, env: signed.append(account.name)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "connectors.google", fake)
+    (tmp_path / "s.json").write_text("{}")
+    cfg.write_text(cfg.read_text() + '[[accounts]]\nname = "g"\nkind = "google"\n'
+                   'client_secrets = "s.json"\n')
+    assert main(["--config", str(cfg), "auth", "g"]) == 0
+    assert signed == ["g"] and "g: signed in" in capsys.readouterr().out
 
 
 def test_bad_config_exits_2_with_file_line_key(tmp_path, capsys):

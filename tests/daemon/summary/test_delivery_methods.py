@@ -109,6 +109,24 @@ def test_gmail_delivery_without_connector_support_says_so(
     assert "smtp" in info.value.hint
 
 
+def test_a_connector_send_is_called_once_as_it_retries_by_itself(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def send(account: Any, env: Env, message: EmailMessage) -> None:
+        calls.append(account.name)
+        raise ConnectionResetError("reset")  # transient for smtp; the connector had its tries
+
+    fake = types.ModuleType("connectors.google")
+    fake.send = send  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "connectors.google", fake)
+    waits: list[float] = []
+    with pytest.raises(DeliveryError, match="ConnectionResetError"):
+        delivery.deliver(plain(), google_config(tmp_path), Env(state_dir=tmp_path),
+                         sleep=waits.append)
+    assert calls == ["work"] and waits == []
+
+
 def test_gmail_delivery_needs_the_send_opt_in(tmp_path: Path) -> None:
     with pytest.raises(DeliveryError, match="needs send = true"):
         delivery.deliver(plain(), google_config(tmp_path, send=False), Env(state_dir=tmp_path))

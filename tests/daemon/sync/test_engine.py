@@ -3,12 +3,13 @@ never stops the others, an expired cursor resyncs fully."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from connectors.base import Attendee, Env, EventRecord, MessageRecord, Page
+from connectors.base import Attendee, Env, EventRecord, MessageRecord, Page, Source
 from connectors.errors import AuthExpired, CursorExpired
 from connectors.settings import MaildirAccount, MboxAccount
 from daemon.config import Config, MeSettings
@@ -106,7 +107,7 @@ def test_gone_ids_take_their_touchpoints(store):
     assert counts(store)[:2] == (0, 0)
 
 
-class Failing:
+class Failing(Source):
     def __init__(self, exc: Exception) -> None:
         self.key, self.exc = "bad/mail", exc
 
@@ -129,7 +130,7 @@ def test_revoked_account_is_isolated(store):
             ("needs_reauth", "revoked", "keepwarm auth bad")
 
 
-class ExpiresOnce:
+class ExpiresOnce(Source):
     key = "a/mail"
 
     def __init__(self) -> None:
@@ -166,17 +167,39 @@ def test_stop_between_pages_keeps_cursor_consistent(store):
     assert counts(store)[:2] == (1, 1)
 
 
-class Reports(MemorySource):
-    """A source that learns the mailbox's own address, as the Gmail stream does."""
-
-    address = "Alias@Example.com"
-
-
 def test_the_mailbox_address_a_source_reports_joins_me(store):
     records = [msg(1, "alias@example.com", "ann@x.com")]
-    engine(store, config("a"), {"a": lambda: [Reports("a/mail", records)]}).sync()
+    reports = MemorySource("a/mail", records, address="Alias@Example.com")  # as Gmail's pages do
+    engine(store, config("a"), {"a": lambda: [reports]}).sync()
     with store.session() as s:
         assert s.execute(select(Touchpoint.direction)).scalar_one() == "outbound"
+
+
+class Reporting(Source):
+    """A source that skips items on its pages and uses the store's known ids, as Gmail does."""
+
+    key = "a/mail"
+
+    def __init__(self) -> None:
+        self.asked: list[set[str]] = []
+
+    def pages(self, cursor):
+        assert self.known_ids is not None
+        self.asked.append(self.known_ids(["s1", "s2"]))
+        yield Page((RECORDS[0],), (), "1", {"draft": 2})
+        yield Page((), (), "2", {"draft": 1, "chat": 1})
+
+
+def test_skips_on_pages_add_up_and_known_ids_reach_the_source(store):
+    first, second = Reporting(), Reporting()
+    [result] = engine(store, config("a"), {"a": lambda: [first]}).sync()
+    assert result.streams[0].skipped == {"draft": 3, "chat": 1}
+    assert first.asked == [set()]
+    engine(store, config("a"), {"a": lambda: [second]}).sync()
+    assert second.asked == [{"s1"}]  # stored by the first sync
+    with store.session() as s:
+        assert json.loads(s.execute(select(Stream.skipped)).scalar_one()) == {
+            "chat": 2, "draft": 6}
 
 
 def test_a_stopped_sync_is_not_recorded_as_a_success(store):

@@ -1,0 +1,150 @@
+"""The Google Calendar stream: per calendar, a windowed listing, then sync tokens.
+
+Cursor (JSON, only parsed here): ``{"cals": {calendar id: state}}`` where state is
+``{"s": sync token, "end": window end}`` once listed, or ``{"p": page token, "min", "max"}``
+while a listing is under way. Recurrences are expanded by the API (``singleEvents``), so an
+endless weekly series is bounded by the window; occurrences past ``upcoming_days`` that an
+incremental sync brings are dropped, and the window is re-listed every 30 days so they are
+picked up once they come near. A 410 Gone (sync token expired) raises CursorExpired.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from googleapiclient.errors import HttpError
+
+from connectors.base import Cursor, Env, Page, Skips, Source
+from connectors.errors import CursorExpired, SourceUnavailable
+from connectors.google.auth import now_utc
+from connectors.google.gcal_records import to_record
+from connectors.google.session import GoogleSession
+from connectors.settings import GoogleAccount
+
+log = logging.getLogger(__name__)
+
+REWINDOW = timedelta(days=30)
+MAX_PAGES = 1000  # per calendar and sync: a guard against a server that pages forever
+
+
+class CalendarSource(Source):
+    """``NAME/calendar``: the account's configured calendars, one cursor for all."""
+
+    page_size = 2500  # the API's maximum
+
+    def __init__(
+        self, account: GoogleAccount, env: Env, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.key = f"{account.name}/calendar"
+        self.account = account
+        self.env = env
+        self.sleep = sleep
+        self.skipped = Skips()
+
+    def pages(self, cursor: Cursor | None) -> Iterator[Page]:
+        """Pages after ``cursor``, calendar by calendar."""
+        cals = self._parse(cursor)
+        self.skipped = Skips()  # counts are per pass; each page carries its share
+        state = {c: cals[c] for c in self.account.calendars if c in cals}
+        session = GoogleSession(self.account, self.env, sleep=self.sleep)
+        self._session = session
+        self._events = session.service("calendar").events()
+        self._now = now_utc(self.env)
+        try:
+            for cal in self.account.calendars:
+                st = state.get(cal) or {}
+                if "s" in st:
+                    for page, new in self._listing(cal, {"syncToken": st["s"]}, st):
+                        state[cal] = new
+                        yield self._page(page, state)
+                    if self._fresh(state[cal]):
+                        continue
+                    st = {}  # re-list a fresh window: upcoming occurrences come near
+                if "p" not in st:
+                    st = {"p": None, "min": self._iso(-self.account.lookback_days),
+                          "max": self._iso(self.account.upcoming_days)}
+                params = {"timeMin": st["min"], "timeMax": st["max"]}
+                for page, new in self._listing(cal, params, st):
+                    state[cal] = new
+                    yield self._page(page, state)
+        finally:
+            session.close()
+            if self.skipped:
+                log.info("%s: skipped %s", self.key, dict(self.skipped))
+
+    def _fresh(self, st: dict[str, Any]) -> bool:
+        """Whether the listed window still reaches far enough ahead."""
+        try:
+            return bool(datetime.fromisoformat(st["end"]) - self._now > REWINDOW)
+        except (KeyError, TypeError, ValueError):
+            return False
+
+    def _iso(self, days: int) -> str:
+        return (self._now + timedelta(days=days)).isoformat()
+
+    @staticmethod
+    def _parse(cursor: Cursor | None) -> dict[str, dict[str, Any]]:
+        if cursor is None:
+            return {}
+        try:
+            cals = json.loads(cursor)["cals"]
+            return {str(k): dict(v) for k, v in cals.items()}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise CursorExpired("unreadable calendar cursor") from None
+
+    def _page(self, page: Page, state: dict[str, dict[str, Any]]) -> Page:
+        """``page`` with the cursor of ``state`` and the skips since the last page."""
+        return Page(page.records, page.gone, json.dumps({"cals": state}), self.skipped.take())
+
+    def _listing(
+        self, cal: str, params: dict[str, Any], st: dict[str, Any]
+    ) -> Iterator[tuple[Page, dict[str, Any]]]:
+        """Pages of one listing (window or sync token) with the calendar's next state."""
+        token = st.get("p")
+        end = st.get("end") or st.get("max")
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            req = self._events.list(calendarId=cal, singleEvents=True,
+                                    maxResults=self.page_size, pageToken=token, **params)
+            try:
+                resp = self._session.caller.execute(req, "events.list", passthrough=(410,))
+            except HttpError as err:
+                raise CursorExpired(f"calendar sync token expired ({cal})") from err
+            page = self._translate(resp.get("items") or [])
+            token = resp.get("nextPageToken")
+            if token:
+                if token in seen:
+                    raise SourceUnavailable("the calendar API repeated a page token")
+                seen.add(token)
+                yield page, {**st, "p": token}
+                continue
+            sync = resp.get("nextSyncToken")
+            # No sync token (reported with singleEvents): the next sync lists the window again.
+            yield page, ({"s": sync, "end": end} if sync else {})
+            return
+        raise SourceUnavailable(f"calendar {cal!r} paged beyond {MAX_PAGES} pages")
+
+    def _translate(self, items: list[Any]) -> Page:
+        horizon = self._now + timedelta(days=self.account.upcoming_days)
+        records, gone = [], []
+        for item in items:
+            if not isinstance(item, dict):
+                self.skipped["malformed"] += 1
+                continue
+            if item.get("status") == "cancelled":
+                if isinstance(item.get("id"), str):
+                    gone.append(item["id"])
+                continue
+            record = to_record(item)
+            if record is None:
+                self.skipped["malformed"] += 1
+            elif record.occurrence is not None and record.occurrence > horizon:
+                self.skipped["beyond_horizon"] += 1
+            else:
+                records.append(record)
+        return Page(tuple(records), tuple(gone))

@@ -1,0 +1,209 @@
+"""Source of one mbox file or a folder of them (Google Takeout, Thunderbird, Enron exports).
+
+Each file is memory-mapped and scanned for ``From `` separator lines; only the header block
+after each separator is parsed, bodies are jumped over with ``find``. The cursor keeps, per
+file, the size read, mtime, inode and a fingerprint of its first bytes and of the bytes before
+that size: an unchanged file is not opened, a file that only grew is read from its old end,
+anything else is read again. Mid-file, the cursor holds the offset of the next message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mmap
+import os
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from connectors.base import Page, Skips, Source
+from connectors.local import headers
+from connectors.local.common import (
+    PAGE_SIZE,
+    Pager,
+    check_path,
+    header_end,
+    load_cursor,
+    report_skipped,
+    visible_files,
+)
+
+HEAD_LIMIT = 1 << 20  # a header block longer than this is cut
+SEP = b"\nFrom "
+_FP_BYTES = 1024
+
+
+def mbox_files(root: Path, skipped: Counter[str]) -> list[tuple[str, Path]]:
+    """(relative name, path) of every mbox under ``root``, sorted; other ``.mbox`` counted."""
+    if root.is_file():
+        return [(root.name, root)]
+    found = []
+    for rel, path in visible_files(root):
+        if _sniff(path):
+            found.append((rel, path))
+        elif path.name.lower().endswith((".mbox", ".mbx")):
+            skipped["not_mbox"] += 1
+    return sorted(found)
+
+
+def _sniff(path: Path) -> bool:
+    """Whether ``path`` is empty or starts with an mbox separator line."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(64)
+    except OSError:
+        return False
+    return not head or head.lstrip(b"\r\n").startswith(b"From ")
+
+
+def fingerprint(mm: mmap.mmap | bytes, size: int) -> str:
+    """Hash of the first bytes and of the bytes just before ``size``: cheap rewrite detection."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(mm[: min(_FP_BYTES, size)])
+    h.update(mm[max(0, size - _FP_BYTES) : size])
+    return h.hexdigest()
+
+
+def messages(
+    mm: mmap.mmap | bytes, start: int, end: int
+) -> Iterator[tuple[int, bytes, bytes, int]]:
+    """(offset, separator line, header block, next offset) of each message in ``[start, end)``.
+
+    A ``start`` that is not at a separator (a tail that began mid-message) skips to the next.
+    """
+    pos = start
+    if mm[pos : pos + 5] != b"From ":
+        nxt = mm.find(SEP, pos, end)
+        if nxt < 0:
+            return
+        pos = nxt + 1
+    crlf: bool | None = None
+    while pos < end:
+        eol = mm.find(b"\n", pos, end)
+        if eol < 0:
+            eol = end
+        if crlf is None:
+            crlf = mm[eol - 1 : eol] == b"\r"
+        limit = min(end, eol + 1 + HEAD_LIMIT)
+        he = header_end(mm, eol, limit, crlf) if eol < end else -1
+        inner = mm.find(SEP, eol, he if he >= 0 else limit)
+        if inner >= 0:  # the next separator comes before any blank line
+            block_end, nxt = inner + 1, inner
+        elif he >= 0:
+            block_end, nxt = he + 1, mm.find(SEP, he, end)
+        else:
+            block_end, nxt = limit, mm.find(SEP, limit - 1, end) if limit < end else -1
+        following = nxt + 1 if nxt >= 0 else end
+        yield pos, mm[pos:eol], mm[eol + 1 : block_end], following
+        pos = following
+
+
+def source_id(rel: str, offset: int, separator: bytes) -> str:
+    """Takeout's Gmail id (``From 1234...@xxx``) in hex, else ``file:offset``."""
+    token = separator[5:].split(b" ", 1)[0]
+    if token.endswith(b"@xxx"):
+        gid = headers.gmail_hex(token[:-4].decode("ascii", "replace"))
+        if gid:
+            return gid
+    return f"{rel}:{offset}"
+
+
+def _label(rel: str) -> tuple[str, ...]:
+    stem = rel.rsplit(".", 1)[0] if rel.lower().endswith((".mbox", ".mbx")) else rel
+    return (stem,) if stem else ()
+
+
+class MboxSource(Source):
+    """Messages of mbox files. ``size_hint`` stays None (counting would mean reading)."""
+
+    def __init__(self, key: str, root: Path, account: str, page_size: int = PAGE_SIZE) -> None:
+        self.key = key
+        self.root = root
+        self.account = account
+        self.skipped = Skips()
+        self.page_size = page_size
+
+    def pages(self, cursor: str | None) -> Iterator[Page]:
+        """Pages of records new since ``cursor``; the last page completes the pass."""
+        self.skipped = Skips()
+        state = load_cursor(cursor)
+        root = check_path(self.root, self.account, "mbox")
+        done: dict[str, list[Any]] = dict(state.get("files") or {})
+        pos: list[Any] | None = state.get("pos")
+        pager = Pager(self.skipped, self.page_size)
+        files = mbox_files(root, self.skipped)
+        for rel, path in files:
+            if pos is not None and rel < pos[0]:
+                continue
+            resume = pos if pos is not None and rel == pos[0] else None
+            pos = None
+            yield from self._file(rel, path, done, resume, pager)
+        listed = {rel for rel, _ in files}
+        report_skipped(self.key, self.skipped)
+        yield pager.take({"files": {k: v for k, v in done.items() if k in listed}, "pos": None})
+
+    def _file(
+        self,
+        rel: str,
+        path: Path,
+        done: dict[str, list[Any]],
+        resume: list[Any] | None,
+        pager: Pager,
+    ) -> Iterator[Page]:
+        """Read one file from where it needs reading; pages whenever the pager fills."""
+        try:
+            with open(path, "rb") as f:
+                st = os.fstat(f.fileno())
+                if st.st_size == 0:
+                    done[rel] = [0, st.st_mtime_ns, st.st_ino, ""]
+                    return
+                with mmap.mmap(f.fileno(), st.st_size, access=mmap.ACCESS_READ) as mm:
+                    yield from self._scan(rel, mm, st, done, resume, pager)
+        except (OSError, ValueError):
+            self.skipped["unreadable_file"] += 1
+
+    def _scan(
+        self,
+        rel: str,
+        mm: mmap.mmap,
+        st: os.stat_result,
+        done: dict[str, list[Any]],
+        resume: list[Any] | None,
+        pager: Pager,
+    ) -> Iterator[Page]:
+        size = st.st_size
+        start = _start(mm, st, done.get(rel), resume)
+        if start is None:
+            return
+        labels = _label(rel)
+        for offset, sep, block, nxt in messages(mm, start, size):
+            record = headers.parse_block(block, source_id(rel, offset, sep), labels)
+            if record is None:
+                self.skipped["no_headers"] += 1
+            else:
+                pager.records.append(record)
+            if pager.full and nxt < size:
+                at = [rel, nxt, st.st_ino, fingerprint(mm, nxt)]
+                yield pager.take({"files": done, "pos": at})
+        done[rel] = [size, st.st_mtime_ns, st.st_ino, fingerprint(mm, size)]
+        if pager.full:
+            yield pager.take({"files": done, "pos": None})
+
+
+def _start(
+    mm: mmap.mmap, st: os.stat_result, prev: list[Any] | None, resume: list[Any] | None
+) -> int | None:
+    """Offset to read from, or None when the file is unchanged since it was read."""
+    if resume is not None:
+        _, offset, ino, fp = resume
+        same = ino == st.st_ino and offset <= st.st_size and fp == fingerprint(mm, offset)
+        return int(offset) if same else 0
+    if prev is None:
+        return 0
+    old_size, mtime, ino, fp = prev
+    if ino != st.st_ino or old_size > st.st_size:
+        return 0
+    if old_size == st.st_size:
+        return None if mtime == st.st_mtime_ns and fp == fingerprint(mm, old_size) else 0
+    return int(old_size) if fp == fingerprint(mm, old_size) else 0

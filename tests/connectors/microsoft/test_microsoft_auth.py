@@ -1,0 +1,128 @@
+"""Microsoft sign-in: the real msal device-code flow and silent refresh against the fake
+identity endpoint; token cache file handling; national clouds."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.errors import AuthExpired
+from connectors.microsoft import auth
+from connectors.settings import MicrosoftAccount
+
+from fakes.graph_fixtures import Waits, account, running_fake, sign_in, sources
+from fakes.graph_server import FakeGraph
+
+
+@pytest.fixture
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGraph]:
+    with running_fake(tmp_path, monkeypatch) as g:
+        yield g
+
+
+def token_file(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "tokens" / "work.msal.json"
+
+
+def test_device_code_flow_prints_code_and_saves_cache_0600(fake: FakeGraph,
+                                                           tmp_path: Path) -> None:
+    shown = sign_in(fake, tmp_path / "state")
+    assert "KW7X-QP2M" in shown[0] and "https://microsoft.com/devicelogin" in shown[0]
+    path = token_file(tmp_path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert "RefreshToken" in json.loads(path.read_text())
+    assert set(fake.identity.device_scopes) == {"Mail.ReadBasic", "Calendars.ReadBasic",
+                                                "openid", "profile", "offline_access"}
+    assert not list(path.parent.glob(".msal-*"))  # no temp file left behind
+
+
+def test_send_adds_mail_send_scope(fake: FakeGraph, tmp_path: Path) -> None:
+    sign_in(fake, tmp_path / "state", send=True, calendar=False)
+    assert set(fake.identity.device_scopes) - {"openid", "profile", "offline_access"} == {
+        "Mail.ReadBasic", "Mail.Send"}
+
+
+def test_silent_run_reuses_tokens_and_writes_cache_only_when_changed(
+        fake: FakeGraph, tmp_path: Path) -> None:
+    sign_in(fake, tmp_path / "state")
+    path = token_file(tmp_path)
+    before = path.stat().st_mtime_ns, path.read_text()
+    posts = len(fake.identity.token_posts)
+    list(sources(fake, tmp_path / "state")["mail"].pages(None))
+    assert len(fake.identity.token_posts) == posts  # the cached access token was enough
+    assert (path.stat().st_mtime_ns, path.read_text()) == before
+
+
+def test_revoked_consent_is_auth_expired_without_retries(fake: FakeGraph,
+                                                         tmp_path: Path) -> None:
+    sign_in(fake, tmp_path / "state")
+    fake.identity.revoked = True
+    fake.identity.access.clear()  # Graph now refuses the cached access token (401)
+    posts = len(fake.identity.token_posts)
+    waits = Waits()
+    with pytest.raises(AuthExpired) as caught:
+        list(sources(fake, tmp_path / "state", waits)["mail"].pages(None))
+    assert "keepwarm auth work" in caught.value.hint
+    assert len(fake.identity.token_posts) == posts + 1  # one refresh attempt, no retries
+    assert fake.graph_count() == 1 and waits == []
+
+
+def test_expired_access_token_refresh_refused_on_next_run(fake: FakeGraph,
+                                                          tmp_path: Path) -> None:
+    fake.identity.expires_in = 60  # msal refreshes tokens this close to expiry
+    sign_in(fake, tmp_path / "state")
+    fake.identity.revoked = True
+    with pytest.raises(AuthExpired):
+        list(sources(fake, tmp_path / "state")["calendar"].pages(None))
+    assert fake.graph_count() == 0
+
+
+def test_expired_access_token_is_refreshed_silently(fake: FakeGraph, tmp_path: Path) -> None:
+    fake.identity.expires_in = 60
+    sign_in(fake, tmp_path / "state")
+    path = token_file(tmp_path)
+    before = path.read_text()
+    fake.mailbox.add_message("inbox")
+    pages = list(sources(fake, tmp_path / "state")["mail"].pages(None))
+    assert sum(len(p.records) for p in pages) == 1
+    assert fake.identity.token_posts[-1]["grant_type"] == "refresh_token"
+    assert path.read_text() != before and stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_never_signed_in_is_auth_expired(fake: FakeGraph, tmp_path: Path) -> None:
+    with pytest.raises(AuthExpired) as caught:
+        list(sources(fake, tmp_path / "state")["mail"].pages(None))
+    assert "keepwarm auth work" in caught.value.hint
+
+
+def test_wrong_client_id_is_explained(fake: FakeGraph, tmp_path: Path) -> None:
+    from connectors import microsoft
+    from connectors.base import Env
+    from connectors.errors import ConnectorError
+
+    bad = account(fake).model_copy(update={"client_id": "nope"})
+    with pytest.raises(ConnectorError) as caught:
+        microsoft.authorize(bad, Env(state_dir=tmp_path), show=print)
+    assert "public client" in caught.value.hint
+
+
+@pytest.mark.parametrize(("cloud", "login", "graph"), [
+    ("global", "https://login.microsoftonline.com/common", "https://graph.microsoft.com/v1.0"),
+    ("usgov", "https://login.microsoftonline.us/common", "https://graph.microsoft.us/v1.0"),
+    ("usgov-dod", "https://login.microsoftonline.us/common",
+     "https://dod-graph.microsoft.us/v1.0"),
+    ("china", "https://login.chinacloudapi.cn/common",
+     "https://microsoftgraph.chinacloudapi.cn/v1.0"),
+])
+def test_national_clouds(cloud: str, login: str, graph: str) -> None:
+    acct = MicrosoftAccount(kind="microsoft", name="gov", client_id="x", cloud=cloud)  # type: ignore[arg-type]
+    assert auth.authority_url(acct) == login
+    assert auth.graph_root(acct) == graph
+    custom = acct.model_copy(update={"authority": "https://proxy.example/t1/",
+                                     "graph_endpoint": "https://graph.proxy.example/"})
+    assert auth.authority_url(custom) == "https://proxy.example/t1"
+    assert auth.graph_root(custom) == "https://graph.proxy.example/v1.0"
