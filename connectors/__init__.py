@@ -13,16 +13,29 @@ and ``send_kind`` to ask what a kind or a delivery method offers. ``connectors``
 
 from __future__ import annotations
 
-from connectors.registry import (
-    CONNECTORS,
-    authorize,
-    build,
-    granted_scopes,
-    send,
-    send_kind,
-    signs_in,
-    token_path,
-)
+from typing import TYPE_CHECKING, Any
 
 __all__ = ["CONNECTORS", "authorize", "build", "granted_scopes", "send", "send_kind",
            "signs_in", "token_path"]
+
+if TYPE_CHECKING:
+    from connectors.registry import (
+        CONNECTORS,
+        authorize,
+        build,
+        granted_scopes,
+        send,
+        send_kind,
+        signs_in,
+        token_path,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """Load the registry (and with it the settings models) on first use, so that importing a
+    light piece such as :mod:`connectors.errors` or :mod:`connectors.files` stays light."""
+    if name in __all__:
+        from connectors import registry
+
+        return getattr(registry, name)
+    raise AttributeError(f"module 'connectors' has no attribute {name!r}")

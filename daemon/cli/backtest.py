@@ -12,16 +12,17 @@ import argparse
 import sys
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-
-from daemon.config import parse_duration
 from daemon.errors import ConfigError
-from daemon.store import Store
+
+if TYPE_CHECKING:
+    from daemon.store import Store
 
 
 def _duration(text: str) -> timedelta:
+    from daemon.config import parse_duration
+
     try:
         return parse_duration(text)
     except ValueError:
@@ -57,6 +58,8 @@ def register(sub: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Standalone entry (used by bench/enron_backtest.py): stores must be given."""
+    from rich.console import Console
+
     p = argparse.ArgumentParser(prog="keepwarm backtest")
     add_arguments(p)
     args = p.parse_args(argv)

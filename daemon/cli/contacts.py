@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rich.table import Table
-
 from daemon.cli.context import Context
-from daemon.store.contacts import contact_rows, suggested_groups
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,6 +22,10 @@ def _positive(text: str) -> int:
 
 
 def cmd_contacts(args: argparse.Namespace, ctx: Context) -> int:
+    from rich.table import Table
+
+    from daemon.store.contacts import contact_rows, suggested_groups
+
     with ctx.store().session() as s:
         if args.duplicates:
             groups = suggested_groups(s)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from connectors.base import Env
-from daemon import config as config_mod
-from daemon.config import Config
 from daemon.paths import default_config_path, state_home
-from daemon.store import Store
+
+if TYPE_CHECKING:  # loaded on first use: a command that needs neither starts faster
+    from daemon.config import Config
+    from daemon.store import Store
 
 
 class Context:
@@ -27,8 +29,10 @@ class Context:
     @cached_property
     def config(self) -> Config:
         """The validated config; built-in defaults when the file is absent and not required."""
+        from daemon import config as config_mod
+
         if not self.config_path.exists() and not self.require_config:
-            return Config()
+            return config_mod.Config()
         return config_mod.load(self.config_path)
 
     @property
@@ -41,6 +45,8 @@ class Context:
 
     def store(self) -> Store:
         """The store named by ``[store] url``, opened and migrated."""
+        from daemon.store import Store
+
         if self._store is None:
             self._store = Store(self.config.store_url)
         return self._store

@@ -6,19 +6,10 @@ import argparse
 import json
 from datetime import UTC, datetime
 
-from rich.table import Table
-
-import connectors
 from daemon.cli.context import Context
 from daemon.cli.example import example_text
 from daemon.errors import UsageError
 from daemon.paths import write_atomic
-from daemon.store.db import masked_url
-from daemon.store.health import StreamState, sync_state
-from daemon.store.purge import purge
-from daemon.store.vocab import AccountStatus
-from daemon.sync.engine import Engine
-from daemon.sync.progress import Progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -64,6 +55,8 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.store.db import masked_url
+
     data = ctx.config.model_dump(mode="json", exclude={"path"})
     if data["delivery"].get("password_env"):
         data["delivery"]["password_env"] = "***"
@@ -82,6 +75,10 @@ def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.store.vocab import AccountStatus
+    from daemon.sync.engine import Engine
+    from daemon.sync.progress import Progress
+
     if args.account and ctx.config.account(args.account) is None:
         names = ", ".join(a.name for a in ctx.config.accounts) or "none configured"
         raise UsageError(f"no account named {args.account!r} (accounts: {names})")
@@ -102,6 +99,10 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
+    from rich.table import Table
+
+    from daemon.store.health import StreamState, sync_state
+
     table = Table("account", "status", "stream", "cursor", "records", "touchpoints", "skipped",
                   "last success", "error")
     with ctx.store().session() as s:
@@ -135,12 +136,16 @@ def _when(at: datetime | None) -> str:
 
 
 def cmd_purge(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.store.purge import purge
+
     gone = purge(ctx.store(), args.before)
     ctx.console.print(f"deleted {gone} items (and their touchpoints) before {args.before:%Y-%m-%d}")
     return 0
 
 
 def cmd_auth(args: argparse.Namespace, ctx: Context) -> int:
+    import connectors
+
     account = ctx.config.account(args.account)
     if account is None:
         raise UsageError(f"no account named {args.account!r} in {ctx.config_path}")

@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from rich.table import Table
-
-from daemon.model import ignore
-
 
 def register(sub: Any) -> None:
     p = sub.add_parser("ignore", help="inspect the [ignore] rules")
@@ -21,6 +17,10 @@ def register(sub: Any) -> None:
 
 def run_check(args: argparse.Namespace, ctx: Any) -> int:
     """Print one row per rule: contacts and touchpoints hidden, and the top names."""
+    from rich.table import Table
+
+    from daemon.model import ignore
+
     settings = ctx.config.ignore
     results = ignore.check(ctx.store(), settings, top=args.top)
     if not results:

@@ -13,8 +13,6 @@ from daemon.cli.context import Context
 from daemon.clock import now_utc
 from daemon.errors import UsageError
 from daemon.paths import default_config_path
-from daemon.service import doctor, unit
-from daemon.summary import delivery, ledger
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -63,6 +61,8 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_send_summary(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.summary import delivery, ledger
+
     config, store, env = ctx.config, ctx.store(), daemon_env(ctx)
     now = now_utc()
     label, slot = ledger.this_week(config.report, now)
@@ -92,6 +92,8 @@ def cmd_send_summary(args: argparse.Namespace, ctx: Context) -> int:
 
 def _dry_run(ctx: Context, now: datetime, owed: str | None, slot: datetime, label: str,
              force: bool) -> int:
+    from daemon.summary import delivery, ledger
+
     config = ctx.config
     message = ledger.compose(ctx.store(), config, now, extra=force)
     if force or owed:
@@ -116,6 +118,8 @@ def _dry_run(ctx: Context, now: datetime, owed: str | None, slot: datetime, labe
 
 
 def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.service import doctor
+
     checks = doctor.run(ctx.config_path, ctx.state_dir)
     for check in checks:
         print(check.line(), file=ctx.console.file)
@@ -126,6 +130,8 @@ def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_service_install(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.service import unit
+
     config = ctx.config if ctx.config_path.exists() else None
     given = ctx.config_path if ctx.config_path != default_config_path() else None
     path = unit.install(config, given)
@@ -138,6 +144,8 @@ def cmd_service_install(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_service_uninstall(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.service import unit
+
     path = unit.unit_path()
     if not unit.uninstall():
         print(f"{path} is not installed.", file=ctx.console.file)

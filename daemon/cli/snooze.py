@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from daemon.cli.context import Context
 from daemon.clock import now_utc
-from daemon.config import parse_duration
 from daemon.errors import UsageError
-from daemon.store import Store, snoozes
 from daemon.sync.addresses import normalise, valid
+
+if TYPE_CHECKING:
+    from daemon.store import Store
 
 DEFAULT = "4w"
 FOREVER = ("forever", "never", "always")
@@ -38,6 +39,8 @@ def register(sub: Any) -> None:
 def duration_or_forever(spec: str) -> timedelta | None:
     """DURATION read by the config's parser (``2w``, ``30d``, ``3m`` months of 30 days, ``1y``),
     in any case; None for ``forever``."""
+    from daemon.config import parse_duration
+
     text = spec.strip().lower()
     if text in FOREVER:
         return None
@@ -62,6 +65,8 @@ def _address(raw: str) -> str:
 def snooze(store: Store, address: str, duration: timedelta | None,
            now: datetime | None = None) -> datetime | None:
     """Snooze ``address`` (normalised) from ``now`` for ``duration``; return the end."""
+    from daemon.store import snoozes
+
     address = _address(address)
     until = None if duration is None else (now or now_utc()) + duration
     snoozes.add(store, address, until)
@@ -70,6 +75,8 @@ def snooze(store: Store, address: str, duration: timedelta | None,
 
 def unsnooze(store: Store, address: str) -> bool:
     """End the snooze of ``address``; False when there was none."""
+    from daemon.store import snoozes
+
     return snoozes.remove(store, _address(address))
 
 
@@ -78,6 +85,8 @@ def _when(until: datetime | None) -> str:
 
 
 def run_snooze(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.store import snoozes
+
     if args.address is None:
         rows = snoozes.active(ctx.store(), now_utc())
         for address, until in rows.items():
