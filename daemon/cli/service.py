@@ -45,9 +45,9 @@ def daemon_env(ctx: Context) -> Env:
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
-    from daemon.service.scheduler import Daemon, run, validate
+    from daemon.service.scheduler import Daemon, run
 
-    config = validate(ctx.config)
+    config = ctx.config
     level = args.run_log_level or args.log_level or config.daemon.log_level
     logging.getLogger().setLevel(level.upper())
     if not logging.getLogger().handlers:  # called without daemon.cli.main

@@ -26,17 +26,25 @@ from daemon.config.lines import key_lines, locate
 from daemon.errors import ConfigError
 from daemon.paths import state_home
 
-DURATION = r"^\d+\s*[dwmy]$"
-DURATION_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+# One meaning per unit letter, for every duration in the config and on the command line:
+# s seconds, min minutes, h hours, d days, w weeks, m months of 30 days, y years of 365 days.
+UNITS = {"s": timedelta(seconds=1), "min": timedelta(minutes=1), "h": timedelta(hours=1),
+         "d": timedelta(days=1), "w": timedelta(weeks=1), "m": timedelta(days=30),
+         "y": timedelta(days=365)}
+DURATION = r"^\d+\s*[dwmy]$"  # calendar spans: retention, snooze, backtest
+INTERVAL = r"^\d+\s*(s|min|h|d)$"  # clock spans: [daemon] sync_interval
 
 
-def parse_duration(spec: str) -> timedelta:
-    """A ``DURATION`` such as ``"90d"``, ``"12w"``, ``"18m"``, ``"3y"`` as a timedelta (months
-    of 30 days, years of 365); ValueError when ``spec`` is not one."""
-    if not re.fullmatch(DURATION, spec.strip()):
+def parse_duration(spec: str, pattern: str = DURATION) -> timedelta:
+    """A calendar span such as ``"90d"``, ``"12w"``, ``"18m"`` (months) or ``"3y"`` as a
+    timedelta; with ``pattern=INTERVAL`` a clock span such as ``"15min"``, ``"2h"`` or ``"90s"``.
+    ValueError when ``spec`` does not fit ``pattern``."""
+    m = re.fullmatch(r"\s*(\d+)\s*(s|min|h|d|w|m|y)\s*", spec)
+    if not m or not re.fullmatch(pattern, spec.strip()):
         raise ValueError(f"not a duration: {spec!r}")
-    spec = spec.strip()
-    return timedelta(days=int(spec[:-1]) * DURATION_DAYS[spec[-1]])
+    return int(m.group(1)) * UNITS[m.group(2)]
+
+
 PATH_KEYS = ("path", "client_secrets", "folder", "password_file")
 
 
@@ -102,8 +110,18 @@ class DeliverySettings(_Section):
 
 
 class DaemonSettings(_Section):
-    sync_interval: Annotated[str, Field(pattern=r"^\d+\s*[smhd]$")] = "15m"
+    sync_interval: str = "15min"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("sync_interval")
+    @classmethod
+    def _interval(cls, value: str) -> str:
+        if re.fullmatch(r"\s*\d+\s*m\s*", value):  # minutes were once written "m"
+            raise ValueError(f"{value!r} would be months; write minutes as min "
+                             f"(e.g. {value.strip()[:-1].strip() + 'min'!r})")
+        if not re.fullmatch(INTERVAL, value.strip()) or not parse_duration(value, INTERVAL):
+            raise ValueError(f"{value!r} is not an interval such as 15min, 2h, 90s or 1d")
+        return value
 
 
 class Config(_Section):

@@ -18,7 +18,6 @@ from daemon.config import Config
 from daemon.errors import KeepwarmError
 from daemon.service import unit
 from daemon.service.checks import Check, fix, ok, warn
-from daemon.service.scheduler import validate
 from daemon.service.scopes import scope_checks
 from daemon.store import Store
 from daemon.store.health import sync_state
@@ -35,7 +34,6 @@ def run(config_path: Path, state_dir: Path, now: datetime | None = None) -> list
     checks: list[Check] = [package_check()]
     try:
         config = config_mod.load(config_path)
-        config = _validated(config)
         checks.append(ok(f"config valid: {config_path}"))
     except KeepwarmError as exc:
         checks.append(fix(f"config invalid: {exc}" + (f" ({exc.hint})" if exc.hint else "")))
@@ -55,10 +53,6 @@ def run(config_path: Path, state_dir: Path, now: datetime | None = None) -> list
             store.dispose()
     checks.append(service_check())
     return checks
-
-
-def _validated(config: Config) -> Config:
-    return validate(config)
 
 
 def package_check() -> Check:

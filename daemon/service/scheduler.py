@@ -15,7 +15,6 @@ most every ``RETRY_AFTER``. The main thread only waits for signals and pings the
 from __future__ import annotations
 
 import logging
-import re
 import select
 import signal
 import socket
@@ -34,8 +33,8 @@ import connectors
 from connectors.base import Env
 from daemon import config as config_mod
 from daemon.clock import now_utc, wall_time, zone
-from daemon.config import Config
-from daemon.errors import ConfigError, KeepwarmError
+from daemon.config import INTERVAL, Config, parse_duration
+from daemon.errors import KeepwarmError
 from daemon.service.notify import Notifier
 from daemon.store import Store
 from daemon.store.vocab import AccountStatus
@@ -49,14 +48,6 @@ FALLBACK_AFTER = timedelta(hours=1)
 STOP_GRACE = 8.0  # seconds for the page in hand; systemd's TimeoutStopSec is 15 s
 
 
-def interval(spec: str) -> timedelta:
-    """``"15m"``, ``"90s"``, ``"1h"``, ``"1d"`` as a timedelta."""
-    m = re.fullmatch(r"\s*(\d+)\s*([smhd])\s*", spec)
-    if not m or int(m.group(1)) == 0:
-        raise ConfigError([f"daemon.sync_interval: {spec!r} is not a duration like 15m"])
-    return timedelta(seconds=int(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)])
-
-
 class Daemon:
     """The scheduler, its jobs and their shared state. ``clock`` and ``compose``/``deliver``
     are injectable so tests can move time and capture messages."""
@@ -66,7 +57,7 @@ class Daemon:
                  compose: ledger.Compose = ledger.compose,
                  deliver: Callable[..., str | None] = delivery.deliver,
                  build: Callable[[Any, Env], list[Any]] = connectors.build) -> None:
-        self.config, self.store, self.env = validate(config), store, env
+        self.config, self.store, self.env = config, store, env
         self.notifier = notifier or Notifier()
         self.clock, self.compose, self.deliver, self._build = clock, compose, deliver, build
         self.stop = threading.Event()
@@ -85,7 +76,7 @@ class Daemon:
     def schedule(self) -> None:
         """(Re)build every job from the current config."""
         self.scheduler.remove_all_jobs()
-        every = interval(self.config.daemon.sync_interval)
+        every = parse_duration(self.config.daemon.sync_interval, INTERVAL)
         jitter = int(min(60.0, every.total_seconds() / 10))
         start = self.clock()
         for i, account in enumerate(a for a in self.config.accounts if a.enabled):
@@ -168,7 +159,7 @@ class Daemon:
     def reload(self, path: Path) -> bool:
         """Load ``path`` and switch to it; a bad config is logged and the old one kept."""
         try:
-            new = validate(config_mod.load(path))
+            new = config_mod.load(path)
         except KeepwarmError as exc:
             log.error("config reload rejected, keeping the running config: %s", exc)
             return False
@@ -190,12 +181,6 @@ class Daemon:
         if idle:
             self._busy.release()
         return idle
-
-
-def validate(config: Config) -> Config:
-    """Checks pydantic cannot do alone: the sync interval (the config checks the zone name)."""
-    interval(config.daemon.sync_interval)
-    return config
 
 
 def summary_trigger(config: Config) -> CronTrigger:

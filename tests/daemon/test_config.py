@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from daemon.cli import main
-from daemon.config import load, parse
+from daemon.config import DURATION, INTERVAL, load, parse, parse_duration
 from daemon.errors import ConfigError
 
 from helpers.archive import mbox_config, write_mbox
@@ -108,3 +109,25 @@ def test_smtp_port_follows_security_unless_given() -> None:
     assert DeliverySettings(security="tls").smtp_port == 465
     assert DeliverySettings(security="starttls").smtp_port == 587
     assert DeliverySettings(security="tls", port=2465).smtp_port == 2465
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("90s", timedelta(seconds=90)), ("15min", timedelta(minutes=15)), ("2h", timedelta(hours=2)),
+    ("30d", timedelta(days=30)), ("4w", timedelta(weeks=4)), ("3m", timedelta(days=90)),
+    ("1y", timedelta(days=365)), (" 3 m ", timedelta(days=90))])
+def test_each_unit_letter_has_one_meaning(spec: str, expected: timedelta):
+    clock = expected < timedelta(days=1)
+    assert parse_duration(spec, INTERVAL if clock else DURATION) == expected
+    if clock:  # a snooze or a retention window is a calendar span
+        with pytest.raises(ValueError):
+            parse_duration(spec)
+
+
+def test_sync_interval_in_minutes_is_min_and_an_old_m_is_refused_with_the_fix():
+    assert parse(GOOD + '\n[daemon]\nsync_interval = "20min"\n',
+                 Path("/c.toml")).daemon.sync_interval == "20min"
+    (problem,) = problems(GOOD + '\n[daemon]\nsync_interval = "15m"\n')
+    assert problem.startswith("/etc/kw/config.toml:10: daemon.sync_interval:")
+    assert "months" in problem and "'15min'" in problem
+    (problem,) = problems(GOOD + '\n[daemon]\nsync_interval = "2w"\n')
+    assert "not an interval" in problem

@@ -245,7 +245,7 @@ def test_reload_rejects_a_bad_config_and_keeps_the_old(world: dict[str, Any]) ->
     path.write_text('[report]\ntimezone = "Mars/Olympus"\n')
     assert d.reload(path) is False
     assert d.config is world["config"]
-    path.write_text('[daemon]\nsync_interval = "5m"\n[[accounts]]\nname = "c"\nkind = "mbox"\n'
+    path.write_text('[daemon]\nsync_interval = "5min"\n[[accounts]]\nname = "c"\nkind = "mbox"\n'
                     'path = "/x"\n')
     assert d.reload(path) is True
     assert sorted(j.id for j in d.scheduler.get_jobs()) == ["sync:c"]  # delivery now "none"
