@@ -28,7 +28,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Union
 
@@ -119,7 +119,15 @@ class Env:
 
     state_dir: Path
     interactive: bool = False
-    now: object = field(default=None)  # Callable[[], datetime] | None; None means the real clock
+    now: Callable[[], datetime] | None = None  # None means the real clock
+
+    def clock(self) -> Callable[[], datetime]:
+        """What tells the time: ``now`` when tests froze it, else the real clock (aware UTC)."""
+        return self.now if self.now is not None else _utc_now
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Source(ABC):

@@ -20,6 +20,11 @@ class _Account(BaseModel):
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     enabled: bool = True
 
+    @property
+    def own_address(self) -> str | None:
+        """The mailbox's own address when the settings name one (it joins ``[me]``)."""
+        return None
+
 
 class MaildirAccount(_Account):
     """A maildir tree, or any tree of folders of RFC 822 files, read recursively."""
@@ -61,6 +66,10 @@ class GoogleAccount(_Account):
     auth_port: Annotated[int, Field(ge=0, le=65535)] = 8765
     upcoming_days: Annotated[int, Field(ge=0, le=365)] = 60
 
+    @property
+    def own_address(self) -> str | None:
+        return self.address
+
 
 class MicrosoftAccount(_Account):
     """Outlook mail and calendar through Microsoft Graph with one MSAL sign-in."""
@@ -76,6 +85,10 @@ class MicrosoftAccount(_Account):
     mail: bool = True
     calendar: bool = True
     send: bool = False
+
+    @property
+    def own_address(self) -> str | None:
+        return self.address
 
 
 AccountSettings = Annotated[

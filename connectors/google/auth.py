@@ -12,7 +12,6 @@ import json
 import os
 import sys
 import webbrowser
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -57,12 +56,6 @@ def granted_scopes(account: GoogleAccount, env: Env) -> set[str] | None:
         return None
     raw = data.get("scopes") or []
     return {str(s).removeprefix(SCOPE_ROOT) for s in (raw.split() if isinstance(raw, str) else raw)}
-
-
-def now_utc(env: Env) -> datetime:
-    """The current time, from ``env.now`` when tests freeze it."""
-    clock: Callable[[], datetime] | None = env.now  # type: ignore[assignment]
-    return clock() if clock is not None else datetime.now(UTC)
 
 
 def save(creds: Credentials, path: Path, obtained_at: str) -> None:
@@ -119,7 +112,7 @@ class TokenStore:
             return None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
-        return now_utc(self.env) - when
+        return self.env.clock()() - when
 
     def refused(self, exc: RefreshError) -> AuthExpired:
         """Translate a refused refresh (``invalid_grant`` and friends); never retried."""
@@ -180,4 +173,4 @@ def store(account: GoogleAccount, env: Env, creds: Credentials) -> None:
             f"the consent screen did not grant: {names}",
             hint=f"run `keepwarm auth {account.name}` again and tick every box",
         )
-    save(creds, token_path(account, env), now_utc(env).isoformat())
+    save(creds, token_path(account, env), env.clock()().isoformat())

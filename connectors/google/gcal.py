@@ -21,7 +21,6 @@ from googleapiclient.errors import HttpError
 
 from connectors.base import Cursor, Env, Page, Skips, Source
 from connectors.errors import CursorExpired, SourceUnavailable
-from connectors.google.auth import now_utc
 from connectors.google.gcal_records import to_record
 from connectors.google.session import GoogleSession
 from connectors.settings import GoogleAccount
@@ -54,7 +53,7 @@ class CalendarSource(Source):
         session = GoogleSession(self.account, self.env, sleep=self.sleep)
         self._session = session
         self._events = session.service("calendar").events()
-        self._now = now_utc(self.env)
+        self._now = self.env.clock()()
         try:
             for cal in self.account.calendars:
                 st = state.get(cal) or {}

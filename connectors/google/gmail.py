@@ -23,7 +23,6 @@ from googleapiclient.http import HttpRequest
 
 from connectors.base import Cursor, Env, MessageRecord, Page, Skips, Source
 from connectors.errors import CursorExpired, SourceUnavailable
-from connectors.google.auth import now_utc
 from connectors.google.gmail_records import METADATA_HEADERS, internal_date, skip_reason, to_record
 from connectors.google.quota import QuotaLimiter
 from connectors.google.session import GoogleSession
@@ -82,7 +81,7 @@ class GmailSource(Source):
             self.address = profile.get("emailAddress") or self.account.address
             if "p" in state or not state:
                 if not state:
-                    cutoff = now_utc(self.env) - timedelta(days=self.account.lookback_days)
+                    cutoff = self.env.clock()() - timedelta(days=self.account.lookback_days)
                     state = {"h": _int(profile["historyId"]), "p": None, "o": 0,
                              "c": int(cutoff.timestamp() * 1000)}
                 yield from self._first_sync(state)

@@ -36,8 +36,8 @@ _KEY_WIDTH = len("2000-01-01T00:00:00+00:00")
 def build(account: IcsAccount, env: Env) -> list[Source]:
     """The calendar source of an ics account; BadArchive if its path is missing."""
     root = check_path(account.path, account.name, "ics")
-    clock = env.now if callable(env.now) else None
-    return [IcsSource(f"{account.name}/calendar", root, account.name, account.upcoming_days, clock)]
+    return [IcsSource(f"{account.name}/calendar", root, account.name, account.upcoming_days,
+                      env.now)]
 
 
 def ics_files(root: Path) -> list[tuple[str, Path]]:

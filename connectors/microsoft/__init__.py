@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import cast
 
 from connectors.base import Env, Source
 from connectors.microsoft import graph_send
@@ -37,12 +35,6 @@ __all__ = ["CalendarSource", "MailSource", "authorize", "build", "granted_scopes
            "token_path"]
 
 
-def _clock(env: Env) -> Callable[[], datetime]:
-    if env.now is not None:
-        return cast(Callable[[], datetime], env.now)
-    return lambda: datetime.now(UTC)
-
-
 def build(account: MicrosoftAccount, env: Env, *,
           sleep: Callable[[float], None] | None = None) -> list[Source]:
     """The account's enabled streams. Both share one token session and one HTTP client, so
@@ -56,7 +48,7 @@ def build(account: MicrosoftAccount, env: Env, *,
     if account.calendar:
         sources.append(CalendarSource(
             f"{account.name}/calendar", http, lookback_days=account.lookback_days,
-            now=_clock(env), me=lambda: {a for a in (account.address, session.username) if a}))
+            now=env.clock(), me=lambda: {a for a in (account.address, session.username) if a}))
     return sources
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from daemon.cli.context import Context
 from daemon.cli.report import FORMATS, emit, parse_as_of, rendered
+from daemon.clock import now_utc
 from daemon.errors import UsageError
 
 
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     from daemon.demo.run import run_demo
 
     as_of = parse_as_of(args.as_of, "UTC")
-    if as_of > datetime.now(UTC) + timedelta(days=1):
+    if as_of > now_utc() + timedelta(days=1):
         raise UsageError("--as-of is in the future", hint="mail dated after today is "
                          "treated as implausible; use a date up to today")
     demo = run_demo(args.seed, as_of, args.keep)

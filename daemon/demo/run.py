@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from connectors.base import Env
+from daemon.clock import now_utc
 from daemon.config import Config
 from daemon.demo.files import write_ics, write_mbox
 from daemon.demo.history import ME, History, build_history
@@ -88,7 +89,7 @@ def run_demo(seed: int = 7, as_of: datetime | None = None, keep: Path | None = N
 
     With ``keep``, the mbox, .ics, store and a ready-to-use config.toml stay in that folder.
     """
-    as_of = (as_of or datetime.now(UTC)).astimezone(UTC)
+    as_of = (as_of or now_utc()).astimezone(UTC)
     history = build_history(as_of, seed)
     with _folder(keep) as folder:
         messages = write_mbox(history, folder / "demo.mbox")

@@ -7,13 +7,14 @@ import importlib.metadata
 import re
 import stat
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import inspect
 
 import daemon
 from daemon import config as config_mod
+from daemon.clock import now_utc
 from daemon.config import Config
 from daemon.errors import KeepwarmError
 from daemon.service import unit
@@ -30,7 +31,7 @@ FORBIDDEN_COLUMN = re.compile(r"body|subject|snippet|content|preview", re.IGNORE
 
 def run(config_path: Path, state_dir: Path, now: datetime | None = None) -> list[Check]:
     """Every check in order; a failing step skips only the checks that depend on it."""
-    now = now or datetime.now(UTC)
+    now = now or now_utc()
     checks: list[Check] = [package_check()]
     try:
         config = config_mod.load(config_path)

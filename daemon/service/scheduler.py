@@ -22,7 +22,6 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -30,7 +29,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 import connectors
-from connectors.base import Env
+from connectors.base import Env, Source
+from connectors.settings import AccountSettings
 from daemon import config as config_mod
 from daemon.clock import now_utc, wall_time, zone
 from daemon.config import INTERVAL, Config, parse_duration
@@ -56,7 +56,7 @@ class Daemon:
                  notifier: Notifier | None = None, clock: Callable[[], datetime] = now_utc,
                  compose: ledger.Compose = ledger.compose,
                  deliver: Callable[..., str | None] = delivery.deliver,
-                 build: Callable[[Any, Env], list[Any]] = connectors.build) -> None:
+                 build: Callable[[AccountSettings, Env], list[Source]] = connectors.build) -> None:
         self.config, self.store, self.env = config, store, env
         self.notifier = notifier or Notifier()
         self.clock, self.compose, self.deliver, self._build = clock, compose, deliver, build

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from daemon.clock import now_utc
 from daemon.store.models import Contact, Touchpoint
 from daemon.store.vocab import Channel, Direction
 
@@ -38,7 +39,7 @@ def contact_rows(session: Session, limit: int | None = None,
     query = (select(Contact.address, Contact.display_name, n_in, n_out, n_meet,
                     func.max(Touchpoint.at), Contact.first_seen)
              .join(Touchpoint, Touchpoint.contact_id == Contact.id)
-             .where(Touchpoint.at <= (now or datetime.now(UTC)))
+             .where(Touchpoint.at <= (now or now_utc()))
              .group_by(Contact.id).having(total > 0)
              .order_by(total.desc(), Contact.address).limit(limit))
     return [ContactRow(a, n, int(i or 0), int(o or 0), int(m or 0), last, first)

@@ -22,7 +22,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 
@@ -124,7 +123,7 @@ class Engine:
     def _run(self, account_id: int, account: AccountSettings, source: Source, stream_id: int,
              cursor: str | None) -> StreamResult:
         result = StreamResult(source.key)
-        me = {*self.config.me.addresses, *filter(None, [getattr(account, "address", None)])}
+        me = {*self.config.me.addresses, *filter(None, [account.own_address])}
         interp = Interpreter(me, account.name, now_utc())
         floor = self._retention_floor()
         source.known_ids = self._known_ids  # lets Gmail skip what a Takeout import holds
@@ -170,7 +169,7 @@ class Engine:
         spec = self.config.store.retention
         return None if spec is None else now_utc() - parse_duration(spec)
 
-    def _account_row(self, account: Any) -> int:
+    def _account_row(self, account: AccountSettings) -> int:
         with self.store.transaction() as s:
             row = s.execute(select(Account).where(Account.name == account.name)).scalar()
             if row is None:
