@@ -15,10 +15,9 @@ import numpy as np
 from daemon.model.frame import IN, MUTUAL, OUT, Frame
 from daemon.model.rhythm import DAY, Aggregates, aggregate
 from daemon.model.risk import risk as lapse_risk
-from daemon.model.vocab import Group, Shape
+from daemon.model.vocab import Exclusion, Group, Shape
 
-EXCLUSIONS = ("", "ignored", "snoozed", "bulk", "group_only", "inbound_only", "too_new",
-              "upcoming_meeting")
+EXCLUSIONS = tuple(Exclusion)  # exclusion code -> reason (code 0: not excluded)
 GROUP_NAMES = tuple(Group)  # group code -> group
 SHAPE_NAMES = tuple(Shape)  # shape code -> shape
 NEW_DAYS, NEW_INTERACTION_DAYS = 28, 3  # younger or fewer: "too new" for a rhythm
@@ -94,11 +93,11 @@ def evaluate(frame: Frame, as_of: int, *, hidden: np.ndarray | None = None,
     nxt = _next_meeting(frame, as_of) if upcoming else np.full(size, -1, dtype=np.int64)
     rules = [  # first matching reason wins, in this order
         (hidden if hidden is not None else np.zeros(size, dtype=np.int8), None),
-        (agg.all_noise, "bulk"),
-        (~has, "group_only"),
-        (agg.n_out == 0, "inbound_only"),
-        ((agg.first < NEW_DAYS) | (agg.gaps + 1 < NEW_INTERACTION_DAYS), "too_new"),
-        (nxt >= 0, "upcoming_meeting"),
+        (agg.all_noise, Exclusion.BULK),
+        (~has, Exclusion.GROUP_ONLY),
+        (agg.n_out == 0, Exclusion.INBOUND_ONLY),
+        ((agg.first < NEW_DAYS) | (agg.gaps + 1 < NEW_INTERACTION_DAYS), Exclusion.TOO_NEW),
+        (nxt >= 0, Exclusion.UPCOMING_MEETING),
     ]
     for mask, name in rules:
         if name is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from daemon.model.vocab import Group, Shape
+from daemon.model.vocab import Exclusion, Group, Shape
 from daemon.store.vocab import Channel, Direction
 
 
@@ -32,7 +32,7 @@ class Entry:
     last_channel: Channel | None
     shape: Shape | None  # for losing_touch and dormant entries
     reason: str  # the one sentence a person believes
-    excluded_because: str | None = None  # ignored | snoozed | bulk | inbound_only | too_new | ...
+    excluded_because: Exclusion | None = None
     monthly: tuple[int, ...] = ()  # interactions per month, 12 values, oldest first
     numbers: dict[str, float] = field(default_factory=dict)
 

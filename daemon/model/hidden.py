@@ -15,6 +15,7 @@ from daemon.config import Config, IgnoreSettings
 from daemon.config import Person as PersonSettings
 from daemon.model.frame import identities
 from daemon.model.ignore import Matcher
+from daemon.model.vocab import Exclusion
 from daemon.store import Store, snoozes
 
 
@@ -35,13 +36,13 @@ class Hidden:
         """The rules of ``config`` and the snoozes of ``store`` in force at ``as_of``."""
         return cls(config.ignore, snoozes.active(store, as_of), config.people)
 
-    def why(self, addresses: Iterable[str]) -> str | None:
-        """``"ignored"`` or ``"snoozed"`` for a person with these addresses; None: shown."""
+    def why(self, addresses: Iterable[str]) -> Exclusion | None:
+        """Ignored or snoozed, for a person with these addresses; None: shown."""
         addresses = tuple(addresses)
         if self.matcher and any(self.matcher.ignored(a) for a in addresses):
-            return "ignored"
+            return Exclusion.IGNORED
         if any(a in self.snoozed for a in addresses):
-            return "snoozed"
+            return Exclusion.SNOOZED
         return None
 
     def until(self, addresses: Iterable[str]) -> datetime | None:

@@ -19,7 +19,7 @@ from daemon.model.entries import Entry, Scored
 from daemon.model.frame import Frame, seconds
 from daemon.model.hidden import Hidden
 from daemon.model.load import load
-from daemon.model.vocab import Group
+from daemon.model.vocab import Exclusion, Group
 from daemon.store import Store
 from daemon.store.columns import DIRECTION_NAMES
 from daemon.store.vocab import Channel
@@ -48,7 +48,7 @@ def _exclusions(frame: Frame,
         why = hidden.why(person.addresses)
         if why is not None:
             out[i] = EXCLUSIONS.index(why)
-        if why == "snoozed":
+        if why == Exclusion.SNOOZED:
             until[i] = hidden.until(person.addresses)
     return out, until
 

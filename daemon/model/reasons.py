@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from daemon.model.vocab import Group, Shape
+from daemon.model.vocab import Exclusion, Group, Shape
 from daemon.store.vocab import Direction
 
 EXCLUDED = {
-    "ignored": "Hidden by your [ignore] rules.",
-    "snoozed": "Snoozed{until}.",
-    "bulk": "Only automated or list mail; not a conversation.",
-    "group_only": "Only seen in large threads or meetings.",
-    "inbound_only": "They write to you, but you have never written back or met.",
-    "too_new": "Too new to have a rhythm yet ({count} so far).",
-    "upcoming_meeting": "A meeting is already on the calendar for {meeting}.",
+    Exclusion.IGNORED: "Hidden by your [ignore] rules.",
+    Exclusion.SNOOZED: "Snoozed{until}.",
+    Exclusion.BULK: "Only automated or list mail; not a conversation.",
+    Exclusion.GROUP_ONLY: "Only seen in large threads or meetings.",
+    Exclusion.INBOUND_ONLY: "They write to you, but you have never written back or met.",
+    Exclusion.TOO_NEW: "Too new to have a rhythm yet ({count} so far).",
+    Exclusion.UPCOMING_MEETING: "A meeting is already on the calendar for {meeting}.",
 }
 
 
@@ -66,10 +66,10 @@ def last_touch(direction: Direction | None, meeting: bool, shape: Shape | None, 
     return f"Last: they emailed you on {on}."
 
 
-def sentence(*, group: Group, excluded: str | None, rhythm: float, gaps: float, silence: float,
-             count: int, direction: Direction | None, meeting: bool, shape: Shape | None,
-             last_at: datetime | None, as_of: datetime, snooze_until: datetime | None = None,
-             meeting_at: datetime | None = None) -> str:
+def sentence(*, group: Group, excluded: Exclusion | None, rhythm: float, gaps: float,
+             silence: float, count: int, direction: Direction | None, meeting: bool,
+             shape: Shape | None, last_at: datetime | None, as_of: datetime,
+             snooze_until: datetime | None = None, meeting_at: datetime | None = None) -> str:
     """The reason for one entry, from its numbers."""
     if excluded:
         until = f" until {day(snooze_until, as_of)}" if snooze_until else ""

@@ -1,4 +1,5 @@
-"""The model's own vocabularies: the group an entry falls in and the shape of a drift.
+"""The model's own vocabularies: the group an entry falls in, why it is excluded, and the shape
+of a drift.
 
 Member order is the integer code :mod:`daemon.model.assess` computes (``tuple(Group)[code]``).
 """
@@ -13,6 +14,19 @@ class Group(StrEnum):
     DORMANT = "dormant"
     STEADY = "steady"
     EXCLUDED = "excluded"
+
+
+class Exclusion(StrEnum):
+    """Why a person is left out of the ranking (first matching reason wins, in this order)."""
+
+    NONE = ""  # not excluded
+    IGNORED = "ignored"  # by the [ignore] rules
+    SNOOZED = "snoozed"
+    BULK = "bulk"  # only automated or list mail
+    GROUP_ONLY = "group_only"  # only large threads or meetings
+    INBOUND_ONLY = "inbound_only"  # you never wrote back or met
+    TOO_NEW = "too_new"  # too young for a rhythm
+    UPCOMING_MEETING = "upcoming_meeting"  # a meeting is already on the calendar
 
 
 class Shape(StrEnum):
