@@ -102,7 +102,6 @@ class DeliverySettings(_Section):
     password_keyring: bool = False
     account: str | None = None
 
-
     @property
     def smtp_port(self) -> int:
         """``port``, else the usual one for ``security``: 465 for implicit TLS, 587 otherwise."""

@@ -1,5 +1,12 @@
-"""The touchpoint store: typed ORM models and their vocabularies, the database handle and its
-Alembic migrations, and the store's readers (sync health, contacts, the model's columns)."""
+"""The touchpoint store: every table, every migration, and every query the rooms above need.
+
+Entry point: :class:`daemon.store.db.Store` (open, migrate, ``session()``, ``transaction()``).
+Inside: ``models`` (the typed ORM tables), ``vocab`` (the stored vocabularies: direction,
+channel, account status), ``migrations/`` (Alembic); the readers ``health`` (account and
+stream sync state), ``snoozes`` (add, remove, active at an instant), ``threads`` (the
+summary's last messages and first contacts), ``contacts`` (who you talk to), ``columns`` (the
+model's bulk read); and ``purge`` (forgetting old items).
+"""
 
 from daemon.store.db import Store
 

@@ -2,7 +2,8 @@
 
 Entry points: :func:`daemon.summary.gather.build_summary`, the renderers in
 :mod:`daemon.summary.render`, :func:`daemon.summary.message.summary_message`, and
-:func:`daemon.summary.ledger.send_owed`. Inside: ``sections`` (owed replies, new relationships,
-sync health from the store), ``delivery`` and ``smtp`` (the delivery methods), ``ledger`` (the
-slot, the week owed and the sent-summary ledger), ``templates/`` (text and HTML).
+:func:`daemon.summary.ledger.send_owed`. Inside: ``content`` (the :class:`Summary` and its
+week label), ``sections`` (owed replies, new relationships, sync health), ``message`` (the
+email, its From, To and Message-ID), ``delivery`` and ``smtp`` (the delivery methods),
+``ledger`` (the slot, the week owed and the sent-summary ledger), ``templates/`` (text, HTML).
 """
