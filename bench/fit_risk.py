@@ -1,4 +1,4 @@
-"""Fit the lapse-risk coefficients shipped in ``daemon/risk.py`` on Enron backtest candidates.
+"""Fit the lapse-risk coefficients shipped in ``daemon/model/risk.py`` on Enron backtest candidates.
 
     python bench/fit_risk.py [--work /tmp/keepwarm-enron] [--from 1999-07-03 --to 2001-06-30]
 

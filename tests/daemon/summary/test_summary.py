@@ -2,7 +2,7 @@
 
 The store is written through the real writer; the model's answer is a hand-built ``Scored`` so
 that the goldens pin the report, not the model. Regenerate the goldens with
-``KEEPWARM_UPDATE_GOLDEN=1 pytest tests/daemon/test_report.py``.
+``KEEPWARM_UPDATE_GOLDEN=1 pytest tests/daemon/summary/test_summary.py``.
 """
 
 from __future__ import annotations
