@@ -1,24 +1,48 @@
-"""The database handle: engine, short sessions, one ``transaction()``, and migrations on open."""
+"""The database handle: engine, short sessions, one ``transaction()``, and migrations on open.
+
+Opening a store whose ``alembic_version`` already names the head revision (read with plain SQL;
+the head from the ``revision``/``down_revision`` lines of ``migrations/versions``) does not
+import Alembic: its machinery (Mako, Pygments, every dialect's DDL) loads only to migrate.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.errors import StoreError
 
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+_ASSIGNED = re.compile(r"^(revision|down_revision)\b[^=\n]*=(.*)$", re.MULTILINE)
+_QUOTED = re.compile(r"""['"]([^'"]+)['"]""")
+
+
+def head_revisions(versions: Path = MIGRATIONS / "versions") -> frozenset[str] | None:
+    """The head revision ids of the migration scripts in ``versions``, read from their
+    ``revision = ...`` and ``down_revision = ...`` lines without importing Alembic; None when
+    a script does not say (then only Alembic can tell)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in versions.glob("*.py"):
+        found = dict(_ASSIGNED.findall(path.read_text(encoding="utf-8")))
+        own = _QUOTED.findall(found.get("revision", ""))
+        if len(own) != 1 or "down_revision" not in found:
+            return None
+        revisions.add(own[0])
+        parents.update(_QUOTED.findall(found["down_revision"]))
+    return frozenset(revisions - parents) or None
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -48,16 +72,33 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if migrate:
+        if migrate and not self.is_current():
             self.upgrade()
 
+    def is_current(self) -> bool:
+        """True when the database is at the head revision (plain SQL, no Alembic); False when
+        it is behind, empty, or cannot be read (then :meth:`upgrade` says why)."""
+        heads = head_revisions()
+        if heads is None:
+            return False
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
+        except SQLAlchemyError:  # no version table yet, or the store cannot be reached
+            return False
+        return frozenset(str(r[0]) for r in rows) == heads
+
     def _alembic(self) -> AlembicConfig:
+        from alembic.config import Config as AlembicConfig
+
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         return cfg
 
     def upgrade(self) -> None:
         """Apply every pending migration (idempotent)."""
+        from alembic import command
+
         cfg = self._alembic()
         try:
             with self.engine.begin() as conn:
@@ -68,6 +109,9 @@ class Store:
 
     def revision(self) -> tuple[str | None, str | None]:
         """(current revision of the database, head revision of this code)."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
         head = ScriptDirectory.from_config(self._alembic()).get_current_head()
         with self.engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
