@@ -6,25 +6,36 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
-from connectors.base import Env
-from daemon.paths import default_config_path, state_home
-
 if TYPE_CHECKING:  # loaded on first use: a command that needs neither starts faster
+    from rich.console import Console
+
+    from connectors.base import Env
     from daemon.config import Config
     from daemon.store import Store
 
 
 class Context:
-    """Built from the global options; ``config`` and ``store`` load on first use."""
+    """Built from the global options; ``config``, ``store`` and ``console`` load on first use."""
 
     def __init__(self, config_path: Path | None = None, *, console: Console | None = None,
                  require_config: bool = True) -> None:
+        from daemon.paths import default_config_path
+
         self.config_path = config_path or default_config_path()
-        self.console = console or _console()
+        self._console = console
         self.require_config = require_config
         self._store: Store | None = None
+
+    @property
+    def console(self) -> Console:
+        """Where output goes (rich loads on first use: a plain ``print`` command skips it)."""
+        if self._console is None:
+            self._console = _console()
+        return self._console
+
+    @console.setter
+    def console(self, value: Console) -> None:
+        self._console = value
 
     @cached_property
     def config(self) -> Config:
@@ -37,10 +48,14 @@ class Context:
 
     @property
     def state_dir(self) -> Path:
+        from daemon.paths import state_home
+
         return state_home()
 
     @cached_property
     def env(self) -> Env:
+        from connectors.base import Env
+
         return Env(state_dir=self.state_dir, interactive=self.console.is_terminal)
 
     def store(self) -> Store:
@@ -59,6 +74,8 @@ class Context:
 
 def _console() -> Console:
     """Plain output (brackets in config keys are not markup); wide tables when piped."""
+    from rich.console import Console
+
     console = Console(highlight=False, markup=False)
     if not console.is_terminal:
         console.width = 160

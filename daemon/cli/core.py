@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import UTC, datetime
 
 from daemon.cli.context import Context
-from daemon.cli.example import example_text
 from daemon.errors import UsageError
-from daemon.paths import write_atomic
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,6 +42,9 @@ def _date(text: str) -> datetime:
 
 
 def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.cli.example import example_text
+    from daemon.paths import write_atomic
+
     path = ctx.config_path
     if path.exists():
         ctx.console.print(f"{path} already exists; left as it is.")
@@ -55,6 +55,8 @@ def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_config_check(args: argparse.Namespace, ctx: Context) -> int:
+    import json
+
     from daemon.store.db import masked_url
 
     data = ctx.config.model_dump(mode="json", exclude={"path"})

@@ -10,7 +10,6 @@ from typing import Any
 
 from daemon.cli.context import Context
 from daemon.cli.report import FORMATS, emit, parse_as_of, rendered
-from daemon.clock import now_utc
 from daemon.errors import UsageError
 
 
@@ -31,6 +30,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     """Run the demo and print (or write) its summary."""
+    from daemon.clock import now_utc
     from daemon.demo.run import run_demo
 
     as_of = parse_as_of(args.as_of, "UTC")

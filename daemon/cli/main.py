@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from pathlib import Path
 
-from connectors.errors import ConnectorError
 from daemon import __version__
 from daemon.cli.context import Context
-from daemon.errors import KeepwarmError
 
 MODULES = [  # command groups; each offers ``register(subparsers)``
     "daemon.cli.core",
@@ -44,6 +41,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def setup_logging(level: str | None) -> None:
+    import logging
+
     logging.basicConfig(level=(level or "WARNING").upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for name in QUIET_LOGGERS:  # client libraries log request URLs (message ids) at DEBUG
@@ -53,10 +52,13 @@ def setup_logging(level: str | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``keepwarm`` console script."""
     p = parser()
-    args = p.parse_args(argv)
+    args = p.parse_args(argv)  # --help and --version end here, before any import below
     if not getattr(args, "func", None):
         p.print_help()
         return 2
+    from connectors.errors import ConnectorError
+    from daemon.errors import KeepwarmError
+
     try:
         setup_logging(args.log_level)
     except ValueError:

@@ -9,9 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.cli.context import Context
-from daemon.clock import now_utc, zone
 from daemon.errors import UsageError
-from daemon.paths import write_atomic
 
 FORMATS = ("text", "html", "json", "eml")
 
@@ -38,6 +36,8 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
 
 def parse_as_of(value: str | None, tz_name: str = "UTC") -> datetime:
     """An aware datetime from ``--as-of``; naive values are read in ``tz_name``."""
+    from daemon.clock import now_utc, zone
+
     if value is None:
         return now_utc()
     tz = zone(tz_name)
@@ -67,6 +67,8 @@ def rendered(summary: Any, fmt: str, everyone: bool = False) -> str:
 
 def emit(text: str, out: Path | None) -> None:
     """Write to ``out`` atomically (mode 0600: it names people), or print to standard output."""
+    from daemon.paths import write_atomic
+
     if out is None:
         sys.stdout.write(text)
         sys.stdout.flush()

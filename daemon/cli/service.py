@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from connectors.base import Env
 from daemon.cli.context import Context
-from daemon.clock import now_utc
 from daemon.errors import UsageError
-from daemon.paths import default_config_path
+
+if TYPE_CHECKING:
+    from connectors.base import Env
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -41,10 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def daemon_env(ctx: Context) -> Env:
     """The connectors' env for unattended runs: never interactive (no browser sign-ins)."""
+    from connectors.base import Env
+
     return Env(state_dir=ctx.state_dir, interactive=False)
 
 
 def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
+    import logging
+
     from daemon.service.scheduler import Daemon, run
 
     config = ctx.config
@@ -61,6 +65,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_send_summary(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.clock import now_utc
     from daemon.summary import delivery, ledger
 
     config, store, env = ctx.config, ctx.store(), daemon_env(ctx)
@@ -130,6 +135,7 @@ def cmd_doctor(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_service_install(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.paths import default_config_path
     from daemon.service import unit
 
     config = ctx.config if ctx.config_path.exists() else None

@@ -11,9 +11,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from daemon.cli.context import Context
-from daemon.clock import now_utc
 from daemon.errors import UsageError
-from daemon.sync.addresses import normalise, valid
 
 if TYPE_CHECKING:
     from daemon.store import Store
@@ -55,6 +53,8 @@ def duration_or_forever(spec: str) -> timedelta | None:
 
 
 def _address(raw: str) -> str:
+    from daemon.sync.addresses import normalise, valid
+
     address = normalise(raw)
     if not valid(address):
         raise UsageError(f"{raw!r} is not an email address", hint="e.g. keepwarm snooze "
@@ -65,6 +65,7 @@ def _address(raw: str) -> str:
 def snooze(store: Store, address: str, duration: timedelta | None,
            now: datetime | None = None) -> datetime | None:
     """Snooze ``address`` (normalised) from ``now`` for ``duration``; return the end."""
+    from daemon.clock import now_utc
     from daemon.store import snoozes
 
     address = _address(address)
@@ -85,7 +86,9 @@ def _when(until: datetime | None) -> str:
 
 
 def run_snooze(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.clock import now_utc
     from daemon.store import snoozes
+    from daemon.sync.addresses import normalise
 
     if args.address is None:
         rows = snoozes.active(ctx.store(), now_utc())
@@ -100,6 +103,8 @@ def run_snooze(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def run_unsnooze(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.sync.addresses import normalise
+
     address = normalise(args.address)
     if unsnooze(ctx.store(), args.address):
         print(f"Unsnoozed {address}.")
