@@ -10,10 +10,14 @@ All jobs share one worker thread, so two syncs never write at once and the summa
 follows a finished sync. After every sync tick the summary is sent if still owed an hour past
 its slot (a suspended machine, a cron fire lost to a DST gap) or after a failed delivery, at
 most every ``RETRY_AFTER``. The main thread only waits for signals and pings the watchdog.
+After every job the garbage is collected and glibc hands freed heap back to the system
+(``malloc_trim``), so the idle daemon shrinks back after a big sync or the weekly scoring.
 """
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import logging
 import select
 import signal
@@ -100,9 +104,12 @@ class Daemon:
         with self._busy:
             if self.stop.is_set():
                 return
-            self._status(self.engine.sync([name]))
-            if self._overdue():
-                self.send_summary()
+            try:
+                self._status(self.engine.sync([name]))
+                if self._overdue():
+                    self.send_summary()
+            finally:
+                release_memory()
 
     def summary_job(self) -> None:
         """Cron job: sync every enabled account (failures isolated), then send if owed."""
@@ -110,9 +117,12 @@ class Daemon:
             if self.stop.is_set():
                 return
             fired = self.clock()  # the week is the slot's, even if the sync runs past midnight
-            self._status(self.engine.sync())
-            if not self.stop.is_set():
-                self.send_summary(fired)
+            try:
+                self._status(self.engine.sync())
+                if not self.stop.is_set():
+                    self.send_summary(fired)
+            finally:
+                release_memory()
 
     def send_summary(self, now: datetime | None = None) -> str | None:
         """Send the summary owed at ``now`` (default: the clock); a failure is logged and
@@ -181,6 +191,26 @@ class Daemon:
         if idle:
             self._busy.release()
         return idle
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``; None on a C library without it (musl, macOS)."""
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim  # type: ignore[no-any-return]
+
+
+_TRIM = _malloc_trim()
+
+
+def release_memory() -> None:
+    """Collect cycles left by a job, then return free heap pages to the system."""
+    gc.collect()
+    if _TRIM is not None:
+        _TRIM(0)
 
 
 def summary_trigger(config: Config) -> CronTrigger:

@@ -293,3 +293,21 @@ def test_a_sync_running_past_midnight_sends_the_slots_week(tmp_path: Path, store
     d.schedule()
     d.summary_job()
     assert [w for w, _ in world["outbox"].sent] == ["2026-W48"]
+
+
+def test_every_job_gives_its_memory_back(world: dict[str, Any],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from daemon.service import scheduler
+
+    released: list[int] = []
+    monkeypatch.setattr(scheduler, "release_memory", lambda: released.append(1))
+    d = start(world, berlin(2026, 3, 30, 8, 0))
+    d.sync_tick("a")
+    d.summary_job()
+    assert len(released) == 2 and [w for w, _ in world["outbox"].sent] == ["2026-W14"]
+
+
+def test_release_memory_runs_on_this_c_library() -> None:
+    from daemon.service.scheduler import release_memory
+
+    release_memory()  # gc.collect() and, on glibc, malloc_trim(0): never raises
