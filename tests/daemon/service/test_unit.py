@@ -33,6 +33,7 @@ def test_the_template_is_a_sandboxed_notify_service() -> None:
     assert s["NoNewPrivileges"] == s["PrivateTmp"] == "yes" and s["ProtectSystem"] == "strict"
     assert s["ExecStart"].endswith(" run") and "%E/keepwarm" in s["ReadWritePaths"]
     assert unit["Install"]["WantedBy"] == "default.target"
+    assert "Environment=MALLOC_ARENA_MAX=2" in (ROOT / "systemd" / "keepwarm.service").read_text()
 
 
 def test_render_fills_in_this_installation(tmp_path: Path) -> None:
