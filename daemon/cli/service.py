@@ -56,12 +56,43 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     logging.getLogger().setLevel(level.upper())
     if not logging.getLogger().handlers:  # called without daemon.cli.main
         logging.basicConfig(stream=sys.stderr, level=level.upper())
+    migrate_apart(config.store_url)
     daemon = Daemon(config, ctx.store(), daemon_env(ctx))
     code = run(daemon, ctx.config_path)
     if code == 3:  # a job ignored the stop request: the committed pages are safe, leave now
         logging.shutdown()
         os._exit(code)
     return code
+
+
+def migrate_apart(url: str) -> None:
+    """Bring the store to the head revision in a short-lived child process, so that Alembic's
+    machinery (about 10 MB) never stays loaded in the long-running daemon. A child that fails
+    leaves the migration to the daemon itself, which reports why as any command would."""
+    import multiprocessing
+
+    from daemon.store import Store
+
+    probe = Store(url, migrate=False)
+    try:
+        if probe.is_current():
+            return
+    finally:
+        probe.dispose()
+    child = multiprocessing.get_context("spawn").Process(target=_open_store, args=(url,),
+                                                         name="keepwarm-migrate")
+    child.start()
+    child.join()
+
+
+def _open_store(url: str) -> None:
+    """In the child: open (and so migrate) the store; a failure is left to the parent."""
+    from daemon.store import Store
+
+    try:
+        Store(url).dispose()
+    except Exception:  # the daemon's own open repeats it and renders the error
+        sys.exit(1)
 
 
 def cmd_send_summary(args: argparse.Namespace, ctx: Context) -> int:
