@@ -10,7 +10,8 @@ All jobs share one worker thread, so two syncs never write at once and the summa
 follows a finished sync. After every sync tick the summary is sent if still owed an hour past
 its slot (a suspended machine, a cron fire lost to a DST gap) or after a failed delivery, at
 most every ``RETRY_AFTER``. The main thread only waits for signals and pings the watchdog.
-After every job the garbage is collected and glibc hands freed heap back to the system
+After every job the store's pooled connections are closed (their SQLite page caches go with
+them), the garbage is collected and glibc hands freed heap back to the system
 (``malloc_trim``), so the idle daemon shrinks back after a big sync or the weekly scoring.
 """
 
@@ -109,6 +110,7 @@ class Daemon:
                 if self._overdue():
                     self.send_summary()
             finally:
+                self.store.dispose()
                 release_memory()
 
     def summary_job(self) -> None:
@@ -122,6 +124,7 @@ class Daemon:
                 if not self.stop.is_set():
                     self.send_summary(fired)
             finally:
+                self.store.dispose()
                 release_memory()
 
     def send_summary(self, now: datetime | None = None) -> str | None:
