@@ -13,6 +13,7 @@ import argparse
 import re
 import sys
 import tempfile
+import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -82,15 +83,18 @@ def import_owner(args: tuple[str, str, str]) -> tuple[str, str]:
     return owner, "imported"
 
 
-def import_all(data: Path, work: Path, jobs: int) -> list[str]:
-    """Import every owner folder of ``data`` into ``work``; the owners with a store."""
+def import_all(data: Path, work: Path, jobs: int) -> tuple[list[str], bool]:
+    """Import every owner folder of ``data`` into ``work``: the owners with a store, and
+    whether every store came from the cache."""
     work.mkdir(parents=True, exist_ok=True)
     owners = sorted(p.name for p in data.iterdir() if p.is_dir())
     tasks = [(o, str(data / o), str(work)) for o in owners]
+    cached = True
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for owner, status in pool.map(import_owner, tasks):
             print(f"  {owner:<16} {status}", file=sys.stderr)
-    return [o for o in owners if (work / f"{o}.done").exists()]
+            cached = cached and not status.startswith(("imported", "failed"))
+    return [o for o in owners if (work / f"{o}.done").exists()], cached
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,14 +110,20 @@ def main(argv: list[str] | None = None) -> int:
               "(the shared data folder next to the project); nothing to run.", file=sys.stderr)
         return 2
     print(f"importing owners from {args.data} into {args.work}", file=sys.stderr)
-    owners = import_all(args.data, args.work, args.jobs)
+    start = time.perf_counter()
+    owners, cached = import_all(args.data, args.work, args.jobs)
     if args.import_only:
         return 0
+    imported = time.perf_counter()
     from daemon.cli.backtest import main as backtest_main
     stores = [str(args.work / f"{o}.sqlite") for o in owners]
     extra = ["--rows", str(args.rows)] if args.rows else []
-    return backtest_main(["--from", "2000-07-01", "--to", "2001-06-30", *extra, *rest,
+    code = backtest_main(["--from", "2000-07-01", "--to", "2001-06-30", *extra, *rest,
                           *[x for s in stores for x in ("--store", s)]])
+    how = "stores from the cache" if cached else "imported"
+    took = time.perf_counter() - imported
+    print(f"\nimport {imported - start:.1f} s ({how}), backtest {took:.1f} s", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

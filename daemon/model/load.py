@@ -20,10 +20,5 @@ def load(store: Store, people: Sequence[PersonSettings] = ()) -> Frame:
     of_contact = np.zeros(max((c for c, _, _ in cols.contacts), default=0) + 1, dtype=np.int32)
     for cid, addr, _ in cols.contacts:
         of_contact[cid] = index[addr]
-    threads: dict[str | None, int] = {None: -1}
-    return build(
-        persons, of_contact[cols.contact], cols.t, cols.direction, cols.meeting, cols.group,
-        cols.noise, cols.direct,
-        np.fromiter((threads.setdefault(k, len(threads)) for k in cols.thread_key), np.int64,
-                    len(cols.thread_key)),
-    )
+    return build(persons, of_contact[cols.contact], cols.t, cols.direction, cols.meeting,
+                 cols.group, cols.noise, cols.direct, cols.thread)

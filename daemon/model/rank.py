@@ -99,7 +99,9 @@ def _entries(frame: Frame, ev: Evaluation, months: np.ndarray, as_of: datetime,
     last, silence = agg.last.tolist(), agg.silence.tolist()
     groups, excl, shapes = ev.group.tolist(), ev.excluded.tolist(), ev.shape.tolist()
     nxt, strip = ev.next_meeting.tolist(), months.tolist()
-    t, dirs, meets = frame.t.tolist(), frame.direction.tolist(), frame.meeting.tolist()
+    rows = np.maximum(agg.last, 0)  # each person's last row (only those: not the whole frame)
+    t, dirs, meets = (frame.t[rows].tolist(), frame.direction[rows].tolist(),
+                      frame.meeting[rows].tolist()) if len(frame) else ([], [], [])
     out = []
     for i in np.flatnonzero(ev.present).tolist():
         person, row = frame.persons[i], last[i]
@@ -107,9 +109,9 @@ def _entries(frame: Frame, ev: Evaluation, months: np.ndarray, as_of: datetime,
         group = GROUP_NAMES[groups[i]]
         excluded = EXCLUSIONS[excl[i]] or None
         shape = SHAPE_NAMES[shapes[i]] if has else None
-        last_at = _when(t[row]) if has else None
-        direction = DIRECTION_NAMES[dirs[row]] if has else None
-        meeting = bool(meets[row]) if has else False
+        last_at = _when(t[i]) if has else None
+        direction = DIRECTION_NAMES[dirs[i]] if has else None
+        meeting = bool(meets[i]) if has else False
         numbers = {k: float(v[i]) for k, v in cols.items()}
         numbers["silence_days"] = silence[i] if has else -1.0
         numbers["interaction_days"] = numbers["rhythm_gaps"] + 1 if has else 0.0

@@ -140,6 +140,9 @@ class Touchpoint(Base):
     __table_args__ = (
         UniqueConstraint("item_id", "contact_id"),
         Index("ix_touchpoints_contact_at", "contact_id", "at"),
+        Index("ix_touchpoints_thread", "thread_key", "channel", "at"),  # summary: threads
+        Index("ix_touchpoints_first", "contact_id", "direction", "bulk", "listed", "group_size",
+              "at"),  # summary: first contacts
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -98,7 +98,7 @@ def new_relationships(session: Session, as_of: datetime, *, max_group: int,
     firsts: dict[str, dict[Direction, datetime]] = {}
     totals: dict[str, int] = {}
     names: dict[str, str] = {}
-    for row in first_contacts(session, as_of, max_group=max_group):
+    for row in first_contacts(session, as_of, max_group=max_group, since=start):
         firsts.setdefault(row.address, {})[row.direction] = row.first
         totals[row.address] = totals.get(row.address, 0) + row.count
         names[row.address] = row.name or row.address

@@ -57,7 +57,7 @@ def test_0002_splits_the_fix_off_the_error_and_back(store: Store) -> None:
                           "touchpoints_written, skipped) SELECT id, 'work/mail', 3, 3, '{}' "
                           "FROM accounts WHERE name = 'work'"))
     _alembic(store, command.upgrade, "head")
-    assert store.revision() == ("0002", "0002")
+    assert store.revision() == ("0003", "0003")
     assert _rows(store, "last_error, last_error_fix") == SPLIT
     assert {n: s for n, (s,) in _rows(store, "status").items()} == {
         n: s for n, (s, _) in OLD.items()}
@@ -75,7 +75,7 @@ def test_opening_an_old_store_migrates_it(store: Store) -> None:
                           "('work', 'google', 'needs_reauth', :e)"), {"e": OLD["work"][1]})
     reopened = Store(store.url)
     try:
-        assert reopened.revision() == ("0002", "0002")
+        assert reopened.revision() == ("0003", "0003")
         assert _rows(reopened, "last_error, last_error_fix") == {"work": SPLIT["work"]}
     finally:
         reopened.dispose()
