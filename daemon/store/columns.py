@@ -83,18 +83,29 @@ _PG_ROW = np.dtype([("id", ">i8"), ("us", ">i8"), ("packed", ">i8"), ("group", "
 _PG_EPOCH = 946_684_800  # 2000-01-01 in UTC seconds
 
 
+_PG_CHUNK = 4_000_000  # ids per aggregate: 112 MB of bytea, far below its 1 GB limit
+
+
 def _postgresql(cur: Any) -> tuple[np.ndarray, np.ndarray]:
-    cur.execute("SELECT string_agg(int8send(t.id) || timestamp_send(t.at)"
-                f" || int8send(CAST({_PACKED} AS BIGINT)) || int4send(t.group_size), ''::bytea),"
-                " array_agg(t.thread_key) FROM touchpoints t")
-    blob, keys = cur.fetchone()
-    rows = np.frombuffer(blob or b"", dtype=_PG_ROW)
+    cur.execute("SELECT min(id), max(id) FROM touchpoints")
+    low, high = cur.fetchone()
+    blobs: list[bytes] = []
+    keys: list[Any] = []
+    for start in range(low or 0, (high or -1) + 1, _PG_CHUNK):
+        cur.execute("SELECT string_agg(int8send(t.id) || timestamp_send(t.at)"
+                    f" || int8send(CAST({_PACKED} AS BIGINT)) || int4send(t.group_size),"
+                    " ''::bytea), array_agg(t.thread_key) FROM touchpoints t"
+                    " WHERE t.id >= %s AND t.id < %s", (start, start + _PG_CHUNK))
+        blob, chunk_keys = cur.fetchone()
+        blobs.append(blob or b"")
+        keys += chunk_keys or []
+    rows = np.frombuffer(b"".join(blobs), dtype=_PG_ROW)
     if rows.size > 1 and not bool(np.all(rows["id"][1:] > rows["id"][:-1])):
         order = np.argsort(rows["id"], kind="stable")
         rows, keys = rows[order], [keys[i] for i in order.tolist()]
     nums = np.array((rows["us"] // 1_000_000 + _PG_EPOCH, rows["packed"], rows["group"]),
                     dtype=np.int64)  # floor division: whole seconds floored
-    return nums, _codes(keys or [], None)
+    return nums, _codes(keys, None)
 
 
 def touchpoint_columns(store: Store) -> TouchpointColumns:

@@ -12,6 +12,7 @@ from connectors.settings import MboxAccount
 from daemon.config import Config, MeSettings
 from daemon.model.frame import seconds
 from daemon.model.load import load
+from daemon.store import columns
 from daemon.sync.engine import Engine
 
 from fakes.memory import MemorySource
@@ -32,7 +33,7 @@ def test_fractional_seconds_floor_on_every_dialect(store):
     assert frame.t.tolist() == [seconds(at.replace(microsecond=0))]
 
 
-def test_columns_come_in_id_order_whatever_the_storage_order(store):
+def test_columns_come_in_id_order_whatever_the_storage_order(store, monkeypatch):
     """The load is one unordered scan on PostgreSQL, put in id order afterwards: a row that an
     update moved to the end of the table changes nothing, and thread codes stay
     first-appearance numbers (-1 for no thread)."""
@@ -50,7 +51,10 @@ def test_columns_come_in_id_order_whatever_the_storage_order(store):
         s.execute(text("UPDATE touchpoints SET group_size = group_size WHERE id = "
                        "(SELECT min(id) FROM touchpoints)"))
     after = load(store)
+    monkeypatch.setattr(columns, "_PG_CHUNK", 2)  # PostgreSQL reads in id ranges: same frame
+    chunked = load(store)
     assert len(before) == 6
     for name in ("person", "t", "direction", "meeting", "group", "noise", "direct", "thread"):
         assert getattr(before, name).tolist() == getattr(after, name).tolist(), name
+        assert getattr(before, name).tolist() == getattr(chunked, name).tolist(), name
     assert before.thread.min() >= 1
