@@ -34,9 +34,9 @@ def valid(address: str) -> bool:
                 and " " not in address and "@" not in local and len(address) <= 320)
 
 
-@lru_cache(maxsize=8192)
 def _parse_value(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
-    """(name, address) pairs of one header value, and how many malformed entries it held."""
+    """(name, address) pairs of one header value, and how many malformed entries it held
+    (uncached: :func:`_normalised` caches its results)."""
     fast = _fast(value)
     if fast is not None:
         return fast, 0
