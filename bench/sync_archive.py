@@ -1,6 +1,6 @@
 """Archive import end to end on real mail, side by side with its yardsticks (issue 13).
 
-    python bench/sync_archive.py [--runs 5] [--owners 4]
+    python bench/sync_archive.py [--runs 5] [--owners 4] [--baseline REV]
 
 Builds, from the shared Enron mboxes (``../shared/data/enron``, never copied into the
 project), a temporary Maildir of the first ``--owners`` owners (alphabetical; 4 gives ~9,400
@@ -92,11 +92,14 @@ def link_mboxes(chosen: list[Path], dest: Path) -> None:
 
 # --- timing whole processes ------------------------------------------------------------------
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """(wall seconds, the process's own peak RSS in MiB, its stdout) of one process."""
+Timing = tuple[float, float, float, str]  # wall s, CPU s, peak RSS MiB, stdout
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> Timing:
+    """(wall seconds, CPU seconds, own peak RSS in MiB, stdout) of one process."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=err)
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)  # its own rusage, not all children's
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -104,7 +107,8 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
         err.seek(0)
         if proc.returncode != 0:
             raise SystemExit(f"failed: {' '.join(cmd)}\n{err.read().decode(errors='replace')}")
-        return elapsed, usage.ru_maxrss / 1024, out.read().decode(errors="replace")
+        cpu = usage.ru_utime + usage.ru_stime
+        return elapsed, cpu, usage.ru_maxrss / 1024, out.read().decode(errors="replace")
 
 
 def keepwarm_cmd() -> list[str]:
@@ -112,7 +116,9 @@ def keepwarm_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "daemon.cli"]
 
 
-def keepwarm_sync(kind: str, path: Path, work: Path, tag: str) -> tuple[float, float, str]:
+def keepwarm_sync(kind: str, path: Path, work: Path, tag: str, code: Path | None = None
+                  ) -> Timing:
+    """``keepwarm sync`` into a fresh store; ``code``: a checkout to run instead (baseline)."""
     state = work / f"state-{tag}"
     shutil.rmtree(state, ignore_errors=True)
     cfg = work / f"config-{kind}.toml"
@@ -120,10 +126,12 @@ def keepwarm_sync(kind: str, path: Path, work: Path, tag: str) -> tuple[float, f
                    f'kind = "{kind}"\npath = "{path}"\n')
     env = {**os.environ, "XDG_STATE_HOME": str(state), "KEEPWARM_CONFIG": str(cfg)}
     env.pop("INVOCATION_ID", None)
+    if code is not None:
+        return timed([sys.executable, "-m", "daemon.cli", "sync"], env, cwd=code)
     return timed(keepwarm_cmd() + ["sync"], env)
 
 
-def notmuch_new(maildir: Path, work: Path) -> tuple[float, float, str]:
+def notmuch_new(maildir: Path, work: Path) -> Timing:
     db = work / "notmuch-db"
     shutil.rmtree(db, ignore_errors=True)
     db.mkdir()
@@ -134,7 +142,7 @@ def notmuch_new(maildir: Path, work: Path) -> tuple[float, float, str]:
     return timed(["notmuch", "new", "--quiet"], env)
 
 
-def bare(path: Path) -> tuple[float, float, str]:
+def bare(path: Path) -> Timing:
     return timed([sys.executable, str(Path(__file__).resolve()), "--bare-parse", str(path)])
 
 
@@ -148,6 +156,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--owners", type=int, default=4)
+    ap.add_argument("--baseline", metavar="REV", help="also time the code of git revision REV "
+                    "(exported to a temporary folder), paired run by run")
     ap.add_argument("--bare-parse", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.bare_parse is not None:
@@ -168,10 +178,20 @@ def main() -> None:
         if not has_notmuch:
             print("notmuch: NOT INSTALLED, pairing with notmuch skipped "
                   "(apt-get install notmuch)")
-        names = ["keepwarm sync maildir", "keepwarm sync mbox", "bare parse maildir",
+        base: Path | None = None
+        if args.baseline:
+            base = work / "baseline"
+            base.mkdir()
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.baseline],
+                                     check=True, capture_output=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+            print(f"baseline: revision {args.baseline}, run as `python -m daemon.cli sync`")
+        names = ([f"{args.baseline} sync maildir", f"{args.baseline} sync mbox"] if base
+                 else []) + ["keepwarm sync maildir", "keepwarm sync mbox", "bare parse maildir",
                  "bare parse mbox"] + (["notmuch new maildir"] if has_notmuch else [])
         walls: dict[str, list[float]] = {k: [] for k in names}
         peaks: dict[str, list[float]] = {k: [] for k in names}
+        cpus: dict[str, list[float]] = {k: [] for k in names}
         outputs: dict[str, str] = {}
         for i in range(args.runs):
             runs = {
@@ -180,33 +200,52 @@ def main() -> None:
                 "bare parse maildir": lambda: bare(maildir),
                 "bare parse mbox": lambda: bare(mboxes),
                 "notmuch new maildir": lambda: notmuch_new(maildir, work),
+                f"{args.baseline} sync maildir":
+                    lambda: keepwarm_sync("maildir", maildir, work, "bmd", base),
+                f"{args.baseline} sync mbox":
+                    lambda: keepwarm_sync("mbox", mboxes, work, "bmb", base),
             }
             order = names[i % len(names):] + names[:i % len(names)]  # rotate: no fixed slot
             for name in order:
-                wall, peak, out = runs[name]()
+                wall, cpu, peak, out = runs[name]()
                 walls[name].append(wall)
+                cpus[name].append(cpu)
                 peaks[name].append(peak)
                 outputs[name] = out.strip()
         med = {k: statistics.median(v) for k, v in walls.items()}
-        print(f"{'process':<24} {'median s':>9} {'min s':>7} {'max s':>7} {'peak RSS MiB':>13}")
+        cmed = {k: statistics.median(v) for k, v in cpus.items()}
+        print(f"{'process':<26} {'median s':>9} {'min s':>7} {'max s':>7} {'CPU s':>7} "
+              f"{'peak RSS MiB':>13}")
         for k in names:
-            print(f"{k:<24} {med[k]:>9.2f} {min(walls[k]):>7.2f} {max(walls[k]):>7.2f} "
-                  f"{max(peaks[k]):>13.1f}")
+            print(f"{k:<26} {med[k]:>9.2f} {min(walls[k]):>7.2f} {max(walls[k]):>7.2f} "
+                  f"{cmed[k]:>7.2f} {max(peaks[k]):>13.1f}")
+        print(f"(wall: whole process as a user waits for it; CPU: user+sys of the process, "
+              f"less disturbed by a busy machine; load now {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} CPUs)")
         for kind in ("maildir", "mbox"):
             print(f"keepwarm output ({kind}): {outputs[f'keepwarm sync {kind}']}")
         print(f"bare parse counted: maildir {outputs['bare parse maildir']}, "
               f"mbox {outputs['bare parse mbox']}")
-        print("targets (median ratios):")
+        print("targets (median wall ratios; CPU ratios in brackets):")
         for kind in ("maildir", "mbox"):
             kw = med[f"keepwarm sync {kind}"]
+            ckw = cmed[f"keepwarm sync {kind}"]
             floor = kw / med[f"bare parse {kind}"]
+            cfloor = ckw / cmed[f"bare parse {kind}"]
+            if base is not None:
+                old = med[f"{args.baseline} sync {kind}"]
+                cold = cmed[f"{args.baseline} sync {kind}"]
+                print(f"  {kind}: {old / kw:.2f}x faster than {args.baseline} "
+                      f"[{cold / ckw:.2f}x]")
             if has_notmuch:
                 speed = med["notmuch new maildir"] / kw
-                print(f"  {kind}: {speed:.2f}x faster than notmuch new (target >= 2x): "
-                      f"{verdict(speed >= 2)}")
+                cspeed = cmed["notmuch new maildir"] / ckw
+                print(f"  {kind}: {speed:.2f}x faster than notmuch new [{cspeed:.2f}x] "
+                      f"(target >= 2x): {verdict(speed >= 2)}")
             else:
                 print(f"  {kind}: vs notmuch: skipped (notmuch not installed)")
-            print(f"  {kind}: {floor:.2f}x the bare parse (target <= 2x): {verdict(floor <= 2)}")
+            print(f"  {kind}: {floor:.2f}x the bare parse [{cfloor:.2f}x] (target <= 2x): "
+                  f"{verdict(floor <= 2)}")
 
 
 if __name__ == "__main__":
