@@ -11,7 +11,7 @@ from __future__ import annotations
 import email.utils
 import re
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.header import decode_header, make_header
 from email.policy import default as default_policy
 from functools import lru_cache
@@ -34,9 +34,9 @@ def valid(address: str) -> bool:
                 and " " not in address and "@" not in local and len(address) <= 320)
 
 
-@lru_cache(maxsize=8192)
 def _parse_value(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
-    """(name, address) pairs of one header value, and how many malformed entries it held."""
+    """(name, address) pairs of one header value, and how many malformed entries it held
+    (uncached: :func:`_normalised` caches its results)."""
     fast = _fast(value)
     if fast is not None:
         return fast, 0
@@ -125,17 +125,55 @@ def parse_addresses(values: tuple[str, ...], skipped: Counter[str]) -> list[tupl
     """Every valid (display name, normalised address) in ``values``; bad ones counted."""
     out: list[tuple[str, str]] = []
     for value in values:
-        pairs, bad = _parse_value(value)
+        pairs, bad = _normalised(value)
         if bad:
             skipped["malformed_address"] += bad
-        out.extend((name, normalise(addr)) for name, addr in pairs)
+        out.extend(pairs)
     return out
+
+
+@lru_cache(maxsize=16384)
+def _normalised(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
+    """:func:`_parse_value` with each address normalised: the same lists recur in archives
+    (every copy of a message, every reply to a thread), so this is paid once per value."""
+    pairs, bad = _parse_value(value)
+    return tuple((name, normalise(addr)) for name, addr in pairs), bad
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+# The canonical RFC 5322 form nearly every mailer writes: what email.utils reads it as.
+_CANONICAL = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?([0-9]{1,2}) ([A-Z][a-z]{2}) ([1-9][0-9]{3}) "
+    r"([0-9]{2}):([0-9]{2}):([0-9]{2}) ([+-])([0-9]{4})(?: \([A-Za-z ]{1,40}\))?")
+
+
+def _canonical_date(value: str) -> datetime | None:
+    """The fast path of :func:`parse_date` for the canonical form; None for anything else
+    (then ``email.utils`` reads it). Same arithmetic as ``email.utils``."""
+    m = _CANONICAL.fullmatch(value)
+    if m is None:
+        return None
+    day, mon, year, hh, mm, ss, sign, zone = m.groups()
+    month = _MONTHS.get(mon.lower())
+    if month is None or zone == "0000" and sign == "-":  # -0000: left to the careful path
+        return None
+    offset = int(zone[:2]) * 3600 + int(zone[2:]) * 60
+    try:
+        tz = timezone(timedelta(seconds=-offset if sign == "-" else offset))
+        return datetime(int(year), month, int(day), int(hh), int(mm), int(ss), tzinfo=tz
+                        ).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
 
 
 def parse_date(value: str | None) -> datetime | None:
     """An aware UTC datetime from a ``Date:`` header, or None when it is junk or missing."""
     if not value:
         return None
+    fast = _canonical_date(value)
+    if fast is not None:
+        return fast
     try:
         parsed = email.utils.parsedate_to_datetime(value)
         if parsed.tzinfo is None:  # '-0000' or no zone: RFC 5322 says the zone is unknown

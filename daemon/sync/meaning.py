@@ -159,7 +159,9 @@ class Interpreter:
 
 def _fingerprint(at: datetime, sender: str, recipients: list[str]) -> str:
     """Finds copies of one email filed under different Message-IDs (e.g. 'sent' and 'all')."""
-    raw = "|".join([at.strftime("%Y%m%d%H%M%S"), sender, *recipients])
+    stamp = (f"{at.year:04d}{at.month:02d}{at.day:02d}"  # strftime("%Y%m%d%H%M%S"), faster
+             f"{at.hour:02d}{at.minute:02d}{at.second:02d}")
+    raw = "|".join([stamp, sender, *recipients])
     return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 

@@ -86,7 +86,6 @@ def test_fast_path_agrees_with_the_header_registry(entries):
 
     value = ", ".join(f"{name} <{local}@{domain}.com>" if name.strip() else f"{local}@{domain}.com"
                       for name, local, domain in entries)
-    _parse_value.cache_clear()
     fast, bad = _parse_value(value)
     careful = [(" ".join(a.display_name.split()), a.addr_spec)
                for a in default.header_factory("To", value).addresses]
@@ -126,3 +125,36 @@ def test_encoded_name_is_decoded_when_a_neighbour_is_malformed():
 
     got = parse_addresses(("=?utf-8?q?Jos=C3=A9?= <jose@y.es>, bob@",), Counter())
     assert got == [("José", "jose@y.es")]
+
+
+def _stdlib_date(value):
+    """What parse_date returned before its fast path: email.utils alone."""
+    import email.utils
+
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+        parsed = parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+_days = st.sampled_from(["", "Mon, ", "Sun, ", "Xyz, "])
+_months = st.sampled_from(["Jan", "Feb", "Jun", "Dec", "Foo", "jan"])
+_zones = st.from_regex(r"[+-][0-9]{4}", fullmatch=True)
+_comments = st.sampled_from(["", " (PDT)", " (GMT Standard Time)", " (", "(x)"])
+
+
+@given(_days, st.integers(0, 40), _months, st.integers(0, 10_000), st.integers(0, 25),
+       st.integers(0, 61), st.integers(0, 61), _zones, _comments)
+def test_date_fast_path_agrees_with_email_utils(dow, day, mon, year, hh, mm, ss, zone, note):
+    value = f"{dow}{day} {mon} {year:04d} {hh:02d}:{mm:02d}:{ss:02d} {zone}{note}"
+    assert parse_date(value) == _stdlib_date(value)
+
+
+def test_date_fast_path_edges_agree_with_email_utils():
+    for value in ("1 Jan 0099 00:00:00 +0000", "31 Dec 9999 23:59:59 -0100",
+                  "1 Jan 2001 00:00:00 +9999", "1 Jan 2001 00:00:00 -0000",
+                  "29 Feb 2001 00:00:00 +0000", "Sat, 11 Feb 0002 08:25:01 -0800 (PST)",
+                  "1 Jan 2001 24:00:00 +0000", "1 Jan 2001 00:00:60 +0000"):
+        assert parse_date(value) == _stdlib_date(value), value
