@@ -8,8 +8,14 @@ import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+# A test never asserts a wall-clock time: hypothesis's per-example deadline would, and fails
+# property tests at random on a busy machine.
+settings.register_profile("keepwarm", deadline=None)
+settings.load_profile("keepwarm")
 
 
 @pytest.fixture(autouse=True)
