@@ -22,13 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from connectors.base import Env  # noqa: E402
+from owner_store import import_once  # noqa: E402
+
 from connectors.settings import MboxAccount  # noqa: E402
 from daemon.config import Config, MeSettings, StoreSettings  # noqa: E402
-from daemon.store import Store  # noqa: E402
 from daemon.store.db import sqlite_url  # noqa: E402
-from daemon.store.vocab import AccountStatus  # noqa: E402
-from daemon.sync.engine import Engine  # noqa: E402
 
 SENT_FOLDERS = ("sent.mbox", "_sent_mail.mbox", "sent_items.mbox")
 FROM_LINE = re.compile(rb"^From:\s*(.+?)\s*$", re.M)
@@ -63,24 +61,13 @@ def owner_config(owner: str, folder: Path, store_path: Path) -> Config | None:
 def import_owner(args: tuple[str, str, str]) -> tuple[str, str]:
     """Import one owner (skipped when its store is complete); returns (owner, status)."""
     owner, folder, work = args
-    store_path = Path(work) / f"{owner}.sqlite"
-    done = Path(work) / f"{owner}.done"
-    if done.exists():
+    if (Path(work) / f"{owner}.done").exists():
         return owner, "cached"
-    config = owner_config(owner, Path(folder), store_path)
+    config = owner_config(owner, Path(folder), Path(work) / f"{owner}.sqlite")
     if config is None:
         return owner, "skipped: no sent folder"
-    store_path.unlink(missing_ok=True)
-    store = Store(config.store_url)
-    state = Path(work) / "state"
-    state.mkdir(exist_ok=True)
-    now = datetime(2003, 1, 1, tzinfo=UTC)  # 'now' for the importer's date sanity window
-    results = Engine(store, config, Env(state_dir=state, now=lambda: now)).sync()
-    store.dispose()
-    if any(r.status != AccountStatus.OK for r in results):
-        return owner, f"failed: {[r.error for r in results]}"
-    done.write_text(",".join(config.me.addresses))
-    return owner, "imported"
+    # 'now' for the importer's date sanity window
+    return owner, import_once(Path(work), owner, config, datetime(2003, 1, 1, tzinfo=UTC))
 
 
 def import_all(data: Path, work: Path, jobs: int) -> tuple[list[str], bool]:

@@ -23,13 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from connectors.base import Env  # noqa: E402
+from owner_store import import_once  # noqa: E402
+
 from connectors.settings import MboxAccount  # noqa: E402
 from daemon.config import Config, MeSettings, StoreSettings  # noqa: E402
-from daemon.store import Store  # noqa: E402
 from daemon.store.db import sqlite_url  # noqa: E402
-from daemon.store.vocab import AccountStatus  # noqa: E402
-from daemon.sync.engine import Engine  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "lists"
 OWNERS = {  # owner -> (mbox under --data, [me] addresses), from the README
@@ -48,24 +46,11 @@ def import_owner(args: tuple[str, str, str]) -> tuple[str, str]:
     """Import one owner (skipped when its store is complete); returns (owner, status)."""
     owner, data, work = args
     rel, me = OWNERS[owner]
-    store_path = Path(work) / f"{owner}.sqlite"
-    done = Path(work) / f"{owner}.done"
-    if done.exists():
-        return owner, "cached"
     account = MboxAccount(name=owner, kind="mbox", path=Path(data) / rel)
-    config = Config(store=StoreSettings(url=sqlite_url(store_path)),
+    config = Config(store=StoreSettings(url=sqlite_url(Path(work) / f"{owner}.sqlite")),
                     me=MeSettings(addresses=me), accounts=(account,))
-    store_path.unlink(missing_ok=True)
-    store = Store(config.store_url)
-    state = Path(work) / "state"
-    state.mkdir(exist_ok=True)
-    now = datetime(2026, 2, 1, tzinfo=UTC)  # 'now' for the importer's date sanity window
-    results = Engine(store, config, Env(state_dir=state, now=lambda: now)).sync()
-    store.dispose()
-    if any(r.status != AccountStatus.OK for r in results):
-        return owner, f"failed: {[r.error for r in results]}"
-    done.write_text(",".join(me))
-    return owner, "imported"
+    # 'now' for the importer's date sanity window
+    return owner, import_once(Path(work), owner, config, datetime(2026, 2, 1, tzinfo=UTC))
 
 
 def main(argv: list[str] | None = None) -> int:
