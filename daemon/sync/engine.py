@@ -128,22 +128,26 @@ class Engine:
         floor = self._retention_floor()
         source.known_ids = self._known_ids  # lets Gmail skip what a Takeout import holds
         task = self.progress.start(source.key, source.size_hint)
-        skipped: Counter[str] = Counter()  # what the source left out, page by page
         for page in source.pages(cursor):
             if page.address:  # the mailbox's own address joins [me]
                 interp.add_me(page.address)
-            skipped.update(page.skipped)
+            before = interp.skipped.copy()
             meanings = []
             for record in page.records:
                 meaning = interp.interpret(record)
                 if meaning is not None and (floor is None or meaning.at >= floor):
                     meanings.append((record.source_id, meaning))
+            skips = interp.skipped - before + Counter(page.skipped)  # the source's and ours
             with self.store.transaction() as s:
                 written = write_page(s, account_id, meanings, page.gone)
                 row = s.get_one(Stream, stream_id)
                 row.cursor = page.cursor
                 row.records_seen += len(page.records)
                 row.touchpoints_written += written
+                if skips:  # they commit with the page they were counted on
+                    total = Counter(json.loads(row.skipped or "{}")) + skips
+                    row.skipped = json.dumps(dict(sorted(total.items())))
+            result.skipped += skips
             result.records += len(page.records)
             result.touchpoints += written
             self.progress.advance(task, len(page.records))
@@ -154,7 +158,6 @@ class Engine:
         self.progress.finish(task)
         if floor is not None:
             purge(self.store, floor)
-        result.skipped = interp.skipped + skipped
         self._finish_stream(stream_id, result)
         log.info("synced stream=%s records=%d touchpoints=%d skipped=%d", source.key,
                  result.records, result.touchpoints, sum(result.skipped.values()))
@@ -195,8 +198,6 @@ class Engine:
     def _finish_stream(self, stream_id: int, result: StreamResult) -> None:
         with self.store.transaction() as s:
             row = s.get_one(Stream, stream_id)
-            total = Counter(json.loads(row.skipped or "{}")) + result.skipped
-            row.skipped = json.dumps(dict(sorted(total.items())))
             row.last_error = None
             if result.complete:
                 row.last_success_at = now_utc()

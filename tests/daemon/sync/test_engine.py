@@ -202,6 +202,25 @@ def test_skips_on_pages_add_up_and_known_ids_reach_the_source(store):
             "chat": 2, "draft": 6}
 
 
+class BreaksAfterOnePage(Source):
+    """One page with a skip, then the source breaks (a crash of its library, say)."""
+
+    key = "a/mail"
+
+    def pages(self, cursor):
+        yield Page((RECORDS[0], msg(9, "broken", ME)), (), "1", {"draft": 2})
+        raise RuntimeError("connection reset")
+
+
+def test_skips_commit_with_their_page_even_when_the_stream_fails_later(store):
+    [result] = engine(store, config("a"), {"a": lambda: [BreaksAfterOnePage()]}).sync()
+    assert result.status == "error"
+    with store.session() as s:
+        cursor, skipped = s.execute(select(Stream.cursor, Stream.skipped)).one()
+    assert cursor == "1"  # the first page committed, and its skips with it
+    assert json.loads(skipped) == {"draft": 2, "malformed_address": 1, "no_sender": 1}
+
+
 def test_a_stopped_sync_is_not_recorded_as_a_success(store):
     eng = engine(store, config("a"), {"a": lambda: [MemorySource("a/mail", RECORDS, 1)]})
     eng.progress.advance = lambda task, n: eng.stop.set()  # type: ignore[method-assign]
