@@ -27,9 +27,7 @@ def recipient(config: Config) -> str:
 
 def sender(config: Config) -> str:
     """The From address: ``[delivery] sender``, else the recipient."""
-    d = config.delivery
-    return d.sender or d.to or (config.me.addresses[0] if config.me.addresses else "") \
-        or "keepwarm@localhost"
+    return config.delivery.sender or recipient(config)
 
 
 def message_id(summary: Summary, *, extra: bool = False) -> str:
