@@ -75,21 +75,19 @@ def thread_counts(session: Session, keys: Iterable[str],
 
 
 def first_contacts(session: Session, before: datetime, *, max_group: int,
-                   since: datetime | None = None) -> list[FirstContact]:
+                   since: datetime) -> list[FirstContact]:
     """Per contact and direction, the first human touchpoint in a group of at most
-    ``max_group`` before ``before``, and how many there are. With ``since``, only the contacts
-    with a direction whose first such touchpoint is at or after ``since`` (every direction of
-    theirs): the few that can be new, without converting a row for every contact."""
+    ``max_group`` before ``before``, and how many there are; only for the contacts with a
+    direction whose first such touchpoint is at or after ``since`` (every direction of theirs):
+    the few that can be new, without converting a row for every contact."""
     human = (Touchpoint.at < before, ~Touchpoint.bulk, ~Touchpoint.listed,
              Touchpoint.group_size <= max_group)
+    recent = (select(Touchpoint.contact_id).where(*human)
+              .group_by(Touchpoint.contact_id, Touchpoint.direction)
+              .having(func.min(Touchpoint.at) >= since))
     query = (select(Contact.address, Contact.display_name, Touchpoint.direction,
                     func.min(Touchpoint.at), func.count())
              .join(Contact, Contact.id == Touchpoint.contact_id)
-             .where(*human)
+             .where(*human, Touchpoint.contact_id.in_(recent))
              .group_by(Contact.id, Touchpoint.direction))
-    if since is not None:
-        query = query.where(Touchpoint.contact_id.in_(
-            select(Touchpoint.contact_id).where(*human)
-            .group_by(Touchpoint.contact_id, Touchpoint.direction)
-            .having(func.min(Touchpoint.at) >= since)))
     return [FirstContact(a, n, d, first, int(c)) for a, n, d, first, c in session.execute(query)]
