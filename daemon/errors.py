@@ -13,6 +13,11 @@ place, ``daemon.cli`` (and logged by ``daemon.sync.engine``).
 from __future__ import annotations
 
 
+def with_fix(text: str, fix: str | None) -> str:
+    """How an error and its fix read on one line (logs, status, doctor): ``text (fix: fix)``."""
+    return text + (f" (fix: {fix})" if fix else "")
+
+
 class KeepwarmError(Exception):
     """Base of the daemon's errors. ``hint`` says what to do about it."""
 

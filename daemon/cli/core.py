@@ -6,7 +6,7 @@ import argparse
 from datetime import UTC, datetime
 
 from daemon.cli.context import Context
-from daemon.errors import UsageError
+from daemon.errors import UsageError, with_fix
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -96,7 +96,7 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
                             for s in r.streams)
         ctx.console.print(f"{r.name}: {r.status}" + (f" ({streams})" if streams else ""))
         if r.error:
-            ctx.console.print(f"  {_with_fix(r.error, r.fix)}")
+            ctx.console.print(f"  {with_fix(r.error, r.fix)}")
     return 0 if all(r.status == AccountStatus.OK for r in results) else 1
 
 
@@ -117,16 +117,12 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
                 ("resumable" if st.resumable else "from start") if st else "-",
                 str(st.records) if st else "-", str(st.touchpoints) if st else "-",
                 _skips(st.skipped) if st else "-", _when(acc.last_success_at),
-                _with_fix(acc.last_error, acc.fix))
+                with_fix(acc.last_error, acc.fix) if acc.last_error else "")
     configured = {a.name for a in ctx.config.accounts}
     ctx.console.print(table)
     for name in sorted(configured - {acc.name for acc in accounts}):
         ctx.console.print(f"{name}: configured, never synced (keepwarm sync {name})")
     return 0
-
-
-def _with_fix(error: str | None, fix: str | None) -> str:
-    return (error or "") + (f" (fix: {fix})" if error and fix else "")
 
 
 def _skips(counts: dict[str, int]) -> str:

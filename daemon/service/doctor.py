@@ -16,7 +16,7 @@ import daemon
 from daemon import config as config_mod
 from daemon.clock import now_utc
 from daemon.config import Config
-from daemon.errors import KeepwarmError
+from daemon.errors import KeepwarmError, with_fix
 from daemon.service import unit
 from daemon.service.checks import Check, fix, ok, warn
 from daemon.service.scopes import scope_checks
@@ -125,8 +125,8 @@ def stream_checks(store: Store) -> Iterator[Check]:
         if acc.status == AccountStatus.NEEDS_REAUTH:
             yield fix(f"account {acc.name} needs a new sign-in: keepwarm auth {acc.name}")
         elif acc.status == AccountStatus.ERROR:
-            hint = f" (fix: {acc.fix})" if acc.fix else ""
-            yield fix(f"account {acc.name} failed its last sync: {acc.last_error}{hint}")
+            yield fix(with_fix(f"account {acc.name} failed its last sync: {acc.last_error}",
+                               acc.fix))
     streams = sorted((st for acc in accounts for st in acc.streams), key=lambda st: st.key)
     for st in streams:
         when = st.last_success_at.strftime("%Y-%m-%d %H:%M UTC") if st.last_success_at else None

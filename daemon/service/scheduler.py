@@ -39,7 +39,7 @@ from connectors.settings import AccountSettings
 from daemon import config as config_mod
 from daemon.clock import now_utc, wall_time, zone
 from daemon.config import INTERVAL, Config, parse_duration
-from daemon.errors import KeepwarmError
+from daemon.errors import KeepwarmError, with_fix
 from daemon.service.notify import Notifier
 from daemon.store import Store
 from daemon.store.vocab import AccountStatus
@@ -136,9 +136,8 @@ class Daemon:
                                      compose=self.compose, deliver=self.deliver)
         except Exception as exc:  # delivery or report failure: never kills the daemon
             self._retry_at = now + RETRY_AFTER
-            hint = getattr(exc, "hint", "")
-            log.error("summary not sent, retrying after %s: %s%s", self._retry_at.isoformat(
-                timespec="minutes"), exc, f" (fix: {hint})" if hint else "")
+            log.error("summary not sent, retrying after %s: %s", self._retry_at.isoformat(
+                timespec="minutes"), with_fix(str(exc), getattr(exc, "hint", "")))
             return None
         self._retry_at = None
         return label

@@ -31,6 +31,7 @@ from connectors.errors import AuthExpired, ConnectorError, CursorExpired
 from connectors.settings import AccountSettings
 from daemon.clock import now_utc
 from daemon.config import Config, parse_duration
+from daemon.errors import with_fix
 from daemon.store import Store
 from daemon.store.models import Account, ItemSource, Stream
 from daemon.store.purge import purge
@@ -210,8 +211,8 @@ class Engine:
             if result.status == AccountStatus.OK and not result.stopped:
                 row.last_success_at = now_utc()
         if result.error:
-            log.error("sync failed account=%s status=%s: %s%s", result.name, result.status,
-                      result.error, f" (fix: {result.fix})" if result.fix else "")
+            log.error("sync failed account=%s status=%s: %s", result.name, result.status,
+                      with_fix(result.error, result.fix))
 
 
 def _explain(exc: ConnectorError) -> tuple[str, str | None]:
