@@ -96,6 +96,30 @@ Record = Union[MessageRecord, EventRecord]
 
 
 @dataclass(frozen=True, slots=True)
+class Listing:
+    """A full listing of a stream begins on the page that carries it: by the end of that pass,
+    every item upstream whose time falls in ``[start, end)`` (None: unbounded) has been named,
+    as a record or in ``Page.listed``. The engine then forgets this stream's stored items in
+    that window that the pass did not name: they were deleted, trashed or cancelled while the
+    incremental path was not looking (after an expired cursor, or between two archive passes).
+    A pass cut short forgets nothing; the next one resumes the same listing."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """The page carrying this lists every occurrence of the recurring event ``uid`` in
+    ``[start, end)`` (None: unbounded): the engine forgets the stream's stored occurrences of it
+    in that window that the page does not carry (a series ended or cut short upstream)."""
+
+    uid: str
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
     """Records, the source ids gone upstream, and the resume point after them.
 
@@ -103,6 +127,12 @@ class Page:
     counts the items left out since the previous page, per reason (``{"draft": 2}``; empty by
     default), and ``address`` is the mailbox's own address when the source learned it (Gmail's
     profile; None by default), which the engine adds to the user's addresses.
+
+    Three more let the store equal the upstream after changes the incremental path does not
+    carry: ``listing`` opens a full listing (see :class:`Listing`), ``listed`` names source ids
+    still upstream that the page does not re-read (a listing pass that skips what is already
+    stored, or an archive pass over unchanged files), and ``series`` names recurring events the
+    page lists in full (see :class:`Series`).
     """
 
     records: tuple[Record, ...] = ()
@@ -110,6 +140,9 @@ class Page:
     cursor: Cursor | None = None
     skipped: Mapping[str, int] = field(default_factory=dict)
     address: str | None = None
+    listing: Listing | None = None
+    listed: tuple[str, ...] = ()
+    series: tuple[Series, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
