@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -98,6 +99,12 @@ class Stream(Base):
     skipped: Mapped[str] = mapped_column(Text, default="{}")  # JSON: reason -> count
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The full listing under way or last done (see daemon.sync.listing): its number, whether
+    # it is still open, and the window of item times it covers (None: unbounded).
+    listing_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    listing_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    listing_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    listing_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Contact(Base):
@@ -123,13 +130,19 @@ class Item(Base):
 
 
 class ItemSource(Base):
+    """An account's claim on an item, under the id its stream gives it. ``listing_round`` is
+    the number of the stream's last full listing that named it."""
+
     __tablename__ = "item_sources"
-    __table_args__ = (UniqueConstraint("account_id", "source_id"),)
+    __table_args__ = (UniqueConstraint("account_id", "source_id"),
+                      Index("ix_item_sources_stream_round", "stream_id", "listing_round"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     source_id: Mapped[str] = mapped_column(String(512))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    stream_id: Mapped[int | None] = mapped_column(Integer)  # no key: see migration 0004
+    listing_round: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Touchpoint(Base):

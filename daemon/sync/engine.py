@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 import connectors
-from connectors.base import Env, Source
+from connectors.base import Env, Page, Source
 from connectors.errors import AuthExpired, ConnectorError, CursorExpired
 from connectors.settings import AccountSettings
 from daemon.clock import now_utc
@@ -36,9 +37,10 @@ from daemon.store import Store
 from daemon.store.models import Account, ItemSource, Stream
 from daemon.store.purge import purge
 from daemon.store.vocab import AccountStatus
-from daemon.sync.meaning import Interpreter
+from daemon.sync import listing
+from daemon.sync.meaning import Interpreter, Meaning
 from daemon.sync.progress import Progress
-from daemon.sync.writer import write_page
+from daemon.sync.writer import SOURCE_ID, fit, write_page
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,8 @@ class StreamResult:
     touchpoints: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     complete: bool = False
+    forgotten: int = 0  # stored items a completed listing no longer named
+    error: str | None = None  # why the stream stopped, when it failed alone
 
 
 @dataclass
@@ -87,11 +91,14 @@ class Engine:
         return results
 
     def sync_account(self, account: AccountSettings) -> AccountResult:
+        """Sync every stream of ``account``. Streams fail alone (a Gmail outage never keeps
+        the calendar from being read); a credential failure stops them all."""
         result = AccountResult(account.name)
         account_id = self._account_row(account)
         try:
             for source in self._build(account, self.env):
-                result.streams.append(self._sync_source(account_id, account, source))
+                stream = self._isolated(account_id, account, source, result)
+                result.streams.append(stream)
                 if self.stop.is_set():
                     break
             result.stopped = not all(s.complete for s in result.streams) or self.stop.is_set()
@@ -104,6 +111,24 @@ class Engine:
             result.status, result.error = AccountStatus.ERROR, f"{type(exc).__name__}: {exc}"
         self._finish_account(account_id, result)
         return result
+
+    def _isolated(self, account_id: int, account: AccountSettings, source: Source,
+                  result: AccountResult) -> StreamResult:
+        """One stream's sync; a failure other than a credential one is recorded on the
+        account (the first such error names its stream) and the next stream goes on."""
+        try:
+            return self._sync_source(account_id, account, source)
+        except AuthExpired:
+            raise
+        except Exception as exc:
+            if not isinstance(exc, ConnectorError):
+                log.exception("sync failed stream=%s", source.key)
+            if result.error is None:
+                error, fix = (_explain(exc) if isinstance(exc, ConnectorError)
+                              else (f"{type(exc).__name__}: {exc}", None))
+                result.status, result.fix = AccountStatus.ERROR, fix
+                result.error = f"{source.key}: {error}"
+            return StreamResult(source.key, error=str(exc))
 
     def _sync_source(self, account_id: int, account: AccountSettings, source: Source
                      ) -> StreamResult:
@@ -133,15 +158,17 @@ class Engine:
             if page.address:  # the mailbox's own address joins [me]
                 interp.add_me(page.address)
             before = interp.skipped.copy()
-            meanings = []
+            meanings, nothing = [], []
             for record in page.records:
                 meaning = interp.interpret(record)
-                if meaning is not None and (floor is None or meaning.at >= floor):
+                if meaning is None:  # it means nothing now: forget what it meant before
+                    nothing.append(record.source_id)
+                elif floor is None or meaning.at >= floor:
                     meanings.append((record.source_id, meaning))
             skips = interp.skipped - before + Counter(page.skipped)  # the source's and ours
             with self.store.transaction() as s:
-                written = write_page(s, account_id, meanings, page.gone)
                 row = s.get_one(Stream, stream_id)
+                written = self._commit(s, row, page, meanings, nothing)
                 row.cursor = page.cursor
                 row.records_seen += len(page.records)
                 row.touchpoints_written += written
@@ -156,13 +183,36 @@ class Engine:
                 break
         else:
             result.complete = True
+            result.forgotten = self._close_listing(stream_id)
         self.progress.finish(task)
         if floor is not None:
             purge(self.store, floor)
         self._finish_stream(stream_id, result)
-        log.info("synced stream=%s records=%d touchpoints=%d skipped=%d", source.key,
-                 result.records, result.touchpoints, sum(result.skipped.values()))
+        log.info("synced stream=%s records=%d touchpoints=%d skipped=%d forgotten=%d",
+                 source.key, result.records, result.touchpoints, sum(result.skipped.values()),
+                 result.forgotten)
         return result
+
+    @staticmethod
+    def _commit(s: Session, row: Stream, page: Page, meanings: list[tuple[str, Meaning]],
+                nothing: list[str]) -> int:
+        """Write one page into ``s`` under ``row``'s listing round; touchpoints written."""
+        if page.listing is not None:
+            listing.open_listing(s, row, page.listing)
+        written = write_page(s, row.account_id, meanings, [*page.gone, *nothing],
+                             stream_id=row.id, listing_round=row.listing_round)
+        if row.listing_open and page.listed:
+            listing.mark_listed(s, row, page.listed)
+        if page.series:
+            kept = {fit(sid, SOURCE_ID) for sid, _ in meanings}
+            listing.forget_series(s, row, page.series, kept)
+        return written
+
+    def _close_listing(self, stream_id: int) -> int:
+        """After a completed pass: end the stream's open listing, if any; ids forgotten."""
+        with self.store.transaction() as s:
+            row = s.get_one(Stream, stream_id)
+            return listing.close_listing(s, row) if row.listing_open else 0
 
     def _known_ids(self, ids: list[str]) -> set[str]:
         with self.store.session() as s:

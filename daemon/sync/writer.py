@@ -6,6 +6,8 @@ at all. Re-writing a page already written changes nothing (natural unique keys +
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -67,16 +69,20 @@ def _chunks(seq: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
 
 
 def write_page(
-    session: Session, account_id: int, items: list[tuple[str, Meaning]], gone: Iterable[str]
+    session: Session, account_id: int, items: list[tuple[str, Meaning]], gone: Iterable[str],
+    *, stream_id: int | None = None, listing_round: int = 0,
 ) -> int:
     """Store ``(source_id, meaning)`` pairs and drop the ``gone`` source ids; return the number
-    of touchpoints written (inserted or refreshed)."""
-    forget(session, account_id, list(gone))
+    of touchpoints written (inserted or refreshed). Each source id is claimed for
+    ``stream_id``, marked with its listing round (see ``daemon.sync.listing``)."""
+    forget(session, account_id, [fit(g, SOURCE_ID) for g in gone])
     if not items:
         return 0
+    items = [(fit(sid, SOURCE_ID), _fitted(m)) for sid, m in items]
     item_ids = _upsert_items(session, [m for _, m in items])
     _executemany(session, _SOURCES_SQL, _SOURCES, _SOURCES_COLS,
-                 [(account_id, sid, item_ids[m.identity]) for sid, m in items])
+                 [(account_id, sid, item_ids[m.identity], stream_id, listing_round)
+                  for sid, m in items])
     contact_ids = _upsert_contacts(session, [m for _, m in items])
     tps: dict[tuple[int, int], tuple[Any, ...]] = {}
     for _, m in items:
@@ -90,9 +96,10 @@ def write_page(
 
 
 _SOURCES: Table = ItemSource.__table__  # type: ignore[assignment]
-_SOURCES_COLS = ("account_id", "source_id", "item_id")
+_SOURCES_COLS = ("account_id", "source_id", "item_id", "stream_id", "listing_round")
 _SOURCES_SQL = _insert_sql(_SOURCES, _SOURCES_COLS, "ON CONFLICT (account_id, source_id) "
-                           "DO UPDATE SET item_id = excluded.item_id")
+                           "DO UPDATE SET item_id = excluded.item_id, stream_id = "
+                           "excluded.stream_id, listing_round = excluded.listing_round")
 _TOUCHPOINTS: Table = Touchpoint.__table__  # type: ignore[assignment]
 _TOUCHPOINTS_COLS = ("item_id", "contact_id", "account_id", "at", "channel", "direction",
                      "group_size", "bulk", "listed", "direct", "thread_key")
@@ -108,6 +115,41 @@ _CONTACTS_SQL = _insert_sql(_CONTACTS, _CONTACTS_COLS, "ON CONFLICT DO NOTHING")
 _CONTACT_UPDATE_COLS = ("display_name", "first_seen", "last_seen", "id")
 _CONTACT_UPDATE_SQL = ("UPDATE contacts SET display_name = ?, first_seen = ?, last_seen = ? "
                        "WHERE id = ?")
+
+
+def fit(key: str, length: int) -> str:
+    """``key`` made to fit a column of ``length`` characters while staying unique and the same
+    on every write: an over-long key keeps its head and ends in a digest of the whole."""
+    if len(key) <= length:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"{key[: length - 33]}#{digest}"
+
+
+def _fitted(m: Meaning) -> Meaning:
+    """``m`` with every text within its column's length, on every backend alike (SQLite keeps
+    any length; PostgreSQL refuses the row, and with it the page). Names are cut; keys are
+    :func:`fit`; an address too long to be one (RFC 5321: 320) never reaches the store."""
+    long_key = len(m.identity) > _IDENTITY or len(m.thread_key or "") > _THREAD
+    if not long_key and all(len(c.name) <= _NAME and len(c.address) <= _ADDRESS
+                            for c in m.counterparts):
+        return m
+    return dataclasses.replace(
+        m, identity=fit(m.identity, _IDENTITY),
+        thread_key=None if m.thread_key is None else fit(m.thread_key, _THREAD),
+        counterparts=tuple(dataclasses.replace(c, name=c.name[:_NAME])
+                           for c in m.counterparts if len(c.address) <= _ADDRESS))
+
+
+def _length(column: Any) -> int:
+    return int(column.type.length)
+
+
+SOURCE_ID = _length(ItemSource.__table__.c.source_id)  # type: ignore[attr-defined]
+_IDENTITY = _length(Item.__table__.c.identity)  # type: ignore[attr-defined]
+_THREAD = _length(Touchpoint.__table__.c.thread_key)  # type: ignore[attr-defined]
+_NAME = _length(Contact.__table__.c.display_name)  # type: ignore[attr-defined]
+_ADDRESS = _length(Contact.__table__.c.address)  # type: ignore[attr-defined]
 
 
 def _upsert_items(session: Session, meanings: list[Meaning]) -> dict[str, int]:

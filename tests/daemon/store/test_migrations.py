@@ -11,6 +11,7 @@ from sqlalchemy import text
 from daemon.store import Store
 from daemon.store.db import MIGRATIONS
 
+HEAD = "0004"
 MBOX_FIX = "fix `path` of the [[accounts]] entry name = 'arch' (kind = 'mbox')"
 OLD = {  # name -> (status, last_error as revision 0001 stored it)
     "work": ("needs_reauth", "token expired (fix: keepwarm auth work)"),
@@ -57,7 +58,7 @@ def test_0002_splits_the_fix_off_the_error_and_back(store: Store) -> None:
                           "touchpoints_written, skipped) SELECT id, 'work/mail', 3, 3, '{}' "
                           "FROM accounts WHERE name = 'work'"))
     _alembic(store, command.upgrade, "head")
-    assert store.revision() == ("0003", "0003")
+    assert store.revision() == (HEAD, HEAD)
     assert _rows(store, "last_error, last_error_fix") == SPLIT
     assert {n: s for n, (s,) in _rows(store, "status").items()} == {
         n: s for n, (s, _) in OLD.items()}
@@ -75,7 +76,31 @@ def test_opening_an_old_store_migrates_it(store: Store) -> None:
                           "('work', 'google', 'needs_reauth', :e)"), {"e": OLD["work"][1]})
     reopened = Store(store.url)
     try:
-        assert reopened.revision() == ("0003", "0003")
+        assert reopened.revision() == (HEAD, HEAD)
         assert _rows(reopened, "last_error, last_error_fix") == {"work": SPLIT["work"]}
     finally:
         reopened.dispose()
+
+
+def test_0004_gives_each_source_id_its_stream(store: Store) -> None:
+    _alembic(store, command.downgrade, "0003")
+    with store.engine.begin() as conn:
+        run = lambda sql: conn.execute(text(sql))  # noqa: E731
+        run("INSERT INTO accounts (id, name, kind, status) VALUES (1, 'work', 'google', 'ok'), "
+            "(2, 'arch', 'mbox', 'ok')")
+        run("INSERT INTO streams (id, account_id, key, records_seen, touchpoints_written, "
+            "skipped) VALUES (10, 1, 'work/mail', 0, 0, '{}'), (11, 1, 'work/calendar', 0, 0, "
+            "'{}'), (12, 2, 'arch/mail', 0, 0, '{}')")
+        run("INSERT INTO items (id, identity, channel, at) VALUES (1, 'm1', 'email', "
+            "'2024-01-01'), (2, 'e1', 'meeting', '2024-01-02'), (3, 'm3', 'email', '2024-01-03')")
+        run("INSERT INTO item_sources (account_id, source_id, item_id) VALUES (1, 'a', 1), "
+            "(1, 'b', 2), (2, 'c', 1), (2, 'd', 3)")
+    _alembic(store, command.upgrade, "head")
+    with store.engine.connect() as conn:
+        got = dict(conn.execute(text("SELECT source_id, stream_id FROM item_sources")).all())
+        rounds = set(conn.execute(text("SELECT listing_round FROM item_sources")).scalars())
+        opened = set(conn.execute(text("SELECT listing_open FROM streams")).scalars())
+    assert got == {"a": 10, "b": 11, "c": 12, "d": 12}
+    assert rounds == {0} and opened == {False}
+    _alembic(store, command.downgrade, "0003")
+    _alembic(store, command.upgrade, "head")
