@@ -137,7 +137,7 @@ class Interpreter:
             return None
         people = ([rec.organizer] if rec.organizer else []) + list(rec.attendees)
         mine = [p for p in people if p.is_self or normalise(p.address) in self.me]
-        if any(p.response == "declined" for p in mine if p is not rec.organizer):
+        if any(p.response == "declined" for p in mine):  # the organiser's own decline too
             self._skip("declined")
             return None
         seen: dict[str, Counterpart] = {}

@@ -105,3 +105,20 @@ def test_declined_or_cancelled_meetings_are_not_touchpoints():
 def test_future_meetings_are_kept_as_upcoming():
     m = interp().interpret(event(start=datetime(2026, 2, 1, tzinfo=UTC)))
     assert m is not None and m.at > datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_a_meeting_the_user_organised_then_declined_means_nothing():
+    """Google keeps the organiser's own answer on their attendee entry (the connector makes
+    that entry the organizer): a decline there was ignored and the meeting counted."""
+    i = interp()
+    me = Attendee(ME, "Me", "declined", is_self=True)
+    google = event(organizer=me, attendees=(me, Attendee("ann@x.com", "Ann", "accepted")))
+    apart = event(organizer=Attendee(ME, "Me", "declined"),
+                  attendees=(Attendee("ann@x.com", "Ann", "accepted"),))
+    assert i.interpret(google) is None and i.interpret(apart) is None
+    assert dict(i.skipped) == {"declined": 2}
+    other = Attendee("boss@x.com", "Boss", "declined")  # someone else's decline: still a meeting
+    m = i.interpret(event(organizer=other, attendees=(
+        Attendee(ME, is_self=True, response="accepted"), other,
+        Attendee("ann@x.com", "Ann", "accepted"))))
+    assert m is not None and [c.address for c in m.counterparts] == ["ann@x.com"]
