@@ -122,3 +122,35 @@ def test_a_meeting_the_user_organised_then_declined_means_nothing():
         Attendee(ME, is_self=True, response="accepted"), other,
         Attendee("ann@x.com", "Ann", "accepted"))))
     assert m is not None and [c.address for c in m.counterparts] == ["ann@x.com"]
+
+
+def test_over_long_or_unstorable_ids_become_a_stable_hash():
+    """identity and thread_key columns hold 512 characters: a spammer's 2 KB Message-ID (or
+    one carrying a NUL or a lone surrogate) becomes ``mid#<hash>``, the same on every read."""
+    i = interp()
+    long_mid, bad_mid = "x" * 600 + "@spam", "a\x00\udcff@spam"
+    a = i.interpret(message(message_id=f"<{long_mid}>", from_=("a@b.com",), to=(ME,)))
+    b = i.interpret(message(message_id=f"<{long_mid}>", from_=("a@b.com",), to=(ME,)))
+    c = i.interpret(message(message_id=bad_mid, from_=("a@b.com",), to=(ME,)))
+    t = i.interpret(message(thread_id="t" * 600, from_=("a@b.com",), to=(ME,)))
+    assert a and b and c and t
+    assert a.identity == b.identity and a.identity.startswith("mid#") and len(a.identity) < 64
+    assert a.thread_key == b.thread_key and a.thread_key and a.thread_key.startswith("m#")
+    assert c.identity.startswith("mid#") and c.identity != a.identity
+    assert t.thread_key and t.thread_key.startswith("t#")
+    ok = i.interpret(message(thread_id="abc", from_=("a@b.com",), to=(ME,)))
+    assert ok and (ok.identity, ok.thread_key) == ("mid:a@b", "t:abc")  # unchanged
+
+
+def test_event_identity_and_names_are_storable():
+    i = interp()
+    people = (Attendee(ME, is_self=True, response="accepted"),
+              Attendee("ann@x.com", "A\x00nn\udcff" + "n" * 300, "accepted"),
+              Attendee("b" * 330 + "@x.com", "Long", "accepted"))
+    m = i.interpret(event(uid="u" * 600, attendees=people))
+    assert m is not None and len(m.identity) <= 512 and m.identity.startswith("uid#")
+    [ann] = m.counterparts
+    assert ann.name.startswith("Ann\ufffdnnn") and len(ann.name) == 256
+    assert i.skipped == {"malformed_address": 1}
+    again = interp().interpret(event(uid="u" * 600, attendees=people))
+    assert again and again.identity == m.identity
