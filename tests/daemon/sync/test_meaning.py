@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from connectors.base import Attendee, EventRecord, MessageRecord
 from daemon.sync.meaning import Interpreter
 
@@ -154,3 +157,30 @@ def test_event_identity_and_names_are_storable():
     assert i.skipped == {"malformed_address": 1}
     again = interp().interpret(event(uid="u" * 600, attendees=people))
     assert again and again.identity == m.identity
+
+
+def _storable(text: str | None, limit: int) -> bool:
+    from unicodedata import category
+
+    if text is None:
+        return True
+    text.encode("utf-8")  # raises on a lone surrogate
+    return len(text) <= limit and not any(category(c) in ("Cc", "Cs") for c in text)
+
+
+_junk = st.text(st.characters(exclude_categories=()), max_size=600)
+_header = _junk | st.sampled_from(["=?utf-8?b?////?= <a@b.com>", "=?bogus?q?x=FF?= <c@d.org>",
+                                   "\udcffX <e@f.net>"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(_junk, _junk, _header, _header, _junk, _junk)
+def test_every_string_a_meaning_carries_is_storable(mid, thread, frm, to, uid, name):
+    i = interp()
+    m = i.interpret(message(message_id=mid, thread_id=thread or None, from_=(frm,), to=(to,)))
+    e = i.interpret(event(uid=uid or None, source_id=mid, attendees=(
+        Attendee(ME, is_self=True), Attendee(f"{name[:40]}@x.com", name))))
+    for meaning in filter(None, (m, e)):
+        assert _storable(meaning.identity, 512) and _storable(meaning.thread_key, 512)
+        for c in meaning.counterparts:
+            assert _storable(c.address, 320) and _storable(c.name, 256)
