@@ -9,7 +9,8 @@ Jobs are rebuilt from the config at start and on SIGHUP (in-memory job store)::
 All jobs share one worker thread, so two syncs never write at once and the summary always
 follows a finished sync. After every sync tick the summary is sent if still owed an hour past
 its slot (a suspended machine, a cron fire lost to a DST gap) or after a failed delivery, at
-most every ``RETRY_AFTER``. The main thread only waits for signals and pings the watchdog.
+most every ``RETRY_AFTER``. The main thread only waits for signals and pings the watchdog,
+and withholds the ping while a job is stuck (see :mod:`daemon.service.heartbeat`).
 After every job the store's pooled connections are closed (their SQLite page caches go with
 them), the garbage is collected and glibc hands freed heap back to the system
 (``malloc_trim``), so the idle daemon shrinks back after a big sync or the weekly scoring.
@@ -40,6 +41,7 @@ from daemon import config as config_mod
 from daemon.clock import now_utc, wall_time, zone
 from daemon.config import INTERVAL, Config, parse_duration
 from daemon.errors import KeepwarmError, with_fix
+from daemon.service.heartbeat import Beats, Heartbeat
 from daemon.service.notify import Notifier
 from daemon.store import Store
 from daemon.store.vocab import AccountStatus
@@ -54,16 +56,19 @@ STOP_GRACE = 8.0  # seconds for the page in hand; systemd's TimeoutStopSec is 15
 
 
 class Daemon:
-    """The scheduler, its jobs and their shared state. ``clock`` and ``compose``/``deliver``
-    are injectable so tests can move time and capture messages."""
+    """The scheduler, its jobs and their shared state. ``clock``, ``heartbeat`` and
+    ``compose``/``deliver`` are injectable so tests can move time and capture messages."""
 
     def __init__(self, config: Config, store: Store, env: Env, *,
                  notifier: Notifier | None = None, clock: Callable[[], datetime] = now_utc,
                  compose: ledger.Compose = ledger.compose,
                  deliver: Callable[..., str | None] = delivery.deliver,
-                 build: Callable[[AccountSettings, Env], list[Source]] = connectors.build) -> None:
+                 build: Callable[[AccountSettings, Env], list[Source]] = connectors.build,
+                 heartbeat: Heartbeat | None = None) -> None:
         self.config, self.store, self.env = config, store, env
         self.notifier = notifier or Notifier()
+        self.heartbeat = heartbeat or Heartbeat()
+        self._withheld = False  # the watchdog ping is being withheld: a job is stuck
         self.clock, self.compose, self.deliver, self._build = clock, compose, deliver, build
         self.stop = threading.Event()
         self.engine = self._engine(config)
@@ -74,7 +79,8 @@ class Daemon:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
 
     def _engine(self, config: Config) -> Engine:
-        return Engine(self.store, config, self.env, stop=self.stop, build=self._build)
+        return Engine(self.store, config, self.env, stop=self.stop, build=self._build,
+                      progress=Beats(self.heartbeat))
 
     # -- jobs ---------------------------------------------------------------------------------
 
@@ -102,7 +108,7 @@ class Daemon:
 
     def sync_tick(self, name: str) -> None:
         """Interval job: sync one account, then send the summary if it is overdue."""
-        with self._busy:
+        with self._busy, self.heartbeat.job(f"sync {name}"):
             if self.stop.is_set():
                 return
             try:
@@ -115,7 +121,7 @@ class Daemon:
 
     def summary_job(self) -> None:
         """Cron job: sync every enabled account (failures isolated), then send if owed."""
-        with self._busy:
+        with self._busy, self.heartbeat.job("summary"):
             if self.stop.is_set():
                 return
             fired = self.clock()  # the week is the slot's, even if the sync runs past midnight
@@ -131,6 +137,7 @@ class Daemon:
         """Send the summary owed at ``now`` (default: the clock); a failure is logged and
         retried later."""
         now = now or self.clock()
+        self.heartbeat.beat()  # the scoring and the delivery get a full allowance
         try:
             label = ledger.send_owed(self.store, self.config, self.env, now,
                                      compose=self.compose, deliver=self.deliver)
@@ -157,6 +164,22 @@ class Daemon:
         at = self.clock().strftime("%Y-%m-%d %H:%M UTC")
         text = f"last sync {at}: {len(results) - len(bad)}/{len(results)} ok"
         self.notifier.status(text + (f" ({', '.join(bad)})" if bad else ""))
+
+    def keepalive(self) -> bool:
+        """Ping the watchdog unless a job is stuck (then systemd restarts the daemon after
+        ``WatchdogSec``); True when pinged."""
+        stuck = self.heartbeat.stalled()
+        if stuck is None:
+            if self._withheld:
+                log.info("the stuck job moved again: watchdog pings resume")
+            self._withheld = False
+            return self.notifier.watchdog()
+        if not self._withheld:
+            log.error("job stuck (%s): withholding the watchdog ping so that systemd restarts "
+                      "keepwarm", stuck)
+            self.notifier.status(f"stuck: {stuck}")
+        self._withheld = True
+        return False
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -247,7 +270,7 @@ def run(daemon: Daemon, config_path: Path) -> int:
                     log.info("%s: stopping", signal.Signals(signum).name)
                     daemon.stop.set()
             if ping and daemon.scheduler.running:
-                daemon.notifier.watchdog()
+                daemon.keepalive()
         if not daemon.shutdown():
             log.warning("a sync did not stop within %.0f s; exiting anyway", STOP_GRACE)
             return 3

@@ -4,19 +4,50 @@
 the fallback. Each header value is parsed alone because newer Pythons' strict parser drops
 a whole call when one address in it is malformed. Nothing here raises on bad input: it
 returns what it could read and tells the caller what it skipped.
+
+Everything returned is storable: valid UTF-8 (no lone surrogates: the email package keeps the
+bytes of an unknown charset or a broken encoded word as surrogate escapes), no control
+characters (PostgreSQL refuses NUL), names of at most ``NAME_MAX`` characters, addresses of
+at most ``ADDRESS_MAX`` (a longer one is no address: it is counted as malformed).
 """
 
 from __future__ import annotations
 
+import codecs
 import email.utils
 import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
+from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.policy import default as default_policy
 from functools import lru_cache
 
 _GMAIL = {"gmail.com", "googlemail.com"}
+NAME_MAX = 256  # contacts.display_name
+ADDRESS_MAX = 320  # contacts.address; RFC 5321's 64 + 1 + 255
+_ESCAPED = re.compile("[\udc80-\udcff]+")  # bytes the email package could not decode
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # controls, lone surrogates
+
+
+def clean(text: str, limit: int = NAME_MAX) -> str:
+    """``text`` made storable: undecoded bytes read as UTF-8 (U+FFFD where they are not),
+    lone surrogates and control characters dropped, whitespace collapsed, at most ``limit``
+    characters."""
+    if not (text.isascii() and text.isprintable()):
+        text = _ESCAPED.sub(_escaped_bytes, " ".join(text.split()))
+        text = _UNSAFE.sub("", text)
+    return " ".join(text.split())[:limit].rstrip()
+
+
+def _escaped_bytes(match: re.Match[str]) -> str:
+    return match.group().encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def storable(text: str, limit: int = ADDRESS_MAX) -> bool:
+    """``text`` (by default a normalised address) fits a column of ``limit`` characters and
+    holds no lone surrogate or control character."""
+    return len(text) <= limit and _UNSAFE.search(text) is None
 
 
 @lru_cache(maxsize=16384)
@@ -31,7 +62,7 @@ def normalise(address: str) -> str:
 def valid(address: str) -> bool:
     local, at, domain = address.rpartition("@")
     return bool(at and local and "." in domain.strip(".") and ".." not in domain
-                and " " not in address and "@" not in local and len(address) <= 320)
+                and " " not in address and "@" not in local and storable(address))
 
 
 def _parse_value(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
@@ -44,7 +75,7 @@ def _parse_value(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
         header = default_policy.header_factory("To", value)
         found = [(a.display_name, a.addr_spec) for a in header.addresses]  # type: ignore[attr-defined]
     except Exception:  # the registry raises IndexError etc. on junk such as 'bob@'
-        found = [(_safe_decoded(n), a) for n, a in email.utils.getaddresses([value])]
+        found = [(_lenient(n), a) for n, a in email.utils.getaddresses([value])]
     return _joined(found)
 
 
@@ -60,7 +91,7 @@ def _joined(found: list[tuple[str, str]]) -> tuple[tuple[tuple[str, str], ...], 
         if addr and valid(addr):
             if pending and name:
                 name, pending = f"{pending}, {name}", ""
-            good.append((" ".join(name.split()), addr))
+            good.append((clean(name), addr))
         elif (addr or name) and _SURNAME.fullmatch((name or addr).strip()):
             bad += bool(pending)
             pending = (name or addr).strip()
@@ -83,8 +114,8 @@ def _fast(value: str) -> tuple[tuple[str, str], ...] | None:
     if not pairs or not all(addr and valid(addr) for _, addr in pairs):
         return None
     try:
-        return tuple((" ".join(_decoded(name).split()), addr) for name, addr in pairs)
-    except (ValueError, LookupError, UnicodeError):  # a broken encoded word: be careful
+        return tuple((clean(_decoded(name)), addr) for name, addr in pairs)
+    except _BROKEN:  # a broken encoded word: be careful
         return None
 
 
@@ -107,18 +138,42 @@ def _simple(value: str) -> list[tuple[str, str]] | None:
     return out
 
 
+_BROKEN = (ValueError, LookupError, UnicodeError, HeaderParseError)  # from decode_header
+
+
 @lru_cache(maxsize=4096)
 def _decoded(name: str) -> str:
     """An RFC 2047 display name decoded (``=?utf-8?q?Jos=C3=A9?=`` -> ``José``)."""
     return str(make_header(decode_header(name))) if "=?" in name else name
 
 
-def _safe_decoded(name: str) -> str:
-    """:func:`_decoded`, or the raw name when its encoded words are broken."""
+def _lenient(name: str) -> str:
+    """:func:`_decoded`, or when its encoded words are broken (bad base64, an unknown
+    charset, bytes invalid in theirs) each word read as best it can be: an unknown charset
+    as latin-1, undecodable bytes as U+FFFD; the raw name when even that fails."""
     try:
         return _decoded(name)
-    except (ValueError, LookupError, UnicodeError):
+    except _BROKEN:
+        pass
+    try:
+        return "".join(_word(raw, charset) for raw, charset in decode_header(name))
+    except Exception:  # HeaderParseError on bad base64, and whatever else junk provokes
         return name
+
+
+def _word(raw: bytes | str, charset: str | None) -> str:
+    if isinstance(raw, str):
+        return raw
+    if charset is None:  # decode_header keeps unencoded text as raw-unicode-escape
+        try:
+            return raw.decode("raw-unicode-escape")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+    try:
+        codecs.lookup(charset)
+        return raw.decode(charset, "replace")
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        return raw.decode("latin-1")
 
 
 def parse_addresses(values: tuple[str, ...], skipped: Counter[str]) -> list[tuple[str, str]]:
@@ -137,7 +192,9 @@ def _normalised(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
     """:func:`_parse_value` with each address normalised: the same lists recur in archives
     (every copy of a message, every reply to a thread), so this is paid once per value."""
     pairs, bad = _parse_value(value)
-    return tuple((name, normalise(addr)) for name, addr in pairs), bad
+    out = tuple((name, normalise(addr)) for name, addr in pairs)
+    kept = tuple(pair for pair in out if storable(pair[1]))  # lower() can lengthen one
+    return kept, bad + len(out) - len(kept)
 
 
 _MONTHS = {m: i for i, m in enumerate(

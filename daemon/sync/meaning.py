@@ -2,6 +2,9 @@
 touchpoint per counterpart with a direction, a group size and bulk/list flags.
 
 A record that cannot be read (no date, no sender, a draft) is skipped with a reason.
+Every string a :class:`Meaning` carries fits its column and is valid UTF-8: names and addresses
+come cleaned from :mod:`daemon.sync.addresses`, and an identity or thread key derived from an
+over-long or unstorable id (a spammer's 2 KB Message-ID) is a hash of it, the same every time.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from connectors.base import EventRecord, MessageRecord, Record
 from daemon.store.vocab import Channel, Direction
-from daemon.sync.addresses import normalise, parse_addresses, parse_date
+from daemon.sync.addresses import clean, normalise, parse_addresses, parse_date, storable
 from daemon.sync.automation import is_automated_sender, is_bulk
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -21,6 +24,7 @@ AHEAD = {Channel.EMAIL: timedelta(days=2),
          Channel.MEETING: timedelta(days=400)}  # calendars run ahead
 NOT_TOUCHPOINTS = {"draft", "drafts", "spam", "junk", "junk e-mail", "trash", "deleted items",
                    "chat", "chats", "outbox"}
+KEY_MAX = 512  # items.identity, touchpoints.thread_key
 SENT = {"sent", "sent items", "sentitems", "sent mail", "_sent_mail", "sent_items",
         "[gmail]/sent mail"}
 
@@ -126,7 +130,7 @@ class Interpreter:
 
     def _message_identity(self, rec: MessageRecord) -> str:
         mid = (rec.message_id or "").strip().strip("<>").strip()
-        return f"mid:{mid}" if mid else f"src:{self.account}:{rec.source_id}"
+        return key("mid", mid) if mid else key("src", f"{self.account}:{rec.source_id}")
 
     def _event(self, rec: EventRecord) -> Meaning | None:
         if rec.status.lower() == "cancelled":
@@ -137,7 +141,7 @@ class Interpreter:
             return None
         people = ([rec.organizer] if rec.organizer else []) + list(rec.attendees)
         mine = [p for p in people if p.is_self or normalise(p.address) in self.me]
-        if any(p.response == "declined" for p in mine if p is not rec.organizer):
+        if any(p.response == "declined" for p in mine):  # the organiser's own decline too
             self._skip("declined")
             return None
         seen: dict[str, Counterpart] = {}
@@ -146,13 +150,16 @@ class Interpreter:
             if (p.is_self or addr in self.me or p.is_resource or p.response == "declined"
                     or "@" not in addr or addr.endswith("resource.calendar.google.com")):
                 continue
-            seen.setdefault(addr, Counterpart(addr, p.name, Direction.MUTUAL, True))
+            if not storable(addr):  # over-long, or bytes no column takes: not an address
+                self._skip("malformed_address")
+                continue
+            seen.setdefault(addr, Counterpart(addr, clean(p.name), Direction.MUTUAL, True))
         if not seen:
             self._skip("no_counterpart")
             return None
         occurrence = (rec.occurrence or rec.start or at).astimezone(UTC).isoformat()
-        identity = (f"uid:{rec.uid}:{occurrence}" if rec.uid
-                    else f"src:{self.account}:{rec.source_id}")
+        identity = (f"{series_key(rec.uid)}{occurrence}" if rec.uid
+                    else key("src", f"{self.account}:{rec.source_id}"))
         return Meaning(identity, None, Channel.MEETING, at, None, False, False,
                        tuple(seen.values()), len(seen))
 
@@ -167,7 +174,24 @@ def _fingerprint(at: datetime, sender: str, recipients: list[str]) -> str:
 
 def _thread_key(rec: MessageRecord) -> str | None:
     if rec.thread_id:
-        return f"t:{rec.thread_id}"
+        return key("t", rec.thread_id)
     root = rec.references[0] if rec.references else rec.message_id
     root = (root or "").strip().strip("<>")
-    return f"m:{root}" if root else None
+    return key("m", root) if root else None
+
+
+def key(kind: str, raw: str, room: int = KEY_MAX) -> str:
+    """``kind:raw``, or ``kind#`` and a hash of ``raw`` when that is longer than ``room`` or
+    holds what no column takes (a lone surrogate, a control character): deterministic, so a
+    re-read finds the same item, and ``#`` keeps it apart from every plain key."""
+    text = f"{kind}:{raw}"
+    if storable(text, room):
+        return text
+    digest = hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    return f"{kind}#{digest}"
+
+
+def series_key(uid: str) -> str:
+    """The identity prefix of every occurrence of the recurring event ``uid``
+    (``uid:UID:``, the occurrence's start follows); room is kept for that start."""
+    return key("uid", uid, KEY_MAX - 40) + ":"

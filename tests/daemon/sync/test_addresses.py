@@ -158,3 +158,58 @@ def test_date_fast_path_edges_agree_with_email_utils():
                   "29 Feb 2001 00:00:00 +0000", "Sat, 11 Feb 0002 08:25:01 -0800 (PST)",
                   "1 Jan 2001 24:00:00 +0000", "1 Jan 2001 00:00:60 +0000"):
         assert parse_date(value) == _stdlib_date(value), value
+
+
+# -- storable output (issue 10, point 8): spam's broken encoded words, lone surrogates ----------
+
+_any_char = st.characters(exclude_categories=())  # lone surrogates and controls included
+_charsets = st.sampled_from(["utf-8", "UTF-8", "bogus-charset", "latin-1", "iso-2022-jp",
+                             "utf-16", "utf-7", "idna", "base64", "unknown-8bit", ""])
+_payload = st.text(st.sampled_from("AZaz09=/+_?-.FfCc\udcff\x00é "), max_size=12)
+_word = st.builds(lambda cs, enc, p: f"=?{cs}?{enc}?{p}?=", _charsets,
+                  st.sampled_from("qQbBx"), _payload)
+_addr = st.builds(lambda local, domain: f"{local}@{domain}.com",
+                  st.text(_any_char, min_size=1, max_size=8) | st.just("a" * 330),
+                  st.text(_any_char, min_size=1, max_size=8) | st.just("x"))
+_piece = _word | _addr | st.text(_any_char, max_size=10) | st.sampled_from(
+    [", ", " <", ">", '"', ":", ";", "\\", "(", ")", " ", "\r\n "])
+
+
+def _storable(text: str, limit: int) -> bool:
+    """Valid UTF-8 (encoding raises on a lone surrogate), no control character (PostgreSQL
+    refuses NUL), at most ``limit`` characters."""
+    from unicodedata import category
+
+    text.encode("utf-8")
+    return len(text) <= limit and not any(category(c) in ("Cc", "Cs") for c in text)
+
+
+@given(st.lists(_piece, max_size=12).map("".join))
+def test_any_header_gives_storable_names_and_addresses(value):
+    """Any text in (lone surrogates, encoded words in unknown charsets or with bytes invalid
+    in theirs): no exception, and every name and address is valid UTF-8 that fits its
+    column, with no control character."""
+    got, _ = parse(value)
+    for name, addr in got:
+        assert _storable(name, 256) and _storable(addr, 320) and "@" in addr
+
+
+@given(st.text(_any_char, max_size=400), st.integers(1, 300))
+def test_clean_makes_any_text_storable(text, limit):
+    from daemon.sync.addresses import clean
+
+    assert _storable(clean(text, limit), limit)
+
+
+def test_spam_encoded_words_keep_the_address_with_a_repaired_name():
+    got, skipped = parse("=?utf-8?b?////?= <a@x.com>", "=?bogus-charset?q?x=FF?= <b@x.com>",
+                         "=?utf-8?q?a=00b?= <c@x.com>", "\udcff\ud800Bob <d@x.com>",
+                         "=?utf-8?b?a?= <e@x.com>, bob@")
+    assert got == [("\ufffd\ufffd\ufffd", "a@x.com"), ("x\ufffd", "b@x.com"),
+                   ("ab", "c@x.com"), ("\ufffdBob", "d@x.com"), ("=?utf-8?b?a?=", "e@x.com")]
+    assert not skipped
+
+
+def test_long_names_are_cut_and_long_addresses_are_not_addresses():
+    got, skipped = parse(f"{'N' * 300} <a@x.com>, {'b' * 320}@x.com")
+    assert got == [("N" * 256, "a@x.com")] and skipped["malformed_address"] == 1

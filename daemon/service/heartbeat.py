@@ -1,0 +1,83 @@
+"""An honest watchdog: the worker's jobs report progress, and systemd is pinged only while
+they make it.
+
+The main thread sends ``WATCHDOG=1``. On its own it kept a daemon whose worker was stuck in
+a job (an endless calendar expansion) looking healthy forever, and the summary was never sent.
+So each job runs inside :meth:`Heartbeat.job`, every stream started, page committed and stream
+finished :meth:`beats <Heartbeat.beat>` (through :class:`Beats`, the engine's progress hooks),
+and :meth:`Heartbeat.stalled` names the job once it has gone ``allowance`` seconds without
+progress. The main thread then withholds the ping and systemd restarts the daemon after
+``WatchdogSec``. The new process resumes after the last committed page and sends any summary
+that is owed.
+
+Time is ``time.monotonic``: it does not advance while the machine sleeps, so a job
+suspended with the laptop does not look stuck when the laptop wakes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.progress import TaskID
+
+from daemon.sync.progress import Progress
+
+# A legitimate page can wait out several Retry-After answers (up to 5 minutes each), and the
+# weekly scoring of a big store takes minutes: only a longer silence means a stuck worker.
+STALL_AFTER = 15 * 60.0
+
+
+class Heartbeat:
+    """When the running job last made progress. Written by the worker, read by the main
+    thread (single assignments of Python objects, so no lock is needed)."""
+
+    def __init__(self, allowance: float = STALL_AFTER,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.allowance, self.clock = allowance, clock
+        self._job: str | None = None
+        self._last = clock()
+
+    @contextmanager
+    def job(self, name: str) -> Iterator[None]:
+        """Run one job under watch: starting it counts as progress; ending it stops the watch."""
+        self._last, self._job = self.clock(), name
+        try:
+            yield
+        finally:
+            self._job = None
+
+    def beat(self) -> None:
+        """The running job made progress (a page committed, a stream started or finished)."""
+        self._last = self.clock()
+
+    def stalled(self) -> str | None:
+        """The running job and how long it has gone without progress, when longer than the
+        allowance; None while the worker is idle or moving."""
+        job, idle = self._job, self.clock() - self._last
+        if job is None or idle <= self.allowance:
+            return None
+        return f"{job}: no progress for {idle:.0f} s"
+
+
+class Beats(Progress):
+    """The engine's progress hooks as heartbeats (never a progress bar: this runs under
+    systemd, where there is no terminal)."""
+
+    def __init__(self, heartbeat: Heartbeat) -> None:
+        super().__init__(enabled=False)
+        self.heartbeat = heartbeat
+
+    def start(self, label: str, total: int | None) -> TaskID | None:
+        self.heartbeat.beat()
+        return None
+
+    def advance(self, task: TaskID | None, n: int) -> None:
+        self.heartbeat.beat()
+
+    def finish(self, task: TaskID | None) -> None:
+        self.heartbeat.beat()
+
+    def close(self) -> None:
+        """Nothing to close: no bar was ever drawn."""
