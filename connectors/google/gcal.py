@@ -5,7 +5,9 @@ Cursor (JSON, only parsed here): ``{"cals": {calendar id: state}}`` where state 
 while a listing is under way. Recurrences are expanded by the API (``singleEvents``), so an
 endless weekly series is bounded by the window; occurrences past ``upcoming_days`` that an
 incremental sync brings are dropped, and the window is re-listed every 30 days so they are
-picked up once they come near. A 410 Gone (sync token expired) raises CursorExpired.
+picked up once they come near. A window listing covers all calendars with one window and
+declares it (``Page.listing``) on its first page. A 410 Gone (sync token expired) raises
+CursorExpired: the engine then starts a listing from scratch.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from googleapiclient.errors import HttpError
 
-from connectors.base import Cursor, Env, Page, Skips, Source
+from connectors.base import Cursor, Env, Listing, Page, Skips, Source
 from connectors.errors import CursorExpired, SourceUnavailable
 from connectors.google.gcal_records import to_record
 from connectors.google.session import GoogleSession
@@ -54,27 +56,42 @@ class CalendarSource(Source):
         self._session = session
         self._events = session.service("calendar").events()
         self._now = self.env.clock()()
+        opening = self._plan(state)
         try:
             for cal in self.account.calendars:
-                st = state.get(cal) or {}
-                if "s" in st:
-                    for page, new in self._listing(cal, {"syncToken": st["s"]}, st):
-                        state[cal] = new
-                        yield self._page(page, state)
-                    if self._fresh(state[cal]):
-                        continue
-                    st = {}  # re-list a fresh window: upcoming occurrences come near
-                if "p" not in st:
-                    st = {"p": None, "min": self._iso(-self.account.lookback_days),
-                          "max": self._iso(self.account.upcoming_days)}
-                params = {"timeMin": st["min"], "timeMax": st["max"]}
+                st = state[cal]
+                params = ({"syncToken": st["s"]} if "s" in st
+                          else {"timeMin": st["min"], "timeMax": st["max"]})
                 for page, new in self._listing(cal, params, st):
                     state[cal] = new
-                    yield self._page(page, state)
+                    yield self._page(page, state, opening)
+                    opening = None
         finally:
             session.close()
             if self.skipped:
                 log.info("%s: skipped %s", self.key, dict(self.skipped))
+
+    def _plan(self, state: dict[str, dict[str, Any]]) -> Listing | None:
+        """Decide, before reading, whether this pass opens a window listing; fill ``state``.
+
+        The listing covers every configured calendar with one window, so the window it
+        declares is true of the whole stream: a first pass, a calendar without a sync token,
+        or a window no longer reaching far enough ahead re-lists them all. A listing left
+        half done is resumed (it was declared when it began).
+        """
+        cals = self.account.calendars
+        under_way = next((st for st in state.values() if "p" in st), None)
+        if under_way is not None:
+            for cal in cals:
+                if "s" not in state.get(cal, {}) and "p" not in state.get(cal, {}):
+                    state[cal] = {"p": None, "min": under_way["min"], "max": under_way["max"]}
+            return None
+        if all("s" in state.get(c, {}) and self._fresh(state[c]) for c in cals):
+            return None
+        lo, hi = self._iso(-self.account.lookback_days), self._iso(self.account.upcoming_days)
+        for cal in cals:
+            state[cal] = {"p": None, "min": lo, "max": hi}
+        return Listing(datetime.fromisoformat(lo), datetime.fromisoformat(hi))
 
     def _fresh(self, st: dict[str, Any]) -> bool:
         """Whether the listed window still reaches far enough ahead."""
@@ -96,9 +113,12 @@ class CalendarSource(Source):
         except (ValueError, KeyError, TypeError, AttributeError):
             raise CursorExpired("unreadable calendar cursor") from None
 
-    def _page(self, page: Page, state: dict[str, dict[str, Any]]) -> Page:
-        """``page`` with the cursor of ``state`` and the skips since the last page."""
-        return Page(page.records, page.gone, json.dumps({"cals": state}), self.skipped.take())
+    def _page(self, page: Page, state: dict[str, dict[str, Any]],
+              opening: Listing | None = None) -> Page:
+        """``page`` with the cursor of ``state``, the skips since the last page and the
+        listing it opens, if any."""
+        return Page(page.records, page.gone, json.dumps({"cals": state}), self.skipped.take(),
+                    listing=opening, series=page.series)
 
     def _listing(
         self, cal: str, params: dict[str, Any], st: dict[str, Any]

@@ -134,7 +134,7 @@ class FakeGoogle:
                     return (*error(f.status, "Quota exceeded for quota metric 'Queries' and limit "
                                    "'Queries per minute per user'", f.reason, "usageLimits"), extra)
             route, call = self._route(path, q, method, body, tok)
-            wait = self._take(COSTS.get(route, 5)) if route != "events.list" else 0.0
+            wait = self._take(COSTS.get(route, 5)) if not route.startswith("events.") else 0.0
             if wait:
                 self.rejected += 1
                 return (*error(429, "Too many concurrent requests for user", "rateLimitExceeded",
@@ -157,6 +157,11 @@ class FakeGoogle:
                 return "messages.get", lambda: self.mail.get(rest[1], q)
             if rest == ["history"]:
                 return "history.list", lambda: self.mail.history_list(q)
+        if (parts[:3] == ["calendar", "v3", "calendars"] and len(parts) >= 7
+                and parts[-3] == "events" and parts[-1] == "instances"):
+            cal = self.calendars.get("/".join(parts[3:-3]))
+            if cal is not None:
+                return "events.instances", lambda: cal.instances(parts[-2], q)
         if parts[:3] == ["calendar", "v3", "calendars"] and parts[-1] == "events":
             cal = self.calendars.get("/".join(parts[3:-1]))
             if cal is not None:
