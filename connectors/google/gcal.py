@@ -6,7 +6,10 @@ while a listing is under way. Recurrences are expanded by the API (``singleEvent
 endless weekly series is bounded by the window; occurrences past ``upcoming_days`` that an
 incremental sync brings are dropped, and the window is re-listed every 30 days so they are
 picked up once they come near. A window listing covers all calendars with one window and
-declares it (``Page.listing``) on its first page. A 410 Gone (sync token expired) raises
+declares it (``Page.listing``) on its first page. A recurring event touched by an incremental
+sync is listed in full over the window (``events.instances``, ``Page.series``), so a series
+cut short upstream is learnt even where Google stops reporting the removed occurrences as
+cancelled. A 410 Gone (sync token expired) raises
 CursorExpired: the engine then starts a listing from scratch.
 """
 
@@ -21,7 +24,7 @@ from typing import Any
 
 from googleapiclient.errors import HttpError
 
-from connectors.base import Cursor, Env, Listing, Page, Skips, Source
+from connectors.base import Cursor, Env, EventRecord, Listing, Page, Series, Skips, Source
 from connectors.errors import CursorExpired, SourceUnavailable
 from connectors.google.gcal_records import to_record
 from connectors.google.session import GoogleSession
@@ -56,6 +59,7 @@ class CalendarSource(Source):
         self._session = session
         self._events = session.service("calendar").events()
         self._now = self.env.clock()()
+        self._relisted: set[str] = set()  # recurring events listed in full this pass
         opening = self._plan(state)
         try:
             for cal in self.account.calendars:
@@ -134,7 +138,10 @@ class CalendarSource(Source):
                 resp = self._session.caller.execute(req, "events.list", passthrough=(410,))
             except HttpError as err:
                 raise CursorExpired(f"calendar sync token expired ({cal})") from err
-            page = self._translate(resp.get("items") or [])
+            items = resp.get("items") or []
+            page = self._translate(items)
+            if "syncToken" in params:
+                page = self._with_series(cal, page, items)
             token = resp.get("nextPageToken")
             if token:
                 if token in seen:
@@ -147,6 +154,59 @@ class CalendarSource(Source):
             yield page, ({"s": sync, "end": end} if sync else {})
             return
         raise SourceUnavailable(f"calendar {cal!r} paged beyond {MAX_PAGES} pages")
+
+    def _with_series(self, cal: str, page: Page, items: list[Any]) -> Page:
+        """``page`` plus, for each recurring event it touches, every occurrence in the window
+        and a :class:`Series` saying so.
+
+        With ``singleEvents`` a changed series shows only as changed instances: when it is cut
+        short, Google reports the removed occurrences as cancelled only about six months
+        ahead (google-api-ruby-client/issues/860). Listing the series' instances names what
+        is left, so the store can forget the rest.
+        """
+        masters = {i["recurringEventId"] for i in items
+                   if isinstance(i, dict) and isinstance(i.get("recurringEventId"), str)}
+        masters -= self._relisted
+        if not masters:
+            return page
+        lo = self._now - timedelta(days=self.account.lookback_days)
+        hi = self._now + timedelta(days=self.account.upcoming_days)
+        records = {r.source_id: r for r in page.records}
+        series = list(page.series)
+        for master in sorted(masters):
+            self._relisted.add(master)
+            found = self._instances(cal, master, lo, hi)
+            if found is None:  # the series is gone: its instances came cancelled
+                continue
+            uid = next((r.uid for r in found if r.uid), None) or next(
+                (r.uid for r in page.records if isinstance(r, EventRecord) and r.uid
+                 and r.source_id.startswith(master + "_")), None)
+            if uid is not None:
+                series.append(Series(uid, lo, hi))
+                records.update((r.source_id, r) for r in found)
+        gone = tuple(g for g in page.gone if g not in records)
+        return Page(tuple(records.values()), gone, series=tuple(series))
+
+    def _instances(self, cal: str, master: str, lo: datetime,
+                   hi: datetime) -> list[EventRecord] | None:
+        """Every live occurrence of ``master`` in [lo, hi); None when the series is gone."""
+        out: list[EventRecord] = []
+        token: str | None = None
+        for _ in range(MAX_PAGES):
+            req = self._events.instances(calendarId=cal, eventId=master, timeMin=lo.isoformat(),
+                                         timeMax=hi.isoformat(), maxResults=self.page_size,
+                                         pageToken=token)
+            try:
+                resp = self._session.caller.execute(req, "events.instances",
+                                                    passthrough=(404, 410))
+            except HttpError:
+                return None
+            out += [r for r in self._translate(resp.get("items") or []).records
+                    if isinstance(r, EventRecord)]
+            token = resp.get("nextPageToken")
+            if not token:
+                return out
+        raise SourceUnavailable(f"calendar {cal!r}: instances paged beyond {MAX_PAGES} pages")
 
     def _translate(self, items: list[Any]) -> Page:
         horizon = self._now + timedelta(days=self.account.upcoming_days)

@@ -104,3 +104,52 @@ def test_resumed_listing_is_not_declared_again(fake: FakeGoogle, tmp_path: Path)
     rest = list(calendar(fake, tmp_path, calendars=["primary", "team"]).pages(first.cursor))
     assert first.listing is not None and all(p.listing is None for p in rest)
     assert len(recs([first, *rest])) == 6
+
+
+def test_series_cut_short_is_relisted_in_full(fake: FakeGoogle, tmp_path: Path) -> None:
+    cal = fake.calendars["primary"]
+    start = fake.now - timedelta(days=14)
+    cal.add("weekly", start, weekly=True, attendees=[ME, BOB])
+    cal.add("other", start, weekly=True, attendees=[ME, BOB])
+    first = list(calendar(fake, tmp_path, upcoming_days=365).pages(None))
+    before = {i for i in recs(first) if i.startswith("weekly_")}
+    until = start + timedelta(weeks=4)
+    cal.end_series("weekly", until)
+    pages = list(calendar(fake, tmp_path, upcoming_days=365).pages(first[-1].cursor))
+    gone = {g for p in pages for g in p.gone}
+    (series,) = [s for p in pages for s in p.series]
+    assert series.uid == "weekly@google.com"
+    assert series.start == fake.now - timedelta(days=3 * 365)
+    assert series.end == fake.now + timedelta(days=365)
+    left = {i for i in recs([p for p in pages if p.series]) if i.startswith("weekly_")}
+    assert len(left) == 4 and all(i in before for i in left)
+    # Google reports only about six months of removed occurrences as cancelled; the rest
+    # are learnable only because the series was listed in full.
+    assert gone and gone < before - left
+    assert before - left - gone
+    assert not any(i.startswith("other_") for i in recs(pages))
+
+
+def test_one_cancelled_occurrence_keeps_its_series(fake: FakeGoogle, tmp_path: Path) -> None:
+    cal = fake.calendars["primary"]
+    start = fake.now - timedelta(days=14)
+    cal.add("weekly", start, weekly=True, attendees=[ME, BOB])
+    cursor = list(calendar(fake, tmp_path).pages(None))[-1].cursor
+    one = f"weekly_{start + timedelta(weeks=3):%Y%m%dT%H%M%SZ}"
+    cal.cancel(one)
+    pages = list(calendar(fake, tmp_path).pages(cursor))
+    assert {g for p in pages for g in p.gone} == {one}
+    assert [s.uid for p in pages for s in p.series] == ["weekly@google.com"]
+    assert one not in recs(pages) and len(recs(pages)) == 11 - 1  # -14 to +56 days
+
+
+def test_deleted_series_goes_as_cancelled_without_a_series(
+    fake: FakeGoogle, tmp_path: Path
+) -> None:
+    cal = fake.calendars["primary"]
+    cal.add("weekly", fake.now - timedelta(days=14), weekly=True, attendees=[ME, BOB])
+    cursor = list(calendar(fake, tmp_path).pages(None))[-1].cursor
+    cal.cancel("weekly")
+    pages = list(calendar(fake, tmp_path).pages(cursor))
+    assert not recs(pages) and not any(p.series for p in pages)
+    assert len({g for p in pages for g in p.gone}) > 10
