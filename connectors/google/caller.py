@@ -27,6 +27,7 @@ from connectors.errors import (
     Transient,
 )
 from connectors.google.batch import FastBatch
+from connectors.google.credentials import TokenEndpointBusy
 from connectors.google.quota import QuotaLimiter
 
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
@@ -107,6 +108,8 @@ class Caller:
             if getattr(exc, "retryable", False):
                 raise Transient(str(exc)) from exc
             raise self.on_auth_error(exc) from exc
+        except TokenEndpointBusy as exc:
+            raise Transient(str(exc)) from exc
         except (TimeoutError, TransportError, httplib2.HttpLib2Error, ConnectionError) as exc:
             raise Transient(type(exc).__name__) from exc
 

@@ -64,6 +64,8 @@ class FakeGoogle:
         self.scopes_of: dict[str, frozenset[str]] = {}  # access token -> its scopes
         self.sent: list[bytes] = []  # RFC 822 bytes of each message accepted by send
         self.token_calls = 0
+        self.token_lifetime = 3599  # seconds, as ``expires_in``
+        self.token_faults: list[int] = []  # answers before the next good one; 0 drops the line
         self.faults: list[Fault] = []
         self.log: list[tuple[str, str]] = []
         self.batches: list[int] = []  # part count of each batch
@@ -103,6 +105,11 @@ class FakeGoogle:
     def token(self, form: dict[str, list[str]]) -> tuple[int, dict, dict]:
         with self.lock:
             self.token_calls += 1
+            if self.token_faults:
+                status = self.token_faults.pop(0)
+                if status == 0:
+                    raise ConnectionAbortedError("token endpoint dropped the connection")
+                return status, {"error": "backendError"}, {}
             if (form.get("grant_type") != ["refresh_token"] or self.revoked
                     or form.get("refresh_token") != [self.refresh_token]):
                 return 400, {"error": "invalid_grant",
@@ -110,7 +117,7 @@ class FakeGoogle:
             tok = "ya29." + uuid.uuid4().hex
             self.access.add(tok)
             self.scopes_of[tok] = frozenset(self.granted)
-        return 200, {"access_token": tok, "expires_in": 3599, "token_type": "Bearer",
+        return 200, {"access_token": tok, "expires_in": self.token_lifetime, "token_type": "Bearer",
                      "scope": " ".join(self.granted)}, {}
 
     def api(self, method: str, target: str, headers: dict[str, str],
@@ -267,7 +274,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         path = urlsplit(self.path).path
         if path == "/token":
-            self._json(*fake.token(parse_qs(body.decode())))
+            try:
+                self._json(*fake.token(parse_qs(body.decode())))
+            except ConnectionAbortedError:
+                self.close_connection = True
+                self.request.shutdown(socket.SHUT_RDWR)
         elif path in ("/batch", "/batch/gmail/v1", "/batch/calendar/v3"):
             status, data, ctype = fake.batch(self.headers.get("Content-Type", ""), body)
             self._send(status, data, ctype, {})
