@@ -71,6 +71,7 @@ class FakeGoogle:
         self.batches: list[int] = []  # part count of each batch
         self.requests = self.rejected = 0  # API calls (batch parts counted one by one)
         self.quota: tuple[float, float] | None = None  # (units, seconds) per user
+        self.concurrency: int | None = None  # batch parts served at once; the rest refused
         self._clock, self._level, self._stamp = clock, 0.0, clock()
         self.lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -219,7 +220,7 @@ class FakeGoogle:
             self.batches.append(len(chunks))
         out_b = "batch_" + uuid.uuid4().hex
         out = []
-        for chunk in chunks:
+        for n, chunk in enumerate(chunks):
             text = chunk.decode("utf-8").replace("\r\n", "\n")
             outer, _, inner = text.lstrip("\n").partition("\n\n")
             cid = next(v for k, _, v in (h.partition(": ") for h in outer.split("\n"))
@@ -228,7 +229,16 @@ class FakeGoogle:
             method, target, _ = req_line.split(" ", 2)
             hdrs = {k.lower(): v for k, _, v in (h.partition(": ")
                     for h in rest.split("\n\n", 1)[0].split("\n")) if k}
-            status, obj, extra = self.api(method, target, hdrs)
+            if self.concurrency is not None and n >= self.concurrency:
+                with self.lock:  # Gmail runs parts in parallel and refuses those above its limit
+                    self.log.append((method, target))
+                    self.requests += 1
+                    self.rejected += 1
+                status, obj = error(429, "Too many concurrent requests for user",
+                                    "rateLimitExceeded", "usageLimits")
+                extra: dict[str, str] = {}
+            else:
+                status, obj, extra = self.api(method, target, hdrs)
             head = "".join(f"{k}: {v}\r\n" for k, v in extra.items())
             payload = json.dumps(obj)
             out.append(f"--{out_b}\r\nContent-Type: application/http\r\n"
