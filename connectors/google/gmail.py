@@ -23,14 +23,19 @@ from googleapiclient.http import HttpRequest
 
 from connectors.base import Cursor, Env, Listing, MessageRecord, Page, Skips, Source
 from connectors.errors import CursorExpired, SourceUnavailable
-from connectors.google.gmail_records import METADATA_HEADERS, internal_date, skip_reason, to_record
+from connectors.google.gmail_records import (
+    METADATA_HEADERS,
+    history_actions,
+    internal_date,
+    skip_reason,
+    to_record,
+)
 from connectors.google.quota import QuotaLimiter
 from connectors.google.session import GoogleSession
 from connectors.settings import GoogleAccount
 
 log = logging.getLogger(__name__)
 
-GONE_LABELS = frozenset({"SPAM", "TRASH"})
 _PLACEHOLDER = "0placeholder0"
 HISTORY_TYPES = ["messageAdded", "messageDeleted", "labelAdded", "labelRemoved"]
 
@@ -223,7 +228,7 @@ class GmailSource(Source):
                 resp = self._call(req, "history.list", passthrough=(404,))
             except HttpError as err:
                 raise CursorExpired("the Gmail history id has expired") from err
-            actions, last = self._actions(resp.get("history") or [], start)
+            actions, last = history_actions(resp.get("history") or [], start)
             fetch = [i for i, act in actions.items() if act == "fetch"]
             gone = [i for i, act in actions.items() if act == "gone"]
             msgs = self._fetch_all(fetch)
@@ -240,28 +245,6 @@ class GmailSource(Source):
     def _fetch_all(self, ids: list[str]) -> list[dict[str, Any]]:
         return [m for n in range(0, len(ids), self.batch_size)
                 for m in self._fetch(ids[n : n + self.batch_size])]
-
-    @staticmethod
-    def _actions(history: list[dict[str, Any]], start: int) -> tuple[dict[str, str], int]:
-        """The net action per message id over history records (oldest first), and the
-        highest record id seen."""
-        actions: dict[str, str] = {}
-        last = start
-        for rec in history:
-            try:
-                last = max(last, _int(rec.get("id")))
-            except ValueError:
-                pass
-            for key, act in (("messagesAdded", "fetch"), ("messagesDeleted", "gone"),
-                             ("labelsAdded", "gone"), ("labelsRemoved", "fetch")):
-                for item in rec.get(key) or []:
-                    msg = item.get("message") or {}
-                    if key.startswith("labels") and not GONE_LABELS & set(item.get("labelIds", [])):
-                        continue
-                    if isinstance(msg.get("id"), str):
-                        actions.pop(msg["id"], None)  # re-insert: order follows the last event
-                        actions[msg["id"]] = act
-        return actions, last
 
 
 def _next_token(seen: set[str], token: str) -> str:
