@@ -28,16 +28,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from fakes.google_batch import serve_batch
 from fakes.google_calendar import Calendar
 from fakes.google_gmail import Mailbox, error
 
 COSTS = {"getProfile": 1, "history.list": 2, "messages.list": 5, "messages.get": 5,
          "events.list": 1, "messages.send": 100}
 GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
-REASON = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
-          404: "Not Found", 410: "Gone", 429: "Too Many Requests",
-          500: "Internal Server Error", 503: "Service Unavailable"}
-
 
 @dataclass
 class Fault:
@@ -209,46 +206,6 @@ class FakeGoogle:
         self._level -= units
         return 0.0
 
-    def batch(self, ctype: str, body: bytes) -> tuple[int, bytes, str]:
-        boundary = ctype.split("boundary=", 1)[1].strip('"').encode()
-        chunks = [c for c in body.split(b"--" + boundary)[1:] if not c.startswith(b"--")]
-        if len(chunks) > 100:
-            status, err = error(400, "Inner request count exceeds the limit. Received: "
-                                f"{len(chunks)}, Limit: 100", "invalid")
-            return status, json.dumps(err).encode(), "application/json; charset=UTF-8"
-        with self.lock:
-            self.batches.append(len(chunks))
-        out_b = "batch_" + uuid.uuid4().hex
-        out = []
-        for n, chunk in enumerate(chunks):
-            text = chunk.decode("utf-8").replace("\r\n", "\n")
-            outer, _, inner = text.lstrip("\n").partition("\n\n")
-            cid = next(v for k, _, v in (h.partition(": ") for h in outer.split("\n"))
-                       if k.lower() == "content-id")
-            req_line, _, rest = inner.partition("\n")
-            method, target, _ = req_line.split(" ", 2)
-            hdrs = {k.lower(): v for k, _, v in (h.partition(": ")
-                    for h in rest.split("\n\n", 1)[0].split("\n")) if k}
-            if self.concurrency is not None and n >= self.concurrency:
-                with self.lock:  # Gmail runs parts in parallel and refuses those above its limit
-                    self.log.append((method, target))
-                    self.requests += 1
-                    self.rejected += 1
-                status, obj = error(429, "Too many concurrent requests for user",
-                                    "rateLimitExceeded", "usageLimits")
-                extra: dict[str, str] = {}
-            else:
-                status, obj, extra = self.api(method, target, hdrs)
-            head = "".join(f"{k}: {v}\r\n" for k, v in extra.items())
-            payload = json.dumps(obj)
-            out.append(f"--{out_b}\r\nContent-Type: application/http\r\n"
-                       f"Content-ID: <response-{cid.strip().strip('<>')}>\r\n\r\n"
-                       f"HTTP/1.1 {status} {REASON.get(status, 'Error')}\r\n"
-                       f"Content-Type: application/json; charset=UTF-8\r\n{head}"
-                       f"Content-Length: {len(payload.encode())}\r\n\r\n{payload}\r\n")
-        data = ("".join(out) + f"--{out_b}--\r\n").encode()
-        return 200, data, f"multipart/mixed; boundary={out_b}"
-
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like Google
@@ -290,7 +247,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self.request.shutdown(socket.SHUT_RDWR)
         elif path in ("/batch", "/batch/gmail/v1", "/batch/calendar/v3"):
-            status, data, ctype = fake.batch(self.headers.get("Content-Type", ""), body)
+            status, data, ctype = serve_batch(fake, self.headers.get("Content-Type", ""), body)
             self._send(status, data, ctype, {})
         elif path.endswith("/messages/send"):
             hdrs = {k.lower(): v for k, v in self.headers.items()}
