@@ -22,6 +22,7 @@ from google.oauth2.credentials import Credentials
 from connectors.base import Env
 from connectors.errors import AuthExpired
 from connectors.files import read_json, write_private
+from connectors.google.credentials import RefreshingCredentials
 from connectors.settings import GoogleAccount
 
 SCOPE_ROOT = "https://www.googleapis.com/auth/"
@@ -87,7 +88,7 @@ class TokenStore:
         """The credentials, with the account's ``token_uri`` override applied."""
         try:
             info: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
-            creds = Credentials.from_authorized_user_info(info)
+            creds = RefreshingCredentials.from_authorized_user_info(info)
         except FileNotFoundError:
             raise reauth(self.account, f"account {self.account.name!r} is not signed in") from None
         except (ValueError, OSError) as exc:

@@ -3,12 +3,14 @@
 Every request goes through :class:`Caller`: it spends quota units first, executes with the
 client library's own retries off (they ignore Retry-After and never look inside a batch),
 translates failures into connector errors, and retries through ``connectors.retry``.
-Batches resend only their failed parts; a part answered 404 (deleted between list and get)
-is reported as missing, never fatal.
+Batches resend only their refused parts, in smaller batches when the server refuses parts
+for concurrency; a part answered 404 (deleted between list and get) is reported as missing,
+never fatal.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -27,9 +29,11 @@ from connectors.errors import (
     Transient,
 )
 from connectors.google.batch import FastBatch
-from connectors.google.quota import QuotaLimiter
+from connectors.google.credentials import TokenEndpointBusy
+from connectors.google.quota import BatchSize, QuotaLimiter
 
 RATE_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"})
+QUOTA_REASONS = frozenset({"userRateLimitExceeded", "quotaExceeded", "dailyLimitExceeded"})
 
 
 def retry_after(resp: Any) -> float | None:
@@ -52,6 +56,14 @@ def is_rate_limited(err: HttpError) -> bool:
     return status == 429 or status >= 500 or (status == 403 and bool(reasons(err) & RATE_REASONS))
 
 
+def over_quota(err: HttpError) -> bool:
+    """Whether a refusal says the rate is above the quota (a wait named, a quota reason or
+    message), rather than too many requests at once."""
+    if retry_after(err.resp) is not None or reasons(err) & QUOTA_REASONS:
+        return True
+    return b"quota" in (err.content or b"").lower()
+
+
 class Caller:
     """Runs requests for one account: quota first, then the one retry policy."""
 
@@ -70,6 +82,7 @@ class Caller:
         self.attempts = attempts
         self.on_auth_error = on_auth_error
         self.sent = 0  # HTTP requests sent, batches counting once
+        self.sizes = BatchSize()
 
     def translate(self, err: HttpError) -> Exception:
         """A connector error for an HTTP error that no caller handles itself."""
@@ -107,6 +120,8 @@ class Caller:
             if getattr(exc, "retryable", False):
                 raise Transient(str(exc)) from exc
             raise self.on_auth_error(exc) from exc
+        except TokenEndpointBusy as exc:
+            raise Transient(str(exc)) from exc
         except (TimeoutError, TransportError, httplib2.HttpLib2Error, ConnectionError) as exc:
             raise Transient(type(exc).__name__) from exc
 
@@ -119,55 +134,75 @@ class Caller:
         def attempt() -> Any:
             self._spend(method)
             try:
-                return self._send(lambda: request.execute(num_retries=0))
+                answer = self._send(lambda: request.execute(num_retries=0))
             except HttpError as err:
                 if err.resp.status in passthrough and not is_rate_limited(err):
                     raise
+                if is_rate_limited(err):
+                    self._paced(err)
                 raise self.translate(err) from err
+            self._paced(None)
+            return answer
 
         return retry.call(attempt, attempts=self.attempts, sleep=self.sleep)
 
     def batch(
         self, requests: dict[str, HttpRequest], method: str, batch_uri: str
     ) -> tuple[dict[str, Any], set[str]]:
-        """Run ``requests`` (id -> request) as batches; resend only failed parts.
+        """Run ``requests`` (id -> request) as batches; resend only refused parts.
 
-        Returns (responses by id, ids answered 404). Rate-limited or 5xx parts are retried;
-        the wait honours the longest Retry-After among them.
+        Returns (responses by id, ids answered 404). Parts refused for concurrency go again at
+        once, in batches no bigger than what went through (:class:`BatchSize`); when nothing
+        went through, or the server names a wait (Retry-After), the retry policy waits first,
+        honouring the longest one. Refusals for quota also slow the limiter down.
         """
         done: dict[str, Any] = {}
         missing: set[str] = set()
         pending = dict(requests)
-
-        def attempt() -> None:
-            self._spend(method, len(pending))
-            failed: list[HttpError] = []
-            outcomes = (
-                self._run_one(*next(iter(pending.items())))
-                if len(pending) == 1
-                else self._run_batch(pending, batch_uri)
-            )
-            for rid, response, err in outcomes:
-                if err is None:
-                    done[rid] = response
-                elif err.resp.status == 404:
-                    missing.add(rid)
-                elif is_rate_limited(err):
-                    failed.append(err)
-                    continue
-                else:
-                    raise self.translate(err)
-                pending.pop(rid, None)
-            if failed:
-                waits = [w for w in (retry_after(e.resp) for e in failed) if w is not None]
-                raise Throttled(
-                    f"{len(failed)} of a batch rate-limited",
-                    retry_after=max(waits) if waits else None,
-                )
-
-        if pending:
-            retry.call(attempt, attempts=self.attempts, sleep=self.sleep)
+        while pending:  # each round that makes progress starts a fresh retry budget
+            retry.call(lambda: self._round(pending, done, missing, method, batch_uri),
+                       attempts=self.attempts, sleep=self.sleep)
         return done, missing
+
+    def _round(self, pending: dict[str, HttpRequest], done: dict[str, Any], missing: set[str],
+               method: str, batch_uri: str) -> None:
+        """Send one batch from the front of ``pending``, moving what was answered out of it."""
+        chunk = dict(itertools.islice(pending.items(), self.sizes.take(len(pending))))
+        self._spend(method, len(chunk))
+        refused: list[HttpError] = []
+        outcomes = (self._run_one(*next(iter(chunk.items()))) if len(chunk) == 1
+                    else self._run_batch(chunk, batch_uri))
+        for rid, response, err in outcomes:
+            if err is None:
+                done[rid] = response
+            elif err.resp.status == 404:
+                missing.add(rid)
+            elif is_rate_limited(err):
+                refused.append(err)
+                continue
+            else:
+                raise self.translate(err)
+            pending.pop(rid, None)
+        if not refused:
+            self.sizes.clean(len(chunk))
+            self._paced(None)
+            return
+        self.sizes.refused(len(chunk), len(chunk) - len(refused))
+        for err in refused:
+            self._paced(err)
+        waits = [w for w in (retry_after(e.resp) for e in refused) if w is not None]
+        if waits or len(refused) == len(chunk):
+            raise Throttled(f"{len(refused)} of a batch rate-limited",
+                            retry_after=max(waits) if waits else None)
+
+    def _paced(self, err: HttpError | None) -> None:
+        """Tell the limiter how the server took the last request: fine (None) or refused."""
+        if self.limiter is None:
+            return
+        if err is None:
+            self.limiter.recover()
+        elif over_quota(err):
+            self.limiter.slow_down()
 
     def _run_one(self, rid: str, req: HttpRequest) -> list[tuple[str, Any, HttpError | None]]:
         """A lone part goes as a plain request: cheaper than a batch of one."""

@@ -14,23 +14,28 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
-from connectors.base import Cursor, Env, MessageRecord, Page, Skips, Source
+from connectors.base import Cursor, Env, Listing, MessageRecord, Page, Skips, Source
 from connectors.errors import CursorExpired, SourceUnavailable
-from connectors.google.gmail_records import METADATA_HEADERS, internal_date, skip_reason, to_record
+from connectors.google.gmail_records import (
+    METADATA_HEADERS,
+    history_actions,
+    internal_date,
+    skip_reason,
+    to_record,
+)
 from connectors.google.quota import QuotaLimiter
 from connectors.google.session import GoogleSession
 from connectors.settings import GoogleAccount
 
 log = logging.getLogger(__name__)
 
-GONE_LABELS = frozenset({"SPAM", "TRASH"})
 _PLACEHOLDER = "0placeholder0"
 HISTORY_TYPES = ["messageAdded", "messageDeleted", "labelAdded", "labelRemoved"]
 
@@ -42,8 +47,10 @@ def _int(value: Any) -> int:
 
 class GmailSource(Source):
     """``NAME/mail``. When ``known_ids`` is set (ids -> the subset already stored, e.g. from a
-    Takeout mbox), a first sync skips fetching those. Every page carries the mailbox's own
-    address, from ``getProfile``."""
+    Takeout mbox), a first sync skips fetching those and names them in ``Page.listed``. A
+    first sync is a full listing from the look-back cut-off on (``Page.listing`` on its first
+    page); an expired history id makes the engine start one again. Every page carries the
+    mailbox's own address, from ``getProfile``."""
 
     list_size = 500  # the API's maximum
     batch_size = 50  # Google's advice; 100 is the hard limit
@@ -67,11 +74,13 @@ class GmailSource(Source):
         self.skipped = Skips()
         self.address: str | None = None  # the mailbox's own address, from getProfile
         self.session: GoogleSession | None = None
+        self._opening: Listing | None = None  # carried by the next page: a listing begins
 
     def pages(self, cursor: Cursor | None) -> Iterator[Page]:
         """Pages after ``cursor``: the rest of the first sync, then the history since."""
         state = self._parse(cursor)
         self.skipped = Skips()  # counts are per pass; each page carries its share
+        self._opening = None
         self.session = GoogleSession(self.account, self.env, limiter=self.limiter, sleep=self.sleep)
         users = self.session.service("gmail").users()
         self._messages, self._historyapi = users.messages(), users.history()
@@ -84,6 +93,9 @@ class GmailSource(Source):
                     cutoff = self.env.clock()() - timedelta(days=self.account.lookback_days)
                     state = {"h": _int(profile["historyId"]), "p": None, "o": 0,
                              "c": int(cutoff.timestamp() * 1000)}
+                    # The listing stops at the look-back cut-off: older mail is not named,
+                    # so the window says where it starts (the store keeps what is older).
+                    self._opening = Listing(datetime.fromtimestamp(state["c"] / 1000, UTC))
                 yield from self._first_sync(state)
             yield from self._history(_int(state["h"]))
         finally:
@@ -103,10 +115,12 @@ class GmailSource(Source):
             raise CursorExpired("unreadable Gmail cursor") from None
 
     def _page(self, records: list[MessageRecord], gone: Sequence[str],
-              state: dict[str, Any]) -> Page:
-        """A page with the cursor of ``state``, the skips since the last page and the address."""
+              state: dict[str, Any], listed: Sequence[str] = ()) -> Page:
+        """A page with the cursor of ``state``, the skips since the last page, the address,
+        the ids listed but not re-read, and the listing it opens, if any."""
+        opening, self._opening = self._opening, None
         return Page(tuple(records), tuple(gone), json.dumps(state), self.skipped.take(),
-                    self.address)
+                    self.address, listing=opening, listed=tuple(listed))
 
     def _call(self, request: Any, method: str, **kw: Any) -> Any:
         assert self.session is not None
@@ -138,12 +152,13 @@ class GmailSource(Source):
                 reached = any(d is not None and d.timestamp() * 1000 < cutoff for d in dates)
                 records = [r for r, d in zip(self._records(msgs, []), dates, strict=True)
                            if r is not None and (d is None or d.timestamp() * 1000 >= cutoff)]
+                listed = [i for i in chunk if i in known]  # stored, still upstream
                 if reached or (end >= len(ids) and not nxt):
-                    yield self._page(records, (), done)
+                    yield self._page(records, (), done, listed)
                     return
                 here = ({**base, "p": nxt, "o": 0} if end >= len(ids)
                         else {**base, "p": token, "o": end, "l": ids[end - 1]})
-                yield self._page(records, (), here)
+                yield self._page(records, (), here, listed)
             if not nxt:  # an empty last page
                 yield self._page([], (), done)
                 return
@@ -213,7 +228,7 @@ class GmailSource(Source):
                 resp = self._call(req, "history.list", passthrough=(404,))
             except HttpError as err:
                 raise CursorExpired("the Gmail history id has expired") from err
-            actions, last = self._actions(resp.get("history") or [], start)
+            actions, last = history_actions(resp.get("history") or [], start)
             fetch = [i for i, act in actions.items() if act == "fetch"]
             gone = [i for i, act in actions.items() if act == "gone"]
             msgs = self._fetch_all(fetch)
@@ -230,28 +245,6 @@ class GmailSource(Source):
     def _fetch_all(self, ids: list[str]) -> list[dict[str, Any]]:
         return [m for n in range(0, len(ids), self.batch_size)
                 for m in self._fetch(ids[n : n + self.batch_size])]
-
-    @staticmethod
-    def _actions(history: list[dict[str, Any]], start: int) -> tuple[dict[str, str], int]:
-        """The net action per message id over history records (oldest first), and the
-        highest record id seen."""
-        actions: dict[str, str] = {}
-        last = start
-        for rec in history:
-            try:
-                last = max(last, _int(rec.get("id")))
-            except ValueError:
-                pass
-            for key, act in (("messagesAdded", "fetch"), ("messagesDeleted", "gone"),
-                             ("labelsAdded", "gone"), ("labelsRemoved", "fetch")):
-                for item in rec.get(key) or []:
-                    msg = item.get("message") or {}
-                    if key.startswith("labels") and not GONE_LABELS & set(item.get("labelIds", [])):
-                        continue
-                    if isinstance(msg.get("id"), str):
-                        actions.pop(msg["id"], None)  # re-insert: order follows the last event
-                        actions[msg["id"]] = act
-        return actions, last
 
 
 def _next_token(seen: set[str], token: str) -> str:

@@ -122,3 +122,28 @@ def to_record(message: dict[str, Any]) -> MessageRecord | None:
         precedence=precedence.lower() if precedence else None,
         auto_submitted=auto.lower() if auto else None,
     )
+
+
+GONE_LABELS = frozenset({"SPAM", "TRASH"})  # a message given one of these left the mailbox
+
+
+def history_actions(history: list[dict[str, Any]], start: int) -> tuple[dict[str, str], int]:
+    """The net action per message id (``fetch`` or ``gone``) over ``history.list`` records,
+    oldest first, and the highest record id seen (at least ``start``)."""
+    actions: dict[str, str] = {}
+    last = start
+    for rec in history:
+        try:
+            last = max(last, int(str(rec.get("id"))))
+        except ValueError:
+            pass
+        for key, act in (("messagesAdded", "fetch"), ("messagesDeleted", "gone"),
+                         ("labelsAdded", "gone"), ("labelsRemoved", "fetch")):
+            for item in rec.get(key) or []:
+                msg = item.get("message") or {}
+                if key.startswith("labels") and not GONE_LABELS & set(item.get("labelIds", [])):
+                    continue
+                if isinstance(msg.get("id"), str):
+                    actions.pop(msg["id"], None)  # re-insert: order follows the last event
+                    actions[msg["id"]] = act
+    return actions, last

@@ -28,16 +28,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from fakes.google_batch import serve_batch
 from fakes.google_calendar import Calendar
 from fakes.google_gmail import Mailbox, error
 
 COSTS = {"getProfile": 1, "history.list": 2, "messages.list": 5, "messages.get": 5,
          "events.list": 1, "messages.send": 100}
 GMAIL_SEND = "https://www.googleapis.com/auth/gmail.send"
-REASON = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden",
-          404: "Not Found", 410: "Gone", 429: "Too Many Requests",
-          500: "Internal Server Error", 503: "Service Unavailable"}
-
 
 @dataclass
 class Fault:
@@ -64,11 +61,14 @@ class FakeGoogle:
         self.scopes_of: dict[str, frozenset[str]] = {}  # access token -> its scopes
         self.sent: list[bytes] = []  # RFC 822 bytes of each message accepted by send
         self.token_calls = 0
+        self.token_lifetime = 3599  # seconds, as ``expires_in``
+        self.token_faults: list[int] = []  # answers before the next good one; 0 drops the line
         self.faults: list[Fault] = []
         self.log: list[tuple[str, str]] = []
         self.batches: list[int] = []  # part count of each batch
         self.requests = self.rejected = 0  # API calls (batch parts counted one by one)
         self.quota: tuple[float, float] | None = None  # (units, seconds) per user
+        self.concurrency: int | None = None  # batch parts served at once; the rest refused
         self._clock, self._level, self._stamp = clock, 0.0, clock()
         self.lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -103,6 +103,11 @@ class FakeGoogle:
     def token(self, form: dict[str, list[str]]) -> tuple[int, dict, dict]:
         with self.lock:
             self.token_calls += 1
+            if self.token_faults:
+                status = self.token_faults.pop(0)
+                if status == 0:
+                    raise ConnectionAbortedError("token endpoint dropped the connection")
+                return status, {"error": "backendError"}, {}
             if (form.get("grant_type") != ["refresh_token"] or self.revoked
                     or form.get("refresh_token") != [self.refresh_token]):
                 return 400, {"error": "invalid_grant",
@@ -110,7 +115,7 @@ class FakeGoogle:
             tok = "ya29." + uuid.uuid4().hex
             self.access.add(tok)
             self.scopes_of[tok] = frozenset(self.granted)
-        return 200, {"access_token": tok, "expires_in": 3599, "token_type": "Bearer",
+        return 200, {"access_token": tok, "expires_in": self.token_lifetime, "token_type": "Bearer",
                      "scope": " ".join(self.granted)}, {}
 
     def api(self, method: str, target: str, headers: dict[str, str],
@@ -134,7 +139,7 @@ class FakeGoogle:
                     return (*error(f.status, "Quota exceeded for quota metric 'Queries' and limit "
                                    "'Queries per minute per user'", f.reason, "usageLimits"), extra)
             route, call = self._route(path, q, method, body, tok)
-            wait = self._take(COSTS.get(route, 5)) if route != "events.list" else 0.0
+            wait = self._take(COSTS.get(route, 5)) if not route.startswith("events.") else 0.0
             if wait:
                 self.rejected += 1
                 return (*error(429, "Too many concurrent requests for user", "rateLimitExceeded",
@@ -157,6 +162,11 @@ class FakeGoogle:
                 return "messages.get", lambda: self.mail.get(rest[1], q)
             if rest == ["history"]:
                 return "history.list", lambda: self.mail.history_list(q)
+        if (parts[:3] == ["calendar", "v3", "calendars"] and len(parts) >= 7
+                and parts[-3] == "events" and parts[-1] == "instances"):
+            cal = self.calendars.get("/".join(parts[3:-3]))
+            if cal is not None:
+                return "events.instances", lambda: cal.instances(parts[-2], q)
         if parts[:3] == ["calendar", "v3", "calendars"] and parts[-1] == "events":
             cal = self.calendars.get("/".join(parts[3:-1]))
             if cal is not None:
@@ -196,37 +206,6 @@ class FakeGoogle:
         self._level -= units
         return 0.0
 
-    def batch(self, ctype: str, body: bytes) -> tuple[int, bytes, str]:
-        boundary = ctype.split("boundary=", 1)[1].strip('"').encode()
-        chunks = [c for c in body.split(b"--" + boundary)[1:] if not c.startswith(b"--")]
-        if len(chunks) > 100:
-            status, err = error(400, "Inner request count exceeds the limit. Received: "
-                                f"{len(chunks)}, Limit: 100", "invalid")
-            return status, json.dumps(err).encode(), "application/json; charset=UTF-8"
-        with self.lock:
-            self.batches.append(len(chunks))
-        out_b = "batch_" + uuid.uuid4().hex
-        out = []
-        for chunk in chunks:
-            text = chunk.decode("utf-8").replace("\r\n", "\n")
-            outer, _, inner = text.lstrip("\n").partition("\n\n")
-            cid = next(v for k, _, v in (h.partition(": ") for h in outer.split("\n"))
-                       if k.lower() == "content-id")
-            req_line, _, rest = inner.partition("\n")
-            method, target, _ = req_line.split(" ", 2)
-            hdrs = {k.lower(): v for k, _, v in (h.partition(": ")
-                    for h in rest.split("\n\n", 1)[0].split("\n")) if k}
-            status, obj, extra = self.api(method, target, hdrs)
-            head = "".join(f"{k}: {v}\r\n" for k, v in extra.items())
-            payload = json.dumps(obj)
-            out.append(f"--{out_b}\r\nContent-Type: application/http\r\n"
-                       f"Content-ID: <response-{cid.strip().strip('<>')}>\r\n\r\n"
-                       f"HTTP/1.1 {status} {REASON.get(status, 'Error')}\r\n"
-                       f"Content-Type: application/json; charset=UTF-8\r\n{head}"
-                       f"Content-Length: {len(payload.encode())}\r\n\r\n{payload}\r\n")
-        data = ("".join(out) + f"--{out_b}--\r\n").encode()
-        return 200, data, f"multipart/mixed; boundary={out_b}"
-
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like Google
@@ -262,9 +241,13 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         path = urlsplit(self.path).path
         if path == "/token":
-            self._json(*fake.token(parse_qs(body.decode())))
+            try:
+                self._json(*fake.token(parse_qs(body.decode())))
+            except ConnectionAbortedError:
+                self.close_connection = True
+                self.request.shutdown(socket.SHUT_RDWR)
         elif path in ("/batch", "/batch/gmail/v1", "/batch/calendar/v3"):
-            status, data, ctype = fake.batch(self.headers.get("Content-Type", ""), body)
+            status, data, ctype = serve_batch(fake, self.headers.get("Content-Type", ""), body)
             self._send(status, data, ctype, {})
         elif path.endswith("/messages/send"):
             hdrs = {k.lower(): v for k, v in self.headers.items()}

@@ -34,7 +34,8 @@ def records(pages: list) -> list[EventRecord]:
 
 
 def queries(fake: FakeGoogle) -> list[dict[str, list[str]]]:
-    return [parse_qs(urlsplit(t).query) for _, t in fake.log if "/events" in t]
+    return [parse_qs(urlsplit(t).query) for _, t in fake.log
+            if urlsplit(t).path.endswith("/events")]
 
 
 def test_first_sync_window_people_and_recurrence(fake: FakeGoogle, tmp_path: Path) -> None:

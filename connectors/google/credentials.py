@@ -1,0 +1,58 @@
+"""Google OAuth credentials that refresh on our terms.
+
+google-auth refreshes an access token once it is within 3 min 45 s of expiry, whatever its
+lifetime: a token that lives less than that is refreshed before every request. Here the
+margin is the smaller of :data:`MARGIN` and half the token's lifetime.
+
+google-auth also retries a busy token endpoint (500, 503, 504, 408, 429) with real sleeps,
+and reports any other failure, a 502 included, as a refusal that looks like a revoked
+sign-in. Here the first transient answer raises :class:`TokenEndpointBusy`, naming the HTTP
+status, for the connectors' one retry policy to handle.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from google.auth import _helpers
+from google.auth.exceptions import TransportError
+from google.oauth2.credentials import Credentials
+
+MARGIN = timedelta(seconds=300)  # refresh this long before expiry (at most half the lifetime)
+TRANSIENT = frozenset({408, 429, 500, 502, 503, 504})
+
+
+class TokenEndpointBusy(TransportError):  # type: ignore[misc]
+    """The token endpoint answered with a transient HTTP status (or timed out)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status} from Google's token endpoint")
+        self.status = status
+
+
+class RefreshingCredentials(Credentials):  # type: ignore[misc]
+    """``Credentials`` with a lifetime-aware refresh margin and transient endpoint errors."""
+
+    _lifetime: timedelta | None = None  # of the access token last obtained here
+
+    @property
+    def expired(self) -> bool:
+        """Whether the token is within the refresh margin of its expiry."""
+        if not self.expiry:
+            return False
+        margin = MARGIN if self._lifetime is None else min(MARGIN, self._lifetime / 2)
+        return bool(_helpers.utcnow() >= self.expiry - margin)
+
+    def refresh(self, request: Any) -> None:
+        """Refresh through ``request``, stopping at the first transient answer."""
+
+        def once(*args: Any, **kwargs: Any) -> Any:
+            response = request(*args, **kwargs)
+            if response.status in TRANSIENT:
+                raise TokenEndpointBusy(response.status)
+            return response
+
+        super().refresh(once)
+        if self.expiry is not None:
+            self._lifetime = self.expiry - _helpers.utcnow()
