@@ -34,12 +34,14 @@ def expired(exc: GraphError) -> bool:
 
 def message_record(item: dict[str, object], folder: Folder, skipped: Counter[str]
                    ) -> MessageRecord | None:
-    """One Graph message as a MessageRecord, or None (counted) for drafts and partial items."""
+    """One Graph message as a MessageRecord, or None (counted) for drafts and partial items.
+    Its time is ``receivedDateTime``, which Exchange stamps itself (in Sent Items too: when the
+    copy was filed); ``sentDateTime`` is the client's Date header (a clock set to 1979, a
+    ``14/05/2001`` read month first), used only when Graph gives no received time."""
     if item.get("isDraft") is True:
         skipped["draft"] += 1
         return None
-    received, sent = instant(item.get("receivedDateTime")), instant(item.get("sentDateTime"))
-    when = (sent or received) if folder.sent else (received or sent)
+    when = instant(item.get("receivedDateTime")) or instant(item.get("sentDateTime"))
     message_id = text(item.get("internetMessageId"))
     if when is None and message_id is None:
         skipped["partial_item"] += 1
