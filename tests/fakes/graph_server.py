@@ -55,6 +55,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         status, headers, payload = self.server.fake.respond(method, self.path, self.headers, body)
+        if status == 0:  # hang up without an answer
+            self.close_connection = True
+            return
         self.send_response(status)
         for name, value in {**headers, "Content-Length": str(len(payload))}.items():
             self.send_header(name, value)
