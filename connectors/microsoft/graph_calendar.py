@@ -124,6 +124,7 @@ class CalendarSource(Source):
         restarted = False
         listing = self._listing(state)
         lists = state["phase"] in ("fresh", "listing")
+        relist = relist or "relist" in state  # a series changed before the process stopped
         while True:
             try:
                 body = self.http.get(state["link"], prefer=prefer)
@@ -143,6 +144,8 @@ class CalendarSource(Source):
                 **state, "link": str(next_link if more else body.get("@odata.deltaLink")
                                      or state["link"]),
                 "phase": ("listing" if lists else "next") if more else "delta"}
+            if relist and more:
+                state["relist"] = "1"
             if records or gone or not more:
                 yield Page(tuple(records), tuple(gone), json.dumps({"v": 1, **state}),
                            self.skipped.take(), listing=listing)
@@ -192,7 +195,8 @@ class CalendarSource(Source):
             if data.pop("v") != 1:
                 raise ValueError("unknown cursor version")
             datetime.fromisoformat(data["start"]), datetime.fromisoformat(data["end"])
-            state = {k: str(data[k]) for k in ("link", "start", "end", "phase")}
+            state = {k: str(data[k]) for k in ("link", "start", "end", "phase", "relist")
+                     if k in data or k != "relist"}
             if state["phase"] not in ("fresh", "listing", "next", "delta"):
                 raise ValueError("unknown phase")
             return state

@@ -244,3 +244,18 @@ def test_series_ended_early_drops_its_later_occurrences(fake: FakeGraph, tmp_pat
         assert [i for i, _ in listings(pages)] != []
     else:
         assert set(cut) <= {g for p in pages for g in p.gone}
+
+
+def test_series_relist_survives_a_stop_mid_round(fake: FakeGraph, tmp_path: Path) -> None:
+    ids = weekly(fake, NOW - timedelta(days=14), 8)
+    store = Store()
+    cursor = store.apply(calendar(fake, tmp_path).pages(None))
+    fake.mailbox.end_series("AAMkMaster", NOW, silently=True)
+    fake.page_cap = 1  # the series' remaining occurrences come on two pages
+    pages = calendar(fake, tmp_path).pages(cursor)
+    first = next(pages)
+    pages.close()  # the process stops after the delta round's first page
+    cursor = store.apply([first], cursor)
+    assert cursor is not None and json.loads(cursor)["relist"] == "1"
+    store.apply(calendar(fake, tmp_path).pages(cursor), cursor)
+    assert set(store) == set(ids[:2]) == set(fake.mailbox.events)
