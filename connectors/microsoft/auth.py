@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import msal
+import requests
 
+from connectors import retry
 from connectors.base import Env
-from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable
+from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable, Throttled, Transient
 from connectors.files import read_json, write_private
 from connectors.settings import MicrosoftAccount
 
@@ -31,7 +33,7 @@ CLOUDS: dict[str, tuple[str, str]] = {
 # Silent-refresh errors that only a new sign-in fixes (revoked consent, password change, CA).
 _FOR_GOOD = {"invalid_grant", "interaction_required", "consent_required", "login_required",
              "invalid_client", "unauthorized_client", "invalid_scope"}
-_EARLY = 300.0  # refresh an access token this many seconds before it expires
+_EARLY = 300.0  # refresh a token this long before it expires (at half life if shorter-lived)
 
 
 def authority_url(account: MicrosoftAccount) -> str:
@@ -99,14 +101,36 @@ def save_cache(cache: msal.SerializableTokenCache, path: Path) -> None:
     write_private(path, cache.serialize())
 
 
-def make_app(account: MicrosoftAccount, cache: msal.SerializableTokenCache
+class Watched(requests.Session):
+    """The HTTP client MSAL would build (60 s timeout, one retry on connect), remembering the
+    last token-endpoint answer: MSAL's errors do not say the status a failure must name."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last: tuple[int, str | None] | None = None  # (status, Retry-After)
+        for scheme in ("http://", "https://"):
+            self.mount(scheme, requests.adapters.HTTPAdapter(max_retries=1))
+
+    def request(self, method: str, url: str,  # type: ignore[override]
+                *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 60)
+        resp = super().request(method, url, *args, **kwargs)
+        if method.upper() == "POST":
+            self.last = (resp.status_code, resp.headers.get("Retry-After"))
+        return resp
+
+
+def make_app(account: MicrosoftAccount, cache: msal.SerializableTokenCache,
+             http: Watched | None = None, http_cache: dict[str, Any] | None = None
              ) -> msal.PublicClientApplication:
     """A public client app. MSAL fetches the authority's OpenID configuration here; an
-    explicit ``authority`` (proxy, private endpoint) skips Microsoft's instance discovery."""
+    explicit ``authority`` (proxy, private endpoint) skips Microsoft's instance discovery.
+    ``http_cache`` holds MSAL's replay of recent token-endpoint errors (see MsalSession)."""
     try:
         return msal.PublicClientApplication(
             account.client_id, authority=authority_url(account), token_cache=cache,
-            instance_discovery=False if account.authority else None, timeout=60)
+            instance_discovery=False if account.authority else None, timeout=60,
+            http_client=http, http_cache=http_cache)
     except ValueError as exc:
         raise ConnectorError(f"bad Microsoft authority: {exc}",
                              hint="check tenant/cloud/authority in the config") from exc
@@ -117,7 +141,11 @@ def make_app(account: MicrosoftAccount, cache: msal.SerializableTokenCache
 
 class MsalSession:
     """Access tokens for one account, acquired silently from the persisted cache and kept in
-    memory until shortly before they expire. Thread-safe (Graph calls run in a small pool)."""
+    memory until shortly before they expire. Thread-safe (Graph calls run in a small pool).
+
+    A token-endpoint failure worth another attempt (429, 5xx, no answer) raises Throttled or
+    Transient naming the status, for the caller's retry policy; MSAL's replay of that error
+    is dropped first, or every retry within its 60 s would get the same answer unasked."""
 
     def __init__(self, account: MicrosoftAccount, env: Env) -> None:
         self.account = account
@@ -125,6 +153,8 @@ class MsalSession:
         self._lock = threading.Lock()
         self._app: msal.PublicClientApplication | None = None
         self._cache: msal.SerializableTokenCache | None = None
+        self._http = Watched()
+        self._replays: dict[str, Any] = {}  # MSAL's http_cache: errors it replays
         self._token: str | None = None
         self._until = 0.0
         self.username: str | None = account.address
@@ -135,7 +165,7 @@ class MsalSession:
         with self._lock:
             if self._refused is not None:
                 raise self._refused
-            if self._token and not force_refresh and time.monotonic() < self._until:
+            if self._token and not force_refresh and time.time() < self._until:
                 return self._token
             try:
                 result = self._silent(force_refresh)
@@ -143,24 +173,28 @@ class MsalSession:
                 self._refused = exc
                 raise
             self._token = str(result["access_token"])
-            self._until = time.monotonic() + float(result.get("expires_in", 3600)) - _EARLY
+            life = float(result.get("expires_in", 3600))
+            self._until = time.time() + life - min(_EARLY, life / 2)
             return self._token
 
     def _silent(self, force_refresh: bool) -> dict[str, Any]:
         if self._app is None:
             self._cache = load_cache(self.path)
-            self._app = make_app(self.account, self._cache)
+            self._app = make_app(self.account, self._cache, self._http, self._replays)
         app, hint = self._app, reauth_hint(self.account)
         accounts = _prefer(app.get_accounts(), self.account.address)
         if not accounts:
             raise AuthExpired(f"{self.account.name}: not signed in", hint=hint)
         self.username = self.username or accounts[0].get("username")
+        self._http.last = None
         try:
             result = app.acquire_token_silent_with_error(
                 scopes(self.account), accounts[0], force_refresh=force_refresh)
-        except Exception as exc:  # network errors surface as requests exceptions
-            raise SourceUnavailable(f"token refresh failed: {type(exc).__name__}",
-                                    hint="the next sync tries again") from exc
+        except requests.RequestException as exc:  # no answer: refused, reset, timed out
+            self._replays.clear()
+            raise Transient(f"token endpoint unreachable ({type(exc).__name__})") from exc
+        except Exception as exc:  # MsalServiceError on a 5xx, ValueError on a garbled body
+            raise self._failed(type(exc).__name__) from exc
         finally:
             assert self._cache is not None
             save_cache(self._cache, self.path)
@@ -170,8 +204,24 @@ class MsalSession:
         if result is None or error in _FOR_GOOD:
             log.warning("sign-in refused account=%s error=%s", self.account.name, error)
             raise AuthExpired(f"{self.account.name}: sign-in expired ({error})", hint=hint)
-        raise SourceUnavailable(f"{self.account.name}: token refresh failed ({error})",
-                                hint="the next sync tries again")
+        raise self._failed(error)
+
+    def _failed(self, error: str) -> ConnectorError:
+        """The error for a failed token request: Throttled or Transient (retried) when the
+        endpoint answered 429 or 5xx, else SourceUnavailable; each names the status."""
+        status, after = self._http.last or (0, None)
+        if not _transient(status):
+            said = f"HTTP {status}, " if status else ""
+            return SourceUnavailable(f"{self.account.name}: token refresh failed ({said}{error})",
+                                     hint="the next sync tries again")
+        self._replays.clear()  # let the retry reach the endpoint
+        message = f"token endpoint answered HTTP {status} ({error})"
+        wait = retry.parse_retry_after(after)
+        return Throttled(message, retry_after=wait) if wait is not None else Transient(message)
+
+
+def _transient(status: int) -> bool:
+    return status == 429 or status >= 500
 
 
 def _prefer(accounts: list[dict[str, Any]], address: str | None) -> list[dict[str, Any]]:

@@ -21,11 +21,10 @@ _SELECT = "id,displayName,childFolderCount"
 
 @dataclass(frozen=True, slots=True)
 class Folder:
-    """A folder to sync: its id, the label its messages carry, and whether it is Sent Items."""
+    """A folder to sync: its id and the label its messages carry."""
 
     id: str
     label: str
-    sent: bool = False
 
 
 def folder_path(folder_id: str) -> str:
@@ -72,7 +71,7 @@ def discover(http: GraphHttp) -> list[Folder]:
             if fid in excluded:
                 continue
             label = labels.get(fid) or str(item.get("displayName") or fid)
-            found.append(Folder(fid, label, sent=labels.get(fid) == "sentitems"))
+            found.append(Folder(fid, label))
             children = item.get("childFolderCount")
             if isinstance(children, int) and children > 0:
                 pending.append(folder_path(fid) + "/childFolders")

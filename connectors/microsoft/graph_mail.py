@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
-from connectors.base import Cursor, MessageRecord, Page, Skips, Source
+from connectors.base import Cursor, Listing, MessageRecord, Page, Skips, Source
 from connectors.errors import CursorExpired, GraphError
 from connectors.microsoft.folders import Folder, discover, folder_path
 from connectors.microsoft.graph_http import MAX_IN_FLIGHT, GraphHttp
@@ -34,12 +34,14 @@ def expired(exc: GraphError) -> bool:
 
 def message_record(item: dict[str, object], folder: Folder, skipped: Counter[str]
                    ) -> MessageRecord | None:
-    """One Graph message as a MessageRecord, or None (counted) for drafts and partial items."""
+    """One Graph message as a MessageRecord, or None (counted) for drafts and partial items.
+    Its time is ``receivedDateTime``, which Exchange stamps itself (in Sent Items too: when the
+    copy was filed); ``sentDateTime`` is the client's Date header (a clock set to 1979, a
+    ``14/05/2001`` read month first), used only when Graph gives no received time."""
     if item.get("isDraft") is True:
         skipped["draft"] += 1
         return None
-    received, sent = instant(item.get("receivedDateTime")), instant(item.get("sentDateTime"))
-    when = (sent or received) if folder.sent else (received or sent)
+    when = instant(item.get("receivedDateTime")) or instant(item.get("sentDateTime"))
     message_id = text(item.get("internetMessageId"))
     if when is None and message_id is None:
         skipped["partial_item"] += 1
@@ -84,12 +86,20 @@ class _Fetched:
     more: bool = False  # the link is a nextLink (the round goes on)
     records: list[MessageRecord] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
+    listed: list[str] = field(default_factory=list)  # still there, but not readable as records
     skipped: Counter[str] = field(default_factory=Counter)
-    restarted: bool = False
+    expired: bool = False  # the folder's link is too old: the whole stream must be listed again
 
 
 class MailSource(Source):
-    """``NAME/mail``: every filed folder's messages, moves kept as one record by immutable id."""
+    """``NAME/mail``: every filed folder's messages, moves kept as one record by immutable id.
+
+    A pass from no cursor lists every folder and opens a :class:`Listing` on its first page.
+    So does a pass that finds a folder's delta link expired, or a folder of the cursor gone:
+    deletions in between are then known to no delta link, and the listing must name every
+    message of every folder, so every folder starts over (one folder cannot be listed alone:
+    the listing covers the whole stream).
+    """
 
     def __init__(self, key: str, http: GraphHttp, *, page_size: int = PAGE_SIZE) -> None:
         self.key, self.http, self.page_size = key, http, page_size
@@ -102,52 +112,76 @@ class MailSource(Source):
         folders = discover(self.http)
         self._folders = {f.id: f for f in folders}
         state = {fid: link for fid, link in links.items() if fid in self._folders}
+        full = cursor is None or len(state) < len(links)  # a vanished folder took its mail
+        relisted = 0
+        while True:
+            if full:
+                state = {}
+            expired = yield from self._pass(folders, state, cursor, full)
+            if not expired:
+                break
+            full, relisted = True, relisted + 1
+            log.info("mail delta token expired, listing every folder again stream=%s", self.key)
+        log.info("mail synced stream=%s folders=%d relisted=%d skipped=%d", self.key,
+                 len(folders), relisted, sum(self.skipped.values()))
+
+    def _pass(self, folders: list[Folder], state: dict[str, str], cursor: Cursor | None,
+              full: bool) -> Generator[Page, None, bool]:
+        """One pass over every folder; True when it stopped at an expired link (only when
+        not ``full``: a listing restarts a folder whose fresh links expire in place)."""
+        listing = Listing() if full else None  # rides on the pass's first page
         added: dict[str, str] = {}  # id -> folder that recorded it this run: a removal
         # from another folder is a move; one from the same folder is a real removal
-        last, restarted = cursor, 0
+        last = cursor
         pool = ThreadPoolExecutor(MAX_IN_FLIGHT, thread_name_prefix="graph-mail")
         running: dict[Future[_Fetched], Folder] = {
-            pool.submit(self._fetch, f, state.get(f.id), added): f for f in folders}
+            pool.submit(self._fetch, f, state.get(f.id), added, full): f for f in folders}
         try:
             while running:
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     folder, got = running.pop(future), future.result()
                     self.skipped.update(got.skipped)
-                    restarted += got.restarted
+                    if got.expired:
+                        return True
                     if got.link is None:
                         state.pop(folder.id, None)
                         continue
                     state[folder.id] = got.link
                     added.update((r.source_id, folder.id) for r in got.records)
                     if got.more:
-                        running[pool.submit(self._fetch, folder, got.link, added)] = folder
-                    if got.records or got.gone:
+                        running[pool.submit(self._fetch, folder, got.link, added, full)] = folder
+                    if got.records or got.gone or got.listed or listing:
                         last = dump_cursor(state)
-                        yield Page(tuple(got.records), tuple(got.gone), last, self.skipped.take())
+                        yield Page(tuple(got.records), tuple(got.gone), last, self.skipped.take(),
+                                   listing=listing, listed=tuple(got.listed))
+                        listing = None
             final, fresh = dump_cursor(state), self.skipped.take()
-            if final != last or fresh:  # skips of pages without records travel here
-                yield Page(cursor=final, skipped=fresh)
+            if final != last or fresh or listing:  # skips of pages without records travel here
+                yield Page(cursor=final, skipped=fresh, listing=listing)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
-        log.info("mail synced stream=%s folders=%d restarted=%d skipped=%d", self.key,
-                 len(folders), restarted, sum(self.skipped.values()))
+        return False
 
     def _initial(self, folder: Folder) -> str:
         query = urlencode({"$select": SELECT})
         return self.http.url(f"{folder_path(folder.id)}/messages/delta?{query}")
 
-    def _fetch(self, folder: Folder, link: str | None, added: dict[str, str]) -> _Fetched:
+    def _fetch(self, folder: Folder, link: str | None, added: dict[str, str],
+               listing: bool) -> _Fetched:
         got = _Fetched()
         link = link or self._initial(folder)
         prefer = (f"odata.maxpagesize={self.page_size}",)
+        restarted = False
         while True:
             try:
                 body = self.http.get(link, prefer=prefer)
                 break
             except GraphError as exc:
-                if expired(exc) and not got.restarted:
-                    link, got.restarted = exc.location or self._initial(folder), True
+                if expired(exc) and not listing:
+                    return _Fetched(expired=True)
+                if expired(exc) and not restarted:
+                    link, restarted = self._initial(folder), True
                     continue
                 if exc.status == 404:  # the folder was deleted since discovery
                     return _Fetched(skipped=got.skipped)
@@ -167,6 +201,11 @@ class MailSource(Source):
             record = message_record(item, folder, got.skipped)
             if record is not None:
                 records[sid] = record
+            elif item.get("isDraft") is True:  # a message turned draft no longer counts
+                records.pop(sid, None)
+                got.gone.append(sid)
+            else:  # unreadable, yet still there: a listing must not forget it
+                got.listed.append(sid)
         self._settle([sid for sid in removed if added.get(sid, folder.id) == folder.id],
                      records, got)
         got.records = list(records.values())

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from connectors import microsoft
-from connectors.base import Env, Page, Record, Source
+from connectors.base import Env, Listing, MessageRecord, Page, Record, Source
 from connectors.settings import MicrosoftAccount
 
 from fakes.graph_server import FakeGraph
@@ -65,13 +65,40 @@ def sources(fake: FakeGraph, state: Path, waits: Waits | None = None,
 
 
 class Store(dict[str, Record]):
-    """What the engine keeps: gone ids dropped first, then records upserted by source id."""
+    """What the engine keeps: gone ids dropped first, then records upserted by source id; a
+    pass that opens a listing forgets, when it completes, what it did not name in the window.
+    ``listings`` keeps every listing seen, ``forgotten`` what they forgot."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.listings: list[Listing] = []
+        self.forgotten: set[str] = set()
 
     def apply(self, pages: Iterable[Page], cursor: str | None = None) -> str | None:
+        listing: Listing | None = None
+        named: set[str] = set()
         for page in pages:
+            if page.listing is not None:
+                listing, named = page.listing, set()
+                self.listings.append(listing)
             for sid in page.gone:
                 self.pop(sid, None)
             for record in page.records:
                 self[record.source_id] = record
+            named |= {r.source_id for r in page.records} | set(page.listed)
             cursor = page.cursor
+        if listing is not None:
+            unnamed = {sid for sid, rec in self.items()
+                       if sid not in named and _within(rec, listing)}
+            self.forgotten |= unnamed
+            for sid in unnamed:
+                del self[sid]
         return cursor
+
+
+def _within(record: Record, listing: Listing) -> bool:
+    when = record.when if isinstance(record, MessageRecord) else record.start
+    if when is None:
+        return listing.start is None and listing.end is None
+    return ((listing.start is None or when >= listing.start)
+            and (listing.end is None or when < listing.end))

@@ -1,7 +1,8 @@
 """Fake Microsoft identity platform (v2.0) for one tenant: OpenID configuration, device-code
-grant, refresh-token grant, revoked consent, and what each consent covers (``withhold`` drops
-scopes from a sign-in; a refresh asking beyond the consent gets AADSTS65001). Speaks what MSAL
-Python sends and expects."""
+grant, refresh-token grant, revoked consent, transient token-endpoint failures (``faults``:
+5xx, 429, dropped connections), and what each consent covers (``withhold`` drops scopes from
+a sign-in; a refresh asking beyond the consent gets AADSTS65001). Speaks what MSAL Python
+sends and expects."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ class FakeIdentity:
     withhold: set[str] = field(default_factory=set)  # scopes a sign-in does not grant
     consented: set[str] | None = None  # lower-cased scopes of the last sign-in (None: any)
     scopes_of: dict[str, set[str]] = field(default_factory=dict)  # access token -> scopes
+    faults: list[int] = field(default_factory=list)  # statuses for the next token POSTs;
+    # 0 drops the connection unanswered
+    retry_after: str | None = None  # sent with those faults when set
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def handles(self, path: str) -> bool:
@@ -60,8 +64,19 @@ class FakeIdentity:
         if method == "POST" and path.endswith("/oauth2/v2.0/token"):
             with self.lock:
                 self.token_posts.append(form)
+                if self.faults:
+                    return self._fault(self.faults.pop(0))
                 return self._token(form, base)
         return _json(404, {"error": "not_found"})
+
+    def _fault(self, status: int) -> Reply:
+        if status == 0:
+            return 0, {}, b""
+        code = "temporarily_unavailable" if status in (429, 503) else "server_error"
+        extra = {"Retry-After": self.retry_after} if self.retry_after else {}
+        reply = _json(status, {"error": code, "error_description": "AADSTS90033: A transient "
+                               "error has occurred. Please try again."})
+        return reply[0], {**reply[1], **extra}, reply[2]
 
     def _device_code(self, form: dict[str, str]) -> Reply:
         if form.get("client_id") != self.client_id:

@@ -103,6 +103,12 @@ class Mailbox:
             self._touch(old, mid)
             self._touch(new, mid)
 
+    def change_message(self, mid: str, **changes: Any) -> None:
+        """Change a message in place (e.g. ``isDraft=True``): its folder's delta reports it."""
+        with self.lock:
+            self.messages[mid].update(changes)
+            self._touch(self.messages[mid]["parentFolderId"], mid)
+
     def delete(self, mid: str) -> None:
         with self.lock:
             self._touch(self.messages.pop(mid)["parentFolderId"], mid)
@@ -133,6 +139,24 @@ class Mailbox:
         with self.lock:
             del self.events[eid]
             self._touch(CAL, eid)
+
+    def end_series(self, master: str, after: datetime, *, silently: bool = False) -> list[str]:
+        """End the series ``master`` before ``after``: its later occurrences vanish. Graph's
+        documentation says delta reports them @removed; experiments (microsoft-graph-docs
+        PR 4501) found no sign of them, only the series' remaining occurrences sent again:
+        ``silently`` does that. Returns the removed ids."""
+        with self.lock:
+            mine = [e for e in self.events.values() if e.get("seriesMasterId") == master]
+            cut = [e["id"] for e in mine if e["start"]["dateTime"][:19] >= after.strftime(
+                "%Y-%m-%dT%H:%M:%S")]
+            for eid in cut:
+                del self.events[eid]
+                if not silently:
+                    self._touch(CAL, eid)
+            for e in mine:
+                if silently and e["id"] not in cut:
+                    self._touch(CAL, e["id"])
+            return cut
 
     # ---- delta rounds ---------------------------------------------------------------------
     def _current(self, key: str, meta: dict[str, str]) -> dict[str, dict[str, Any]]:

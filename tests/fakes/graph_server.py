@@ -13,6 +13,7 @@ import json
 import re
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -54,6 +55,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         status, headers, payload = self.server.fake.respond(method, self.path, self.headers, body)
+        if status == 0:  # hang up without an answer
+            self.close_connection = True
+            return
         self.send_response(status)
         for name, value in {**headers, "Content-Length": str(len(payload))}.items():
             self.send_header(name, value)
@@ -83,6 +87,9 @@ class FakeGraph:
         self.empty_first_page = False  # rounds open with an empty page that has a nextLink
         self.replay = False  # each page repeats the previous page's last item
         self.page_cap = 1000  # the most items a page holds, whatever the client prefers
+        self.after_page: Callable[[int], None] | None = None  # called with the count of
+        # delta pages served so far, after each one: the mailbox may change between pages
+        self.pages_served = 0
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []
         self.selects: list[str] = []
@@ -254,7 +261,11 @@ class FakeGraph:
             if isinstance(meta, tuple):
                 return meta
             r, offset, opened = box.start_round(key, meta, None), 0, False
-        return _ok(self._page(path, r, offset, opened, size, immutable))
+        reply = _ok(self._page(path, r, offset, opened, size, immutable))
+        self.pages_served += 1
+        if self.after_page is not None:
+            self.after_page(self.pages_served)
+        return reply
 
     def _initial_meta(self, key: str, q: dict[str, str]) -> dict[str, str] | Reply:
         if key != CAL:

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 
-from connectors.errors import AuthExpired
+from connectors.errors import AuthExpired, SourceUnavailable
 from connectors.microsoft import auth
 from connectors.settings import MicrosoftAccount
 
-from fakes.graph_fixtures import Waits, account, running_fake, sign_in, sources
+from fakes.graph_fixtures import Waits, account, env, running_fake, sign_in, sources
 from fakes.graph_server import FakeGraph
 
 
@@ -126,3 +128,70 @@ def test_national_clouds(cloud: str, login: str, graph: str) -> None:
                                      "graph_endpoint": "https://graph.proxy.example/"})
     assert auth.authority_url(custom) == "https://proxy.example/t1"
     assert auth.graph_root(custom) == "https://graph.proxy.example/v1.0"
+
+
+# ---- issue 10, point 12: short-lived tokens and a flaky token endpoint ----------------------
+
+def test_short_lived_token_is_kept_for_half_its_life(fake: FakeGraph, tmp_path: Path) -> None:
+    fake.identity.expires_in = 120  # under MSAL's own five minutes: it refreshes when asked
+    sign_in(fake, tmp_path / "state")
+    with time_machine.travel(time.time(), tick=False) as clock:
+        session = auth.MsalSession(account(fake), env(tmp_path / "state"))
+        posts = len(fake.identity.token_posts)
+        first = session.token()
+        assert [session.token() for _ in range(5)] == [first] * 5
+        clock.shift(59)
+        assert session.token() == first
+        assert len(fake.identity.token_posts) == posts + 1
+        clock.shift(2)  # past half its life: refreshed before it can expire mid-request
+        assert session.token() != first
+        assert len(fake.identity.token_posts) == posts + 2
+
+
+def test_a_sync_with_short_lived_tokens_refreshes_once(fake: FakeGraph, tmp_path: Path) -> None:
+    fake.identity.expires_in = 300
+    sign_in(fake, tmp_path / "state")
+    for folder in ("inbox", "archive", "sentitems"):
+        for _ in range(6):
+            fake.mailbox.add_message(folder)
+    fake.page_cap = 2
+    posts = len(fake.identity.token_posts)
+    list(sources(fake, tmp_path / "state")["mail"].pages(None))
+    assert fake.graph_count() > 15
+    assert len(fake.identity.token_posts) == posts + 1
+
+
+@pytest.mark.parametrize("faults", [[503], [500, 0, 502], [0], [429]])
+def test_transient_token_endpoint_failures_are_retried(fake: FakeGraph, tmp_path: Path,
+                                                       faults: list[int]) -> None:
+    fake.identity.expires_in = 60
+    sign_in(fake, tmp_path / "state")
+    fake.mailbox.add_message("inbox")
+    fake.identity.faults = list(faults)
+    posts = len(fake.identity.token_posts)
+    waits = Waits()
+    pages = list(sources(fake, tmp_path / "state", waits)["mail"].pages(None))
+    assert sum(len(p.records) for p in pages) == 1
+    assert len(fake.identity.token_posts) == posts + len(faults) + 1  # each retry reached it
+    assert len(waits) == len(faults)
+
+
+def test_retry_after_from_the_token_endpoint_is_honoured(fake: FakeGraph,
+                                                         tmp_path: Path) -> None:
+    fake.identity.expires_in = 60
+    sign_in(fake, tmp_path / "state")
+    fake.identity.faults, fake.identity.retry_after = [429, 503], "7"
+    waits = Waits()
+    list(sources(fake, tmp_path / "state", waits)["mail"].pages(None))
+    assert waits == [7.0, 7.0]
+
+
+def test_token_endpoint_down_fails_naming_the_status(fake: FakeGraph, tmp_path: Path) -> None:
+    fake.identity.expires_in = 60
+    sign_in(fake, tmp_path / "state")
+    fake.identity.faults = [503] * 20
+    waits = Waits()
+    with pytest.raises(SourceUnavailable) as caught:
+        list(sources(fake, tmp_path / "state", waits)["mail"].pages(None))
+    assert "HTTP 503" in str(caught.value)
+    assert len(waits) == 7 and fake.graph_count() == 0

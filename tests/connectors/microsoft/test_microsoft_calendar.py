@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from connectors.base import Attendee, EventRecord
+from connectors.base import Attendee, EventRecord, Listing
 from connectors.microsoft.graph_calendar import event_record
 
 from fakes.graph_fixtures import NOW, Store, Waits, running_fake, sign_in, sources
@@ -78,8 +78,9 @@ def test_cancelled_declined_and_organised(fake: FakeGraph, tmp_path: Path) -> No
     allday = fake.mailbox.add_event(datetime(2025, 3, 14, tzinfo=UTC), minutes=24 * 60,
                                     isAllDay=True)
     store = Store()
-    store.apply(calendar(fake, tmp_path).pages(None))
-    assert store[cancelled].status == "cancelled"
+    pages = list(calendar(fake, tmp_path).pages(None))
+    store.apply(pages)
+    assert cancelled not in store and cancelled in {g for p in pages for g in p.gone}
     assert [a for a in store[declined].attendees if a.is_self] == [
         Attendee("me@contoso.example", "", "declined", is_self=True)]
     organised = store[mine]
@@ -98,8 +99,7 @@ def test_incremental_changes_deletes_and_resume(fake: FakeGraph, tmp_path: Path)
     fake.mailbox.change_event(ids[1], isCancelled=True)
     new = fake.mailbox.add_event(at + timedelta(days=20))
     cursor = store.apply(calendar(fake, tmp_path).pages(cursor), cursor)
-    assert set(store) == {*ids[1:], new}
-    assert store[ids[1]].status == "cancelled"
+    assert set(store) == {*ids[2:], new}  # cancelled by its organiser: gone
 
 
 def test_window_moves_forward_after_catching_up(fake: FakeGraph, tmp_path: Path) -> None:
@@ -149,3 +149,113 @@ def test_bad_attendees_and_windows_zones_are_counted() -> None:
     assert rec.attendees[1].response == "tentative"
     assert rec.end == datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
     assert skipped == {"bad_address": 1, "missing_address": 2, "unknown_timezone": 1}
+
+
+# ---- issue 10: the store equals the calendar (within the window it lists) -------------------
+
+def window(cursor: str | None) -> Listing:
+    assert cursor is not None
+    state = json.loads(cursor)
+    return Listing(datetime.fromisoformat(state["start"]), datetime.fromisoformat(state["end"]))
+
+
+def listings(pages: list) -> list[tuple[int, Listing]]:  # type: ignore[type-arg]
+    return [(i, p.listing) for i, p in enumerate(pages) if p.listing is not None]
+
+
+def test_first_round_lists_exactly_the_window_it_asked_for(fake: FakeGraph,
+                                                           tmp_path: Path) -> None:
+    fake.page_cap = 2
+    at = NOW - timedelta(days=3)
+    ids = [fake.mailbox.add_event(at + timedelta(days=i)) for i in range(5)]
+    store = Store()
+    old = EventRecord("ancient", start=NOW - timedelta(days=400))  # before the window
+    store["ancient"] = old
+    pages = list(calendar(fake, tmp_path, lookback_days=30).pages(None))
+    assert listings(pages) == [(0, window(pages[-1].cursor))]
+    lo, hi = window(pages[-1].cursor).start, window(pages[-1].cursor).end
+    assert (lo, hi) == (datetime(2025, 2, 8, tzinfo=UTC), datetime(2025, 5, 9, tzinfo=UTC))
+    asked = [parse_qs(urlsplit(t).query) for _, t in fake.requests if "calendarView" in t][0]
+    assert asked["startDateTime"] == ["2025-02-08T00:00:00Z"]
+    assert asked["endDateTime"] == ["2025-05-09T00:00:00Z"]
+    cursor = store.apply(pages)
+    assert set(store) == {*ids, "ancient"}  # older meetings outside the window stay
+    assert listings(list(calendar(fake, tmp_path, lookback_days=30).pages(cursor))) == []
+
+
+@pytest.mark.parametrize("expiry", ["410", "syncStateNotFound"])
+def test_expired_token_relists_the_window(fake: FakeGraph, tmp_path: Path, expiry: str) -> None:
+    fake.expiry, fake.page_cap = expiry, 2
+    ids = [fake.mailbox.add_event(NOW + timedelta(days=i)) for i in range(5)]
+    store = Store()
+    cursor = store.apply(calendar(fake, tmp_path).pages(None))
+    fake.mailbox.expire_tokens()
+    fake.mailbox.delete_event(ids[0])
+    fake.mailbox.events.pop(ids[1])  # unlogged: only a listing can tell
+    new = fake.mailbox.add_event(NOW + timedelta(days=9))
+    pages = list(calendar(fake, tmp_path).pages(cursor))
+    assert listings(pages) == [(0, window(pages[-1].cursor))]
+    store.apply(pages, cursor)
+    assert set(store) == {*ids[2:], new} == set(fake.mailbox.events)
+    assert store.forgotten == {ids[0], ids[1]}
+
+
+def test_moved_window_is_listed_after_catching_up(fake: FakeGraph, tmp_path: Path) -> None:
+    first = fake.mailbox.add_event(NOW + timedelta(days=5))
+    second = fake.mailbox.add_event(NOW + timedelta(days=6))
+    store = Store()
+    cursor = store.apply(calendar(fake, tmp_path, lookback_days=30).pages(None))
+    fake.mailbox.events.pop(first)  # unlogged
+    later = NOW + timedelta(days=10)
+    pages = list(calendar(fake, tmp_path, later, lookback_days=30).pages(cursor))
+    moved = window(pages[-1].cursor)
+    assert moved.start == datetime(2025, 2, 18, tzinfo=UTC)
+    assert [listing for _, listing in listings(pages)] == [moved]
+    store.apply(pages, cursor)
+    assert set(store) == {second}
+
+
+def test_meeting_cancelled_by_its_organiser_is_gone(fake: FakeGraph, tmp_path: Path) -> None:
+    keep = fake.mailbox.add_event(NOW + timedelta(days=1), attendees=[person("a@x.example")])
+    off = fake.mailbox.add_event(NOW + timedelta(days=2), attendees=[person("b@x.example")])
+    store = Store()
+    cursor = store.apply(calendar(fake, tmp_path).pages(None))
+    fake.mailbox.change_event(off, isCancelled=True)  # Graph keeps it, marked cancelled
+    pages = list(calendar(fake, tmp_path).pages(cursor))
+    assert off in {g for p in pages for g in p.gone}
+    assert not any(r.source_id == off for p in pages for r in p.records)
+    store.apply(pages, cursor)
+    assert set(store) == {keep}
+
+
+@pytest.mark.parametrize("silently", [False, True])
+def test_series_ended_early_drops_its_later_occurrences(fake: FakeGraph, tmp_path: Path,
+                                                        silently: bool) -> None:
+    ids = weekly(fake, NOW - timedelta(days=14), 8)
+    other = fake.mailbox.add_event(NOW + timedelta(days=3))
+    store = Store()
+    cursor = store.apply(calendar(fake, tmp_path).pages(None))
+    cut = fake.mailbox.end_series("AAMkMaster", NOW, silently=silently)
+    assert len(cut) == 6
+    pages = list(calendar(fake, tmp_path).pages(cursor))
+    store.apply(pages, cursor)
+    assert set(store) == {*ids[:2], other} == set(fake.mailbox.events)
+    if silently:  # no sign of the removed ones: the changed series makes the window relisted
+        assert [i for i, _ in listings(pages)] != []
+    else:
+        assert set(cut) <= {g for p in pages for g in p.gone}
+
+
+def test_series_relist_survives_a_stop_mid_round(fake: FakeGraph, tmp_path: Path) -> None:
+    ids = weekly(fake, NOW - timedelta(days=14), 8)
+    store = Store()
+    cursor = store.apply(calendar(fake, tmp_path).pages(None))
+    fake.mailbox.end_series("AAMkMaster", NOW, silently=True)
+    fake.page_cap = 1  # the series' remaining occurrences come on two pages
+    pages = calendar(fake, tmp_path).pages(cursor)
+    first = next(pages)
+    pages.close()  # the process stops after the delta round's first page
+    cursor = store.apply([first], cursor)
+    assert cursor is not None and json.loads(cursor)["relist"] == "1"
+    store.apply(calendar(fake, tmp_path).pages(cursor), cursor)
+    assert set(store) == set(ids[:2]) == set(fake.mailbox.events)

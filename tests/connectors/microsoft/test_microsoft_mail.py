@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import MessageRecord
+from connectors.base import Listing, MessageRecord
 from connectors.errors import CursorExpired, SourceUnavailable
 from connectors.microsoft.graph_mail import SELECT
 
@@ -55,7 +55,7 @@ def test_first_sync_reads_every_filed_folder_with_metadata_only(fake: FakeGraph,
     sent = store[ids["sent"]]
     assert isinstance(sent, MessageRecord)
     assert sent.labels == ("sentitems",)
-    assert sent.when == datetime(2025, 3, 1, 8, 59, 30, tzinfo=UTC)  # sentDateTime in Sent Items
+    assert sent.when == datetime(2025, 3, 1, 9, 0, tzinfo=UTC)  # receivedDateTime, even here
     assert sent.to == ("carol@example.com",)
     assert sent.message_id == f"<{ids['sent']}@mail.example>"
     inbox2 = store[ids["inbox2"]]
@@ -233,3 +233,118 @@ def test_removed_later_in_the_same_round_is_gone(fake: FakeGraph, tmp_path: Path
     store = Store()
     store.apply(mail(fake, tmp_path).pages(None))
     assert set(store) == set(others)
+
+
+# ---- issue 10: the store equals the mailbox --------------------------------------------------
+
+def listings(pages: list) -> list[tuple[int, Listing]]:  # type: ignore[type-arg]
+    return [(i, p.listing) for i, p in enumerate(pages) if p.listing is not None]
+
+
+def present(fake: FakeGraph) -> set[str]:
+    """The ids of every message in a synced folder of the fake, now."""
+    b = fake.mailbox
+    skip = {b.folder(n) for n in ("junkemail", "deleteditems", "drafts", "outbox")}
+    return {m for m, msg in b.messages.items()
+            if msg["parentFolderId"] not in skip and not msg.get("isDraft")}
+
+
+def test_first_pass_opens_one_listing_on_its_first_page(fake: FakeGraph, tmp_path: Path) -> None:
+    assert listings(list(mail(fake, tmp_path).pages(None))) == [(0, Listing())]  # empty box
+    fake.page_cap = 2
+    populate(fake)
+    pages = list(mail(fake, tmp_path).pages(None))
+    assert listings(pages) == [(0, Listing())] and len(pages) > 3
+    store = Store()
+    cursor = store.apply(pages)
+    assert set(store) == present(fake)
+    assert listings(list(mail(fake, tmp_path).pages(cursor))) == []  # deltas list nothing
+
+
+@pytest.mark.parametrize("expiry", ["410", "syncStateNotFound"])
+def test_expired_token_relists_every_folder_and_the_store_forgets_the_rest(
+        fake: FakeGraph, tmp_path: Path, expiry: str) -> None:
+    fake.expiry, fake.page_cap = expiry, 2
+    b = fake.mailbox
+    kept = [b.add_message(f) for f in ("inbox", "archive", "sentitems") for _ in range(3)]
+    store = Store()
+    cursor = store.apply(mail(fake, tmp_path).pages(None))
+    fake.mailbox.expire_tokens()
+    b.delete(kept[0])  # in a folder whose token expired: no delta will ever say so
+    b.messages.pop(kept[4])  # in another folder, unlogged: only a listing can tell
+    b.move(kept[7], "junkemail")
+    pages = list(mail(fake, tmp_path).pages(cursor))
+    assert [i for i, _ in listings(pages)] == [0]
+    cursor = store.apply(pages, cursor)
+    assert set(store) == present(fake) == set(kept) - {kept[0], kept[4], kept[7]}
+    assert store.forgotten == {kept[0], kept[4], kept[7]} - {g for p in pages for g in p.gone}
+
+
+def test_changes_between_pages_of_a_listing_are_caught_up(fake: FakeGraph,
+                                                          tmp_path: Path) -> None:
+    fake.page_cap = 2
+    b = fake.mailbox
+    msgs = [b.add_message("inbox") for _ in range(6)]
+    late: list[str] = []
+
+    def meanwhile(served: int) -> None:
+        if served == 2:  # after the listing's second page: one named item goes, one comes
+            b.delete(msgs[0])
+            late.append(b.add_message("inbox", "late@example.com"))
+
+    fake.after_page = meanwhile
+    store = Store()
+    cursor = store.apply(mail(fake, tmp_path).pages(None))
+    fake.after_page = None
+    store.apply(mail(fake, tmp_path).pages(cursor), cursor)
+    assert set(store) == present(fake) == {*msgs[1:], *late}
+
+
+def test_a_deleted_folder_takes_its_messages_through_a_listing(fake: FakeGraph,
+                                                                tmp_path: Path) -> None:
+    b = fake.mailbox
+    project = b.add_folder("Project")
+    doomed = [b.add_message(project) for _ in range(2)]
+    keep = b.add_message("inbox")
+    store = Store()
+    cursor = store.apply(mail(fake, tmp_path).pages(None))
+    del b.folders[project]  # the folder and its mail vanish: no delta link can say so
+    for mid in doomed:
+        b.messages.pop(mid)
+    pages = list(mail(fake, tmp_path).pages(cursor))
+    assert listings(pages) == [(0, Listing())]
+    store.apply(pages, cursor)
+    assert set(store) == {keep}
+
+
+@pytest.mark.parametrize("how", ["junkemail", "deleteditems", "drafts", "made_draft"])
+def test_message_that_stops_counting_is_gone(fake: FakeGraph, tmp_path: Path, how: str) -> None:
+    b = fake.mailbox
+    keep, leaving = b.add_message("inbox"), b.add_message("archive")
+    store = Store()
+    cursor = store.apply(mail(fake, tmp_path).pages(None))
+    if how == "made_draft":
+        b.change_message(leaving, isDraft=True)
+    else:
+        b.move(leaving, how)
+    pages = list(mail(fake, tmp_path).pages(cursor))
+    assert leaving in {g for p in pages for g in p.gone}
+    store.apply(pages, cursor)
+    assert set(store) == {keep}
+
+
+def test_received_time_comes_before_the_date_header(fake: FakeGraph, tmp_path: Path) -> None:
+    b = fake.mailbox
+    at = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+    # a real sent message whose client clock said 1979: Graph keeps that as sentDateTime
+    sent = b.add_message("sentitems", "me@contoso.example", when=at,
+                         sentDateTime="1979-12-31T23:59:00Z")
+    # a Date header "14/05/2001" read day-first as month: sentDateTime lands years off
+    odd = b.add_message("inbox", when=datetime(2001, 5, 14, 8, 0, tzinfo=UTC),
+                        sentDateTime="2014-05-20T01:00:00Z")
+    bare = b.add_message("inbox", receivedDateTime=None, sentDateTime="2025-02-01T10:00:00Z")
+    store = Store()
+    store.apply(mail(fake, tmp_path).pages(None))
+    assert store[sent].when == at
+    assert store[odd].when == datetime(2001, 5, 14, 8, 0, tzinfo=UTC)
+    assert store[bare].when == datetime(2025, 2, 1, 10, 0, tzinfo=UTC)  # the fallback
