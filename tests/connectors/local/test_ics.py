@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import Attendee, Env, EventRecord, Page
+from connectors.base import Attendee, Env, EventRecord, Listing, Page
 from connectors.errors import BadArchive
 from connectors.local import ics
 from connectors.local.ics import IcsSource
@@ -139,6 +139,17 @@ def test_resume_from_every_page_yields_exactly_the_rest(tmp_path: Path) -> None:
     for k, page in enumerate(pages):
         rest = [r.source_id for p in drain(make(), page.cursor) for r in p.records]
         assert rest == [r.source_id for p in pages[k + 1 :] for r in p.records]
+
+
+def test_a_first_pass_lists_its_window_honestly_and_later_passes_do_not(tmp_path: Path) -> None:
+    (tmp_path / "work.ics").write_text(calendar(WEEKLY, OTHERS))
+    src = source(tmp_path, page_size=4)
+    pages = drain(src)
+    assert pages[0].listing == Listing(NOW - ics.LOOKBACK, NOW + timedelta(days=60)) and not any(p.listing for p in pages[1:])
+    lo, hi = NOW - ics.LOOKBACK, NOW + timedelta(days=60)
+    assert all(e.occurrence and lo <= e.occurrence < hi for e in events(pages))
+    for page in pages:  # neither a later pass nor a resumed one opens a listing
+        assert not any(p.listing for p in drain(source(tmp_path, page_size=4), page.cursor))
 
 
 def test_unchanged_file_yields_only_what_the_moving_window_brings(tmp_path: Path) -> None:
