@@ -145,8 +145,8 @@ def test_a_first_pass_lists_its_window_honestly_and_later_passes_do_not(tmp_path
     (tmp_path / "work.ics").write_text(calendar(WEEKLY, OTHERS))
     src = source(tmp_path, page_size=4)
     pages = drain(src)
-    assert pages[0].listing == Listing(NOW - ics.LOOKBACK, NOW + timedelta(days=60)) and not any(p.listing for p in pages[1:])
     lo, hi = NOW - ics.LOOKBACK, NOW + timedelta(days=60)
+    assert pages[0].listing == Listing(lo, hi) and not any(p.listing for p in pages[1:])
     assert all(e.occurrence and lo <= e.occurrence < hi for e in events(pages))
     for page in pages:  # neither a later pass nor a resumed one opens a listing
         assert not any(p.listing for p in drain(source(tmp_path, page_size=4), page.cursor))
