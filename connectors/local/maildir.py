@@ -45,11 +45,14 @@ HEAD_LIMIT = 1 << 20  # a header block longer than this is cut
 READ, LIST = "+", "-"  # the last character of a key: read the file, or only name it
 
 
-def _select(folder: Folder, since: float | None, pos: str | None = None) -> list[str]:
-    """Unsorted keys ``source id NUL file name NUL dir index, READ or LIST`` of the folder's
-    files (after key ``pos``, when given): READ when changed since ``since``, else LIST."""
-    keys: list[str] = []
-    maybe: list[int] = []  # stamped within the coarse slack only: read on a coarse file system
+def _select(folder: Folder, since: float | None, pos: str | None = None, keys: bool = True
+            ) -> tuple[int, list[str]]:
+    """(files to read, unsorted keys ``source id NUL file name NUL dir index, READ or LIST``)
+    of the folder's files after key ``pos``, when given: READ when changed since ``since``,
+    else LIST. A census past its plan only counts (``keys`` False): no key is built."""
+    found: list[str] = []
+    fresh = 0
+    maybe: list[str] = []  # stamped within the coarse slack only: read on a coarse file system
     sample: list[float] = []
     for sid, name, i, stamp in files(folder, since is not None):
         if len(sample) < SLACK_SAMPLE:
@@ -57,15 +60,17 @@ def _select(folder: Folder, since: float | None, pos: str | None = None) -> list
         if pos is not None and f"{sid}\0{name}" <= pos:
             continue
         if since is None or stamp >= since - FINE_SLACK:
-            keys.append(f"{sid}\0{name}\0{i}{READ}")
-        else:
-            if stamp >= since - COARSE_SLACK:
-                maybe.append(len(keys))
-            keys.append(f"{sid}\0{name}\0{i}{LIST}")
-    if maybe and all(s == int(s) for s in sample):  # whole seconds: look further back
-        for k in maybe:
-            keys[k] = keys[k][:-1] + READ
-    return keys
+            fresh += 1
+            if keys:
+                found.append(f"{sid}\0{name}\0{i}{READ}")
+        elif stamp >= since - COARSE_SLACK:
+            maybe.append(f"{sid}\0{name}\0{i}")
+        elif keys:
+            found.append(f"{sid}\0{name}\0{i}{LIST}")
+    coarse = bool(maybe) and all(s == int(s) for s in sample)  # whole seconds: look further back
+    if keys:
+        found += [m + (READ if coarse else LIST) for m in maybe]
+    return fresh + (len(maybe) if coarse else 0), found
 
 
 def read_head(path: str) -> bytes:
@@ -87,7 +92,7 @@ def read_head(path: str) -> bytes:
 class _Census:
     """What a pass reads, counted by listing every folder once before it begins."""
 
-    count: int = 0  # files to read
+    count: int = 0  # files to read; -1: not counted
     plan: list[tuple[Folder, list[str]]] | None = None  # the keys, when at most PLAN_LIMIT
     planned: int = 0  # keys in the plan
 
@@ -98,8 +103,9 @@ def _census(
     """The census of a pass resuming after key ``pos`` of folder ``after``."""
     found = _Census(plan=[])
     for folder in folders(root, after):
-        keys = _select(folder, since, pos if folder.parts == after else None)
-        found.count += sum(1 for k in keys if k[-1] == READ)
+        count, keys = _select(folder, since, pos if folder.parts == after else None,
+                              found.plan is not None)
+        found.count += count
         found.planned += len(keys)
         if found.plan is not None and keys:  # a small pass need not list its tree twice
             if found.planned <= PLAN_LIMIT:
@@ -117,7 +123,7 @@ def _todo(root: Path, since: float | None, after: tuple[str, ...], pos: str | No
         yield from ((folder, sorted(keys)) for folder, keys in plan)
         return
     for folder in folders(root, after):
-        yield folder, sorted(_select(folder, since, pos if folder.parts == after else None))
+        yield folder, sorted(_select(folder, since, pos if folder.parts == after else None)[1])
 
 
 def _resume_point(state: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
@@ -133,7 +139,9 @@ class MaildirSource(Source):
 
     ``size_hint`` read before :meth:`pages` is the number of message files (that census is
     kept for that next pass); once the first page is built it is the number of files this pass
-    reads.
+    reads, unless the tree held more than ``PLAN_LIMIT`` files at the last pass: such a pass
+    is not counted in advance (it lists its tree once, folder by folder) and the hint stays the
+    number of message files.
     """
 
     def __init__(
@@ -163,14 +171,15 @@ class MaildirSource(Source):
             return self._listing[1].count
         return self._hint
 
-    def _start(self, root: Path, since: float | None) -> tuple[float, _Census]:
+    def _start(self, root: Path, since: float | None, tree: int) -> tuple[float, _Census]:
         """(pass start, census) of a new pass; a first pass uses the one of ``size_hint``
-        if recent."""
+        if recent. A tree too large to plan (``tree`` files at the last pass) is not counted:
+        the pass must list it anyway, so a census would only walk it twice."""
         kept, self._listing = self._listing, None
         fresh = self.clock()
         if since is None and kept is not None and 0 <= fresh - kept[0] < LISTING_TTL:
             return kept
-        return fresh, _census(root, since)
+        return fresh, _census(root, since) if tree <= PLAN_LIMIT else _Census(-1)
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of records changed since ``cursor`` and of the ids of the files unchanged; the
@@ -180,34 +189,42 @@ class MaildirSource(Source):
         root = check_path(self.root, self.account, "maildir")
         since: float | None = state.get("since")
         pager = Pager(self.skipped, self.page_size)
+        tree: int = state["n"] if isinstance(state.get("n"), int) else 0  # files last pass
         if state.get("start") is not None:
             self._listing = None
             start = state["start"]
             after, pos = _resume_point(state)
-            census = _census(root, since, after, pos)
+            census = _census(root, since, after, pos) if tree <= PLAN_LIMIT else _Census(-1)
         else:
-            start, census = self._start(root, since)
+            start, census = self._start(root, since, tree)
             after, pos = (), None
         if (after, pos) == ((), None):  # from the top: this pass names every file
             pager.listing = Listing()
-        self._hint = census.count
-        cur: dict[str, Any] = {"start": start, "since": since, "pos": pos}
+        self._hint = census.count if census.count >= 0 else None
+        cur: dict[str, Any] = {"start": start, "since": since, "pos": pos, "n": tree}
+        listed, most = pager.listed, pager.listed_size
+        named = 0
         for folder, keys in _todo(root, since, after, pos, census):
             cur["dir"] = list(folder.parts)
             for key in keys:
-                sid, name, tail = key.split("\0")
-                if tail[-1] == READ:
+                if key[-1] == LIST:  # the common case of a re-sync: kept cheap
+                    listed.append(key[: key.index("\0")])
+                    if len(listed) < most:
+                        continue
+                else:
+                    sid, name, tail = key.split("\0")
                     path = os.path.join(folder.dirs[int(tail[:-1])], name)
                     self._read(path, sid, folder.labels, pager)
-                else:
-                    pager.listed.append(sid)
-                cur["pos"] = key[: -len(tail) - 1]
-                if pager.full:
-                    yield pager.take(cur)
+                    if not pager.full:
+                        continue
+                cur["pos"] = key[: key.rindex("\0")]
+                yield pager.take(cur)
+                listed = pager.listed
+            named += len(keys)
             del keys  # before the next folder is listed
         report_skipped(self.key, self.skipped)
         self._hint = None  # the next pass lists again
-        yield pager.take({"start": None, "since": start, "pos": None})
+        yield pager.take({"start": None, "since": start, "pos": None, "n": named})
 
     def _read(self, path: str, source_id: str, labels: tuple[str, ...], pager: Pager) -> None:
         try:
