@@ -229,8 +229,10 @@ class MaildirSource(Source):
     def _read(self, path: str, source_id: str, labels: tuple[str, ...], pager: Pager) -> None:
         try:
             block = read_head(path)
-        except OSError:
+        except OSError as exc:
             self.skipped["unreadable_file"] += 1
+            if not isinstance(exc, FileNotFoundError):  # still there: the store keeps it
+                pager.listed.append(source_id)
             return
         record = headers.parse_block(block, source_id, labels)
         if record is None:

@@ -176,6 +176,8 @@ class MboxSource(Source):
                     yield from self._scan(rel, mm, st, done, resume, pager)
         except (OSError, ValueError):
             self.skipped["unreadable_file"] += 1
+            if self._listing:  # its messages went unnamed: the next pass reads it as new
+                done.pop(rel, None)
 
     def _scan(
         self,

@@ -298,3 +298,21 @@ def test_a_cursor_holding_the_old_id_set_still_loads(tmp_path: Path) -> None:
     pages = drain(src, old)
     assert pages[0].listing == Listing() and named(pages) == {"0.h", "1.h", "2.h"}
     assert ids(pages) == [] and "ids" not in json.loads(pages[-1].cursor or "{}")
+
+
+def test_a_file_that_cannot_be_read_is_still_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(2):
+        put(tmp_path / "cur" / f"{i}.h:2,S", mail(i))
+    real = maildir.read_head
+
+    def locked(path: str) -> bytes:
+        if "1.h" in path:
+            raise PermissionError(path)
+        return real(path)
+
+    monkeypatch.setattr(maildir, "read_head", locked)
+    pages = drain(MaildirSource("m/mail", tmp_path, "m"))
+    assert ids(pages) == ["0.h"] and named(pages) == {"0.h", "1.h"}  # not forgotten
+    assert skipped(pages) == {"unreadable_file": 1}

@@ -228,3 +228,22 @@ def test_a_grown_file_in_a_listing_names_its_old_part_and_reads_its_tail(tmp_pat
     pages = drain(src, first[-1].cursor)
     assert pages[0].listing == Listing()
     assert len(ids(pages)) == 1 and len({sid for p in pages for sid in p.listed}) == 3
+
+
+def test_a_file_unreadable_during_a_listing_is_read_again_next_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connectors.local import mbox
+
+    (tmp_path / "a.mbox").write_bytes(b"".join(message(i) for i in range(2)))
+    (tmp_path / "b.mbox").write_bytes(message(5))
+    src = MboxSource("a/mail", tmp_path, "a")
+    first = drain(src)
+    (tmp_path / "b.mbox").unlink()  # the next pass is a listing
+    real = mbox.mmap.mmap
+    monkeypatch.setattr(mbox.mmap, "mmap", lambda *a, **k: (_ for _ in ()).throw(OSError("io")))
+    pages = drain(src, first[-1].cursor)
+    assert pages[0].listing == Listing() and skipped(pages) == {"unreadable_file": 1}
+    monkeypatch.setattr(mbox.mmap, "mmap", real)
+    again = drain(src, pages[-1].cursor)  # a.mbox went unnamed: read again, not skipped
+    assert len(ids(again)) == 2
