@@ -5,7 +5,8 @@
 For each N it generates a header-only maildir (bench/gen_maildir.py), runs `keepwarm sync` in a
 fresh process against a fresh SQLite store, and prints messages/s by wall clock and by the
 process's CPU time (one core; the wall figure also carries this machine's disk stalls), and the
-process's peak RSS.
+process's peak RSS. It then runs `keepwarm sync` again with nothing changed (the re-sync that
+names every file as still there) and prints that pass's wall and CPU seconds and peak RSS.
 The smallest N is the baseline: memory that does not grow with the archive shows as a flat RSS.
 """
 
@@ -26,6 +27,13 @@ ROOT = Path(__file__).parent.parent
 
 
 def run_once(n: int, tmp: Path) -> tuple[float, float, float]:
+    """(msg/s wall, msg/s CPU, peak RSS MiB) of a first import of N messages."""
+    elapsed, cpu, peak = _sync(n, tmp)
+    return n / elapsed, n / cpu, peak
+
+
+def _sync(n: int, tmp: Path) -> tuple[float, float, float]:
+    """(wall s, CPU s, peak RSS MiB) of one `keepwarm sync` of the N-message maildir."""
     maildir = tmp / f"maildir-{n}"
     if not maildir.exists():
         generate(maildir, n, seed=1)
@@ -40,7 +48,7 @@ def run_once(n: int, tmp: Path) -> tuple[float, float, float]:
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return n / elapsed, n / cpu, after.ru_maxrss / 1024
+    return elapsed, cpu, after.ru_maxrss / 1024
 
 
 def main(sizes: list[int]) -> None:
@@ -50,6 +58,8 @@ def main(sizes: list[int]) -> None:
         for n in sizes:
             rate, cpu_rate, peak = run_once(n, tmp)
             print(f"{n:>10} {rate:>11.0f} {cpu_rate:>10.0f} {peak:>13.1f}")
+            wall, cpu, peak = _sync(n, tmp)
+            print(f"{'  re-sync':>10} {wall:>10.2f}s {cpu:>9.2f}s {peak:>13.1f}  (nothing changed)")
         print("(peak RSS is the largest child so far; a flat column means memory does not "
               "grow with the archive)")
 

@@ -13,33 +13,39 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Page, Record, Skips
+from connectors.base import Listing, Page, Record, Skips
 from connectors.errors import BadArchive
 
 PAGE_SIZE = 1000  # a commit per page costs ~5 ms on SQLite; 1,000 records amortise it
+LISTED_SIZE = 5000  # ids a page names as still there without re-reading them
 CURSOR_VERSION = 1
 log = logging.getLogger("connectors.local")
 
 
 class Pager:
-    """Collects records and gone ids until a page is full; each page also carries the skip
-    counts added to ``skipped`` since the page before."""
+    """Collects records, gone ids and listed ids until a page is full; each page also carries
+    the skip counts added to ``skipped`` since the page before. ``listing``, when set, goes on
+    the next page only: the one that opens a full listing."""
 
     def __init__(self, skipped: Skips, size: int = PAGE_SIZE) -> None:
         self.size = size
+        self.listed_size = LISTED_SIZE
         self.skipped = skipped
         self.records: list[Record] = []
         self.gone: list[str] = []
+        self.listed: list[str] = []
+        self.listing: Listing | None = None
 
     @property
     def full(self) -> bool:
-        """True once the page holds ``size`` records."""
-        return len(self.records) >= self.size
+        """True once the page holds ``size`` records or ``listed_size`` listed ids."""
+        return len(self.records) >= self.size or len(self.listed) >= self.listed_size
 
     def take(self, cursor: dict[str, Any]) -> Page:
         """The page so far with ``cursor`` (the resume point after it); starts a new page."""
-        page = Page(tuple(self.records), tuple(self.gone), dump_cursor(cursor), self.skipped.take())
-        self.records, self.gone = [], []
+        page = Page(tuple(self.records), tuple(self.gone), dump_cursor(cursor), self.skipped.take(),
+                    listing=self.listing, listed=tuple(self.listed))
+        self.records, self.gone, self.listed, self.listing = [], [], [], None
         return page
 
 

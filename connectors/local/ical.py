@@ -2,13 +2,18 @@
 
 ``recurring-ical-events`` does the expansion (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides,
 X-WR-TIMEZONE); the window keeps an endless RRULE finite. A series that breaks the expansion
-is retried alone so one bad event costs only itself.
+costs only itself. Two caps bound the work whatever the rule says: a series with more than
+``MAX_OCCURRENCES`` occurrences in the window (``FREQ=DAILY;BYHOUR=0,...,23;BYMINUTE=0,...,59``
+is 1,440 a day) and an event carrying more than ``MAX_DATES`` EXDATE/RDATE values are skipped
+and counted, before they cost memory.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 from typing import Any
 
 import icalendar
@@ -16,6 +21,8 @@ import recurring_ical_events
 
 from connectors.base import Attendee, EventRecord
 
+MAX_OCCURRENCES = 20_000  # per series in the window: a daily meeting for 25 years is 9,200
+MAX_DATES = 10_000  # EXDATE and RDATE values of one event; a million take 45 s and a GB to parse
 _STATUSES = {"confirmed", "tentative", "cancelled"}
 _RESOURCE_TYPES = {"ROOM", "RESOURCE"}
 
@@ -88,8 +95,46 @@ def to_record(event: Any, rel: str) -> EventRecord:
     )
 
 
-def _expand(cal: Any, lo: datetime, hi: datetime) -> list[Any]:
-    return list(recurring_ical_events.of(cal).between(lo, hi))
+def _expand(cal: Any, lo: datetime, hi: datetime, skipped: Counter[str]) -> list[Any]:
+    """The occurrences of ``cal`` in ``[lo, hi)``, series by series: one that breaks or has
+    more than ``MAX_OCCURRENCES`` is skipped and counted (raises only if the calendar does)."""
+    query = recurring_ical_events.of(cal)
+    found: list[Any] = []
+    for series in query.series:
+        try:
+            got = list(islice(series.between(lo, hi), MAX_OCCURRENCES + 1))
+            if len(got) > MAX_OCCURRENCES:  # stopped there: never expanded further
+                skipped["too_many_occurrences"] += 1
+                continue
+            found.extend(o.as_component(query.keep_recurrence_attributes) for o in got)
+        except Exception:
+            skipped["bad_event"] += 1
+    return found
+
+
+_EVENT_EDGE = re.compile(rb"^(BEGIN|END):VEVENT[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
+_DATE_LINE = re.compile(rb"^(?:EX|R)DATE[;:][^\r\n]*", re.MULTILINE | re.IGNORECASE)
+_FOLD = re.compile(rb"\r?\n[ \t]")
+
+
+def _drop_date_floods(data: bytes, skipped: Counter[str]) -> bytes:
+    """``data`` without the events that carry more than ``MAX_DATES`` EXDATE/RDATE values
+    (counted), found in the raw text before the iCalendar parser spends time on them."""
+    if data.count(b"DATE") + data.count(b",") <= MAX_DATES:  # no event can carry that many
+        return data
+    text = _FOLD.sub(b"", data)
+    parts, last, begin = [], 0, -1
+    for edge in _EVENT_EDGE.finditer(text):
+        if edge.group(1).upper() == b"BEGIN":
+            begin = edge.start()
+        elif begin >= 0:
+            block = text[begin : edge.end()]
+            if sum(1 + line.count(b",") for line in _DATE_LINE.findall(block)) > MAX_DATES:
+                parts.append(text[last:begin])
+                last = edge.end()
+                skipped["too_many_dates"] += 1
+            begin = -1
+    return b"".join([*parts, text[last:]]) if parts else data
 
 
 SUB_DAILY = {"SECONDLY", "MINUTELY", "HOURLY"}
@@ -142,6 +187,7 @@ def occurrences(
     ``lo`` None means from the earliest event start, but not before ``floor``. None when the
     data is not iCalendar at all (counted as ``bad_calendar``).
     """
+    data = _drop_date_floods(data, skipped)
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
     except Exception:  # icalendar raises ValueError and friends on junk
@@ -158,11 +204,11 @@ def occurrences(
         if start >= hi:
             continue
         try:
-            events.extend(_expand(cal, start, hi))
-        except Exception:
+            events.extend(_expand(cal, start, hi, skipped))
+        except Exception:  # the series could not even be built: one calendar per UID
             for one in _by_uid(cal):
                 try:
-                    events.extend(_expand(one, start, hi))
+                    events.extend(_expand(one, start, hi, skipped))
                 except Exception:
                     skipped["bad_event"] += 1
     records: dict[str, EventRecord] = {}

@@ -4,7 +4,8 @@ Occurrences are expanded from the earliest event start (at most ``LOOKBACK``, 25
 to ``now + upcoming_days``. The cursor keeps,
 per file, its mtime and size, the window end already covered and the ids it yielded (packed):
 a changed file is read again in full and its vanished occurrences are reported as ``gone``;
-an unchanged file only yields the occurrences the moving window has brought in since.
+an unchanged file only yields the occurrences the moving window has brought in since. A pass
+from no cursor is a full listing of its window, ``[now - LOOKBACK, now + upcoming_days)``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Env, Page, Skips, Source
+from connectors.base import Env, Listing, Page, Skips, Source
 from connectors.local.common import (
     PAGE_SIZE,
     Pager,
@@ -79,6 +80,8 @@ class IcsSource(Source):
         pos: dict[str, Any] | None = state.get("pos")
         files = ics_files(root)
         pager = Pager(self.skipped, self.page_size)
+        if not state:  # from the top: every occurrence in the window is named by this pass
+            pager.listing = Listing(lo, hi)
         for rel, path in files:
             if pos is not None and rel < pos["rel"]:
                 continue

@@ -5,8 +5,9 @@ folder (depth first, names sorted), listing one folder at a time as sorted compa
 memory grows with the largest folder, not with the archive. The cursor names the pass start,
 the folder and last file done, and the start of the previous completed pass. Later passes read
 only files created, renamed or modified since then (max of ctime and mtime, so a copy that
-kept an old mtime is still seen). Files that vanished are reported in ``Page.gone`` while the
-tree holds at most ``GONE_LIMIT`` messages.
+kept an old mtime is still seen). Every pass is a full listing (``Page.listing`` on its first
+page): the files it does not re-read are named in ``Page.listed``, page by page, so the engine
+forgets the messages whose files vanished, however large the tree.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Page, Skips, Source
+from connectors.base import Listing, Page, Skips, Source
 from connectors.local import headers
 from connectors.local.common import (
     PAGE_SIZE,
@@ -26,13 +27,10 @@ from connectors.local.common import (
     check_path,
     header_end,
     load_cursor,
-    pack_ids,
     report_skipped,
-    unpack_ids,
 )
 from connectors.local.maildir_walk import Folder, files, folders
 
-GONE_LIMIT = 20_000
 # Seconds a file stamped just before a pass began may still have changed after it was read:
 # kernels stamp files from a coarse clock (ms); FAT, SMB and old NFS only to 1-2 seconds.
 FINE_SLACK = 0.05
@@ -44,41 +42,35 @@ HEAD_CHUNK = 16_384
 HEAD_LIMIT = 1 << 20  # a header block longer than this is cut
 
 
-@dataclass(slots=True)
-class _Filter:
-    """Which files of a folder a pass reads."""
-
-    since: float | None = None  # start of the previous completed pass
-    known: set[str] | None = None  # ids that pass listed
-    ids: set[str] | None = None  # collects every id seen, when given
+READ, LIST = "+", "-"  # the last character of a key: read the file, or only name it
 
 
-def _select(folder: Folder, want: _Filter, pos: str | None = None) -> list[str]:
-    """Unsorted keys ``source id NUL file name NUL dir index`` of the folder's files to read
-    (after key ``pos``, when given)."""
-    since = want.since
-    todo: list[str] = []
+def _select(folder: Folder, since: float | None, pos: str | None = None, keys: bool = True
+            ) -> tuple[int, list[str]]:
+    """(files to read, unsorted keys ``source id NUL file name NUL dir index, READ or LIST``)
+    of the folder's files after key ``pos``, when given: READ when changed since ``since``,
+    else LIST. A census past its plan only counts (``keys`` False): no key is built."""
+    found: list[str] = []
+    fresh = 0
     maybe: list[str] = []  # stamped within the coarse slack only: read on a coarse file system
     sample: list[float] = []
     for sid, name, i, stamp in files(folder, since is not None):
-        if want.ids is not None:
-            want.ids.add(sid)
-            if len(want.ids) > GONE_LIMIT:
-                want.ids = None  # too many to remember: no gone reports for this tree
         if len(sample) < SLACK_SAMPLE:
             sample.append(stamp)
         if pos is not None and f"{sid}\0{name}" <= pos:
             continue
-        entry = f"{sid}\0{name}\0{i}"
         if since is None or stamp >= since - FINE_SLACK:
-            todo.append(entry)
-        elif want.known is not None and sid not in want.known:
-            todo.append(entry)  # new to this tree though stamped before that pass
+            fresh += 1
+            if keys:
+                found.append(f"{sid}\0{name}\0{i}{READ}")
         elif stamp >= since - COARSE_SLACK:
-            maybe.append(entry)
-    if maybe and all(s == int(s) for s in sample):  # whole seconds: look further back
-        todo += maybe
-    return todo
+            maybe.append(f"{sid}\0{name}\0{i}")
+        elif keys:
+            found.append(f"{sid}\0{name}\0{i}{LIST}")
+    coarse = bool(maybe) and all(s == int(s) for s in sample)  # whole seconds: look further back
+    if keys:
+        found += [m + (READ if coarse else LIST) for m in maybe]
+    return fresh + (len(maybe) if coarse else 0), found
 
 
 def read_head(path: str) -> bytes:
@@ -100,37 +92,38 @@ def read_head(path: str) -> bytes:
 class _Census:
     """What a pass reads, counted by listing every folder once before it begins."""
 
-    count: int = 0  # files to read
-    ids: set[str] | None = None  # every id of the tree, when asked and at most GONE_LIMIT
-    plan: list[tuple[Folder, list[str]]] | None = None  # the files, when at most PLAN_LIMIT
+    count: int = 0  # files to read; -1: not counted
+    plan: list[tuple[Folder, list[str]]] | None = None  # the keys, when at most PLAN_LIMIT
+    planned: int = 0  # keys in the plan
 
 
 def _census(
-    root: Path, want: _Filter, after: tuple[str, ...] = (), pos: str | None = None
+    root: Path, since: float | None, after: tuple[str, ...] = (), pos: str | None = None
 ) -> _Census:
     """The census of a pass resuming after key ``pos`` of folder ``after``."""
     found = _Census(plan=[])
     for folder in folders(root, after):
-        todo = _select(folder, want, pos if folder.parts == after else None)
-        found.count += len(todo)
-        if found.plan is not None and todo:  # a small pass need not list its tree twice
-            if found.count <= PLAN_LIMIT:
-                found.plan.append((folder, todo))
+        count, keys = _select(folder, since, pos if folder.parts == after else None,
+                              found.plan is not None)
+        found.count += count
+        found.planned += len(keys)
+        if found.plan is not None and keys:  # a small pass need not list its tree twice
+            if found.planned <= PLAN_LIMIT:
+                found.plan.append((folder, keys))
             else:
                 found.plan = None
-    found.ids = want.ids
     return found
 
 
-def _todo(root: Path, want: _Filter, after: tuple[str, ...], pos: str | None, census: _Census
-          ) -> Iterator[tuple[Folder, list[str]]]:
-    """(folder, sorted keys of the files to read) in pass order, one folder listed at a time."""
+def _todo(root: Path, since: float | None, after: tuple[str, ...], pos: str | None,
+          census: _Census) -> Iterator[tuple[Folder, list[str]]]:
+    """(folder, sorted keys of its files) in pass order, one folder listed at a time."""
     if census.plan is not None:
         plan, census.plan = census.plan, None
-        yield from ((folder, sorted(todo)) for folder, todo in plan)
+        yield from ((folder, sorted(keys)) for folder, keys in plan)
         return
     for folder in folders(root, after):
-        yield folder, sorted(_select(folder, want, pos if folder.parts == after else None))
+        yield folder, sorted(_select(folder, since, pos if folder.parts == after else None)[1])
 
 
 def _resume_point(state: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
@@ -146,7 +139,9 @@ class MaildirSource(Source):
 
     ``size_hint`` read before :meth:`pages` is the number of message files (that census is
     kept for that next pass); once the first page is built it is the number of files this pass
-    reads.
+    reads, unless the tree held more than ``PLAN_LIMIT`` files at the last pass: such a pass
+    is not counted in advance (it lists its tree once, folder by folder) and the hint stays the
+    number of message files.
     """
 
     def __init__(
@@ -171,63 +166,73 @@ class MaildirSource(Source):
         """Messages this pass is expected to read (see the class docstring)."""
         if self._hint is None and self._listing is None and self.root.exists():
             listed_at = self.clock()
-            self._listing = (listed_at, _census(self.root, _Filter(ids=set())))
+            self._listing = (listed_at, _census(self.root, None))
         if self._hint is None and self._listing is not None:
             return self._listing[1].count
         return self._hint
 
-    def _start(self, root: Path, since: float | None, known: set[str] | None
-               ) -> tuple[float, _Census]:
+    def _start(self, root: Path, since: float | None, tree: int) -> tuple[float, _Census]:
         """(pass start, census) of a new pass; a first pass uses the one of ``size_hint``
-        if recent."""
+        if recent. A tree too large to plan (``tree`` files at the last pass) is not counted:
+        the pass must list it anyway, so a census would only walk it twice."""
         kept, self._listing = self._listing, None
         fresh = self.clock()
         if since is None and kept is not None and 0 <= fresh - kept[0] < LISTING_TTL:
             return kept
-        return fresh, _census(root, _Filter(since, known, set()))
+        return fresh, _census(root, since) if tree <= PLAN_LIMIT else _Census(-1)
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
-        """Pages of records changed since ``cursor``; the last page completes the pass."""
+        """Pages of records changed since ``cursor`` and of the ids of the files unchanged; the
+        first page of a pass from the top opens a listing, the last page completes it."""
         self.skipped = Skips()
-        state = load_cursor(cursor)
+        state = load_cursor(cursor)  # a cursor's "ids" (before listings) is ignored
         root = check_path(self.root, self.account, "maildir")
         since: float | None = state.get("since")
-        previous = unpack_ids(state.get("ids"))
-        want = _Filter(since, previous)
         pager = Pager(self.skipped, self.page_size)
-        ids = state.get("ids")
+        tree: int = state["n"] if isinstance(state.get("n"), int) else 0  # files last pass
         if state.get("start") is not None:
             self._listing = None
             start = state["start"]
             after, pos = _resume_point(state)
-            census = _census(root, want, after, pos)
+            census = _census(root, since, after, pos) if tree <= PLAN_LIMIT else _Census(-1)
         else:
-            start, census = self._start(root, since, previous)
+            start, census = self._start(root, since, tree)
             after, pos = (), None
-            if previous is not None and census.ids is not None:
-                pager.gone.extend(sorted(previous - census.ids))
-            ids = pack_ids(census.ids) if census.ids is not None else None
-            census.ids = None
-        self._hint = census.count
-        cur: dict[str, Any] = {"start": start, "since": since, "pos": pos, "ids": ids}
-        for folder, todo in _todo(root, want, after, pos, census):
+        if (after, pos) == ((), None):  # from the top: this pass names every file
+            pager.listing = Listing()
+        self._hint = census.count if census.count >= 0 else None
+        cur: dict[str, Any] = {"start": start, "since": since, "pos": pos, "n": tree}
+        listed, most = pager.listed, pager.listed_size
+        named = 0
+        for folder, keys in _todo(root, since, after, pos, census):
             cur["dir"] = list(folder.parts)
-            for entry in todo:
-                sid, name, i = entry.split("\0")
-                self._read(os.path.join(folder.dirs[int(i)], name), sid, folder.labels, pager)
-                cur["pos"] = entry[:-2]
-                if pager.full:
-                    yield pager.take(cur)
-            del todo  # before the next folder is listed
+            for key in keys:
+                if key[-1] == LIST:  # the common case of a re-sync: kept cheap
+                    listed.append(key[: key.index("\0")])
+                    if len(listed) < most:
+                        continue
+                else:
+                    sid, name, tail = key.split("\0")
+                    path = os.path.join(folder.dirs[int(tail[:-1])], name)
+                    self._read(path, sid, folder.labels, pager)
+                    if not pager.full:
+                        continue
+                cur["pos"] = key[: key.rindex("\0")]
+                yield pager.take(cur)
+                listed = pager.listed
+            named += len(keys)
+            del keys  # before the next folder is listed
         report_skipped(self.key, self.skipped)
         self._hint = None  # the next pass lists again
-        yield pager.take({"start": None, "since": start, "pos": None, "ids": ids})
+        yield pager.take({"start": None, "since": start, "pos": None, "n": named})
 
     def _read(self, path: str, source_id: str, labels: tuple[str, ...], pager: Pager) -> None:
         try:
             block = read_head(path)
-        except OSError:
+        except OSError as exc:
             self.skipped["unreadable_file"] += 1
+            if not isinstance(exc, FileNotFoundError):  # still there: the store keeps it
+                pager.listed.append(source_id)
             return
         record = headers.parse_block(block, source_id, labels)
         if record is None:

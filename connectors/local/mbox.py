@@ -5,6 +5,10 @@ after each separator is parsed, bodies are jumped over with ``find``. The cursor
 file, the size read, mtime, inode and a fingerprint of its first bytes and of the bytes before
 that size: an unchanged file is not opened, a file that only grew is read from its old end,
 anything else is read again. Mid-file, the cursor holds the offset of the next message.
+
+A pass from no cursor, and any pass after a file was rewritten, truncated or removed, is a full
+listing (``Page.listing`` on its first page): the messages it does not re-read (unchanged files,
+the old part of a file that grew) are named in ``Page.listed``, from their separators alone.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from connectors.base import Page, Skips, Source
+from connectors.base import Listing, Page, Skips, Source
 from connectors.local import headers
 from connectors.local.common import (
     PAGE_SIZE,
@@ -123,6 +127,8 @@ class MboxSource(Source):
         self.account = account
         self.skipped = Skips()
         self.page_size = page_size
+        self._listing = False  # this pass names every message
+        self._relist = False  # a file was re-read from the top outside a listing
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of records new since ``cursor``; the last page completes the pass."""
@@ -133,6 +139,12 @@ class MboxSource(Source):
         pos: list[Any] | None = state.get("pos")
         pager = Pager(self.skipped, self.page_size)
         files = mbox_files(root, self.skipped)
+        if pos is None:  # a new pass: a listing when anything read before may have vanished
+            self._listing = not state or bool(state.get("relist")) or _must_list(files, done)
+            pager.listing = Listing() if self._listing else None
+        else:
+            self._listing = bool(state.get("listing"))
+        self._relist = False
         for rel, path in files:
             if pos is not None and rel < pos[0]:
                 continue
@@ -141,7 +153,8 @@ class MboxSource(Source):
             yield from self._file(rel, path, done, resume, pager)
         listed = {rel for rel, _ in files}
         report_skipped(self.key, self.skipped)
-        yield pager.take({"files": {k: v for k, v in done.items() if k in listed}, "pos": None})
+        final = {"files": {k: v for k, v in done.items() if k in listed}, "pos": None}
+        yield pager.take({**final, "relist": True} if self._relist else final)
 
     def _file(
         self,
@@ -156,12 +169,15 @@ class MboxSource(Source):
             with open(path, "rb") as f:
                 st = os.fstat(f.fileno())
                 if st.st_size == 0:
+                    self._relist |= not self._listing and bool((done.get(rel) or [0])[0])
                     done[rel] = [0, st.st_mtime_ns, st.st_ino, ""]
                     return
                 with mmap.mmap(f.fileno(), st.st_size, access=mmap.ACCESS_READ) as mm:
                     yield from self._scan(rel, mm, st, done, resume, pager)
         except (OSError, ValueError):
             self.skipped["unreadable_file"] += 1
+            if self._listing:  # its messages went unnamed: the next pass reads it as new
+                done.pop(rel, None)
 
     def _scan(
         self,
@@ -174,21 +190,50 @@ class MboxSource(Source):
     ) -> Iterator[Page]:
         size = st.st_size
         start = _start(mm, st, done.get(rel), resume)
-        if start is None:
-            return
-        labels = _label(rel)
-        for offset, sep, block, nxt in messages(mm, start, size):
-            record = headers.parse_block(block, source_id(rel, offset, sep), labels)
+        if start == 0 and (resume or (done.get(rel) or [0])[0]) and not self._listing:
+            self._relist = True  # re-read from the top outside a listing: the next pass lists
+        at: list[Any] = []
+        cur = {"files": done, "pos": at, "listing": self._listing}
+        named = size if start is None else start  # read by an earlier pass: named, not read
+        if self._listing and resume is None and named:
+            for offset, sep, _, nxt in messages(mm, 0, named):
+                pager.listed.append(source_id(rel, offset, sep))
+                if pager.full and nxt < size:
+                    at[:] = [rel, nxt, st.st_ino, fingerprint(mm, nxt)]
+                    yield pager.take(cur)
+        for offset, sep, block, nxt in messages(mm, size if start is None else start, size):
+            record = headers.parse_block(block, source_id(rel, offset, sep), _label(rel))
             if record is None:
                 self.skipped["no_headers"] += 1
             else:
                 pager.records.append(record)
             if pager.full and nxt < size:
-                at = [rel, nxt, st.st_ino, fingerprint(mm, nxt)]
-                yield pager.take({"files": done, "pos": at})
+                at[:] = [rel, nxt, st.st_ino, fingerprint(mm, nxt)]
+                yield pager.take(cur)
         done[rel] = [size, st.st_mtime_ns, st.st_ino, fingerprint(mm, size)]
         if pager.full:
-            yield pager.take({"files": done, "pos": None})
+            yield pager.take({**cur, "pos": None})
+
+
+def _must_list(files: list[tuple[str, Path]], done: dict[str, list[Any]]) -> bool:
+    """Whether a file read before is gone, or was rewritten or truncated since."""
+    if set(done) - {rel for rel, _ in files}:
+        return True
+    for rel, path in files:
+        prev = done.get(rel)
+        if not prev or not prev[0]:  # new, or empty when read: nothing read can have vanished
+            continue
+        try:
+            with open(path, "rb") as f:
+                st = os.fstat(f.fileno())
+                if st.st_size == 0:
+                    return True
+                with mmap.mmap(f.fileno(), st.st_size, access=mmap.ACCESS_READ) as mm:
+                    if _start(mm, st, prev, None) == 0:
+                        return True
+        except (OSError, ValueError):
+            continue  # counted when the pass reads it
+    return False
 
 
 def _start(

@@ -225,16 +225,53 @@ def _canonical_date(value: str) -> datetime | None:
 
 
 def parse_date(value: str | None) -> datetime | None:
-    """An aware UTC datetime from a ``Date:`` header, or None when it is junk or missing."""
+    """An aware UTC datetime from a ``Date:`` header, or None when it is junk or missing.
+
+    Years follow RFC 5322 (4.3) rather than ``email.utils``: two digits 00-49 are 2000-2049 and
+    50-99 1950-1999, three digits add 1900, four or more are the year as written, so ``0001``
+    stays year 1 (an implausible date the caller skips) instead of becoming 2001.
+    """
     if not value:
         return None
     fast = _canonical_date(value)
     if fast is not None:
         return fast
     try:
-        parsed = email.utils.parsedate_to_datetime(value)
-        if parsed.tzinfo is None:  # '-0000' or no zone: RFC 5322 says the zone is unknown
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)  # raises OverflowError past year 9999 (or before 1)
-    except (TypeError, ValueError, IndexError, OverflowError):
+        parts = email.utils.parsedate_tz(value)
+        if parts is None:
+            return None
+        year, month, day, hh, mm, ss = parts[:6]
+        written = _year_token(value)
+        if written is not None and written.isascii() and written.isdigit():
+            n = int(written)
+            year = n + (2000 if n < 50 else 1900) if len(written) <= 2 else (
+                n + 1900 if len(written) == 3 else n)
+        zone = timezone(timedelta(seconds=parts[9] or 0))  # '-0000' or none: RFC 5322 says unknown
+        return datetime(year, month, day, hh, mm, ss, tzinfo=zone).astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):  # past 9999, before 1
         return None
+
+
+_DAYNAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _year_token(value: str) -> str | None:
+    """The year of a date ``email.utils`` can read, as written: its tokens, found its way."""
+    data = value.split()
+    if not data:
+        return None
+    if data[0].endswith(",") or data[0].lower() in _DAYNAMES:
+        del data[0]
+    else:
+        data[0] = data[0][data[0].rfind(",") + 1 :]
+    if len(data) == 3 and len(stuff := data[0].split("-")) == 3:  # RFC 850
+        data = stuff + data[1:]
+    if len(data) == 4:
+        zone = data[3].find("+")
+        zone = data[3].find("-") if zone == -1 else zone
+        data[3:] = [data[3][:zone], data[3][zone:]] if zone > 0 else [data[3], ""]
+    if len(data) < 5:
+        return None
+    year = data[3] if data[2].find(":") > 0 else data[2]  # "14 May 16:39:00 2001"
+    year = year[:-1] if year.endswith(",") else year
+    return data[4] if not year[:1].isdigit() else year

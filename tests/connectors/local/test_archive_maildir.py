@@ -1,5 +1,6 @@
-"""The maildir connector on generated trees: layouts, labels, resume, incremental passes, gone,
-and memory that does not grow with the number of folders."""
+"""The maildir connector on generated trees: layouts, labels, resume, incremental passes, the
+listing every pass makes (how deletions reach the store), and memory that does not grow with
+the number of folders."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import Env, MessageRecord, Page
+from connectors.base import Env, Listing, MessageRecord, Page
 from connectors.errors import BadArchive
-from connectors.local import archive, maildir
+from connectors.local import archive, common, maildir
 from connectors.local.maildir import MaildirSource
 from connectors.settings import MaildirAccount
 
@@ -52,6 +53,11 @@ def recs(pages: list[Page]) -> list[MessageRecord]:
 
 def ids(pages: list[Page]) -> list[str]:
     return [r.source_id for p in pages for r in p.records]
+
+
+def named(pages: list[Page]) -> set[str]:
+    """Every id a pass named, read or listed: what the engine keeps once the listing ends."""
+    return {*ids(pages), *(sid for p in pages for sid in p.listed)}
 
 
 def test_maildir_plus_plus_tree(tmp_path: Path) -> None:
@@ -134,22 +140,24 @@ def test_a_file_stamped_as_the_pass_began_is_read_again(tmp_path: Path) -> None:
     assert ids(drain(src, drain(src, cursor)[-1].cursor)) == []
 
 
-def test_later_passes_read_only_new_or_changed_files_and_report_gone(tmp_path: Path) -> None:
+def test_later_passes_read_only_new_or_changed_files_and_list_the_rest(tmp_path: Path) -> None:
     for i in range(4):
         put(tmp_path / "cur" / f"{i}.h:2,S", mail(i))
     # the first pass "starts" in the future so that the files above count as old
     src = MaildirSource("m/mail", tmp_path, "m", clock=lambda: time.time() + 60)
     cursor = drain(src)[-1].cursor
-    assert ids(drain(src, cursor)) == []
-    put(tmp_path / "new" / "9.h", mail(9))  # new: known by its id
-    changed = tmp_path / "cur" / "1.h:2,S"
+    again = drain(src, cursor)
+    assert ids(again) == [] and named(again) == {"0.h", "1.h", "2.h", "3.h"}
     future = time.time() + 3600
-    os.utime(changed, (future, future))  # modified: seen by its timestamp
+    os.utime(put(tmp_path / "new" / "9.h", mail(9)), (future, future))  # new since that pass
+    os.utime(tmp_path / "cur" / "1.h:2,S", (future, future))  # modified: seen by its timestamp
     os.rename(tmp_path / "cur" / "2.h:2,S", tmp_path / "cur" / "2.h:2,RS")  # flags only
     (tmp_path / "cur" / "3.h:2,S").unlink()
     pages = drain(src, cursor)
     assert sorted(ids(pages)) == ["1.h", "9.h"]
-    assert [g for p in pages for g in p.gone] == ["3.h"]
+    assert pages[0].listing == Listing() and all(p.listing is None for p in pages[1:])
+    assert named(pages) == {"0.h", "1.h", "2.h", "9.h"}  # 3.h is not named: the engine forgets it
+    assert not any(p.gone for p in pages)
 
 
 def test_missing_path_raises_bad_archive(tmp_path: Path) -> None:
@@ -195,22 +203,26 @@ def test_a_cursor_from_before_folders_restarts_its_pass(tmp_path: Path) -> None:
     src = MaildirSource("m/mail", tmp_path, "m", clock=lambda: time.time() + 60, page_size=2)
     done = drain(src)[-1].cursor
     assert done is not None and "dir" not in json.loads(done)  # a completed pass: as before
+    assert "ids" not in json.loads(done)
     assert ids(drain(src, done)) == []
     old = json.dumps({"v": 1, "start": time.time() + 60, "since": None, "pos": "2.h\x002.h:2,S",
                       "ids": None})
     assert ids(drain(src, old)) == [f"{i}.h" for i in range(5)]  # the store is idempotent
 
 
-def test_size_hint_of_an_incremental_pass_counts_changed_files(tmp_path: Path) -> None:
+def test_size_hint_of_an_incremental_pass_counts_changed_files(tmp_path: Path, listing: str
+                                                               ) -> None:
     for i in range(6):
         put(tmp_path / ("cur" if i % 2 else "sub/cur") / f"{i}.h:2,S", mail(i))
     src = MaildirSource("m/mail", tmp_path, "m", clock=lambda: time.time() + 60, page_size=1)
     cursor = drain(src)[-1].cursor
-    put(tmp_path / "sub" / "new" / "9.h", mail(9))
+    future = time.time() + 3600
+    os.utime(put(tmp_path / "sub" / "new" / "9.h", mail(9)), (future, future))
     assert src.size_hint == 7  # before the pass: every file
     pages = src.pages(cursor)
     assert ids([next(pages)]) == ["sub/9.h"]
-    assert src.size_hint == 1
+    # a tree too large to plan is listed once, not counted first: the hint stays every file
+    assert src.size_hint == (1 if listing == "planned" else 7)
 
 
 def test_whole_second_stamps_look_back_further(tmp_path: Path) -> None:
@@ -238,7 +250,6 @@ def _peak_bytes(root: Path) -> int:
 def test_a_pass_holds_one_folder_listing_at_a_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(maildir, "GONE_LIMIT", 10)  # the ids kept for gone are bounded apart
     monkeypatch.setattr(maildir, "PLAN_LIMIT", 10)
     for folders in (8, 64):
         for k in range(folders):
@@ -247,3 +258,61 @@ def test_a_pass_holds_one_folder_listing_at_a_time(
     few, many = _peak_bytes(tmp_path / "8"), _peak_bytes(tmp_path / "64")
     # 1,400 more files in 56 more folders; holding them all at once costs ~500 kB
     assert many - few < 100_000
+
+
+def test_every_pass_names_every_file_in_bounded_pages_and_resumes_its_listing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(common, "LISTED_SIZE", 3)
+    every = set()
+    for i in range(26):
+        folder = ("cur", ".Sent/cur", "plain/sub")[i % 3]
+        put(tmp_path / folder / f"{i:03d}.h:2,S", mail(i))
+        every.add(f"{'' if folder == 'cur' else folder.removesuffix('/cur') + '/'}{i:03d}.h")
+
+    def make() -> MaildirSource:
+        return MaildirSource("m/mail", tmp_path, "m", clock=lambda: time.time() + 60, page_size=4)
+
+    cursor = drain(make())[-1].cursor
+    pages = drain(make(), cursor)  # nothing changed: every file is named, none is read
+    assert ids(pages) == [] and named(pages) == every
+    assert all(len(p.listed) <= 3 for p in pages) and len(pages) >= 9
+    assert pages[0].listing == Listing() and not any(p.listing for p in pages[1:])
+    for k, page in enumerate(pages[:-1]):  # a resumed pass goes on with the same listing
+        rest = drain(make(), page.cursor)
+        assert not any(p.listing for p in rest)
+        assert named(rest) == named(pages[k + 1:])
+    # deletions come as files no longer named, at any size: no id set rides in the cursor
+    (tmp_path / ".Sent" / "cur" / "001.h:2,S").unlink()
+    later = drain(make(), cursor)
+    assert named(later) == every - {".Sent/001.h"} and not any(p.gone for p in later)
+    assert all(len(p.cursor or "") < 200 for p in later)
+
+
+def test_a_cursor_holding_the_old_id_set_still_loads(tmp_path: Path) -> None:
+    for i in range(3):
+        put(tmp_path / "cur" / f"{i}.h:2,S", mail(i))
+    old = json.dumps({"v": 1, "start": None, "since": time.time() + 60, "pos": None,
+                      "ids": common.pack_ids(["0.h", "1.h", "2.h", "7.h"])})
+    src = MaildirSource("m/mail", tmp_path, "m", clock=lambda: time.time() + 120)
+    pages = drain(src, old)
+    assert pages[0].listing == Listing() and named(pages) == {"0.h", "1.h", "2.h"}
+    assert ids(pages) == [] and "ids" not in json.loads(pages[-1].cursor or "{}")
+
+
+def test_a_file_that_cannot_be_read_is_still_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(2):
+        put(tmp_path / "cur" / f"{i}.h:2,S", mail(i))
+    real = maildir.read_head
+
+    def locked(path: str) -> bytes:
+        if "1.h" in path:
+            raise PermissionError(path)
+        return real(path)
+
+    monkeypatch.setattr(maildir, "read_head", locked)
+    pages = drain(MaildirSource("m/mail", tmp_path, "m"))
+    assert ids(pages) == ["0.h"] and named(pages) == {"0.h", "1.h"}  # not forgotten
+    assert skipped(pages) == {"unreadable_file": 1}

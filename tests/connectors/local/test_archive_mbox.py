@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import Env, MessageRecord, Page
+from connectors.base import Env, Listing, MessageRecord, Page
 from connectors.errors import BadArchive
 from connectors.local import archive
 from connectors.local.mbox import MboxSource
@@ -168,3 +168,82 @@ def test_real_enron_mailbox() -> None:
     assert all(r.message_id and r.from_ for r in recs)
     assert any(r.labels == ("sent",) for r in recs)
     assert ids(drain(src, pages[-1].cursor)) == []
+
+
+def named(pages: list[Page]) -> set[str]:
+    """Every id a pass named, read or listed."""
+    return {*ids(pages), *(sid for p in pages for sid in p.listed)}
+
+
+def test_a_first_pass_opens_a_listing_and_an_appending_pass_does_not(tmp_path: Path) -> None:
+    (tmp_path / "a.mbox").write_bytes(b"".join(message(i) for i in range(4)))
+    src = MboxSource("a/mail", tmp_path, "a", page_size=2)
+    pages = drain(src)
+    assert pages[0].listing == Listing() and not any(p.listing for p in pages[1:])
+    with (tmp_path / "a.mbox").open("ab") as f:
+        f.write(message(9))
+    later = drain(src, pages[-1].cursor)
+    assert len(ids(later)) == 1 and not any(p.listing or p.listed for p in later)
+
+
+@pytest.mark.parametrize("change", ["rewrite", "truncate", "remove"])
+def test_a_file_rewritten_truncated_or_removed_opens_a_listing_naming_everything(
+    tmp_path: Path, change: str
+) -> None:
+    (tmp_path / "a.mbox").write_bytes(b"".join(message(i) for i in range(5)))
+    (tmp_path / "b.mbox").write_bytes(b"".join(message(i) for i in range(10, 13)))
+    src = MboxSource("a/mail", tmp_path, "a", page_size=2)
+    first = drain(src)
+    before = named(first)
+    b_ids = {i for i in before if i.startswith("b.mbox:")}
+    if change == "rewrite":  # the first message deleted by a mail client
+        (tmp_path / "b.mbox").write_bytes(b"".join(message(i) for i in range(11, 13)))
+    elif change == "truncate":
+        (tmp_path / "b.mbox").write_bytes(b"")
+    else:
+        (tmp_path / "b.mbox").unlink()
+    pages = drain(src, first[-1].cursor)
+    assert pages[0].listing == Listing() and not any(p.listing for p in pages[1:])
+    a_ids = before - b_ids
+    assert a_ids <= named(pages) and not a_ids & set(ids(pages))  # named, not read again
+    if change == "rewrite":
+        assert named(pages) - a_ids == {"b.mbox:0", f"b.mbox:{len(message(11))}"}
+    else:
+        assert named(pages) == a_ids
+    for k, page in enumerate(pages[:-1]):  # a resumed listing names at least the rest
+        rest = drain(MboxSource("a/mail", tmp_path, "a", page_size=2), page.cursor)
+        assert not any(p.listing for p in rest) and named(pages[k + 1:]) <= named(rest)
+    again = drain(src, pages[-1].cursor)
+    assert not any(p.listing or p.listed or p.records for p in again)
+
+
+def test_a_grown_file_in_a_listing_names_its_old_part_and_reads_its_tail(tmp_path: Path) -> None:
+    (tmp_path / "a.mbox").write_bytes(b"".join(message(i) for i in range(3)))
+    (tmp_path / "b.mbox").write_bytes(message(7))
+    src = MboxSource("a/mail", tmp_path, "a")
+    first = drain(src)
+    (tmp_path / "b.mbox").unlink()
+    with (tmp_path / "a.mbox").open("ab") as f:
+        f.write(message(3))
+    pages = drain(src, first[-1].cursor)
+    assert pages[0].listing == Listing()
+    assert len(ids(pages)) == 1 and len({sid for p in pages for sid in p.listed}) == 3
+
+
+def test_a_file_unreadable_during_a_listing_is_read_again_next_pass(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connectors.local import mbox
+
+    (tmp_path / "a.mbox").write_bytes(b"".join(message(i) for i in range(2)))
+    (tmp_path / "b.mbox").write_bytes(message(5))
+    src = MboxSource("a/mail", tmp_path, "a")
+    first = drain(src)
+    (tmp_path / "b.mbox").unlink()  # the next pass is a listing
+    real = mbox.mmap.mmap
+    monkeypatch.setattr(mbox.mmap, "mmap", lambda *a, **k: (_ for _ in ()).throw(OSError("io")))
+    pages = drain(src, first[-1].cursor)
+    assert pages[0].listing == Listing() and skipped(pages) == {"unreadable_file": 1}
+    monkeypatch.setattr(mbox.mmap, "mmap", real)
+    again = drain(src, pages[-1].cursor)  # a.mbox went unnamed: read again, not skipped
+    assert len(ids(again)) == 2

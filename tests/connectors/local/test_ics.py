@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.base import Attendee, Env, EventRecord, Page
+from connectors.base import Attendee, Env, EventRecord, Listing, Page
 from connectors.errors import BadArchive
 from connectors.local import ics
 from connectors.local.ics import IcsSource
@@ -141,6 +141,17 @@ def test_resume_from_every_page_yields_exactly_the_rest(tmp_path: Path) -> None:
         assert rest == [r.source_id for p in pages[k + 1 :] for r in p.records]
 
 
+def test_a_first_pass_lists_its_window_honestly_and_later_passes_do_not(tmp_path: Path) -> None:
+    (tmp_path / "work.ics").write_text(calendar(WEEKLY, OTHERS))
+    src = source(tmp_path, page_size=4)
+    pages = drain(src)
+    lo, hi = NOW - ics.LOOKBACK, NOW + timedelta(days=60)
+    assert pages[0].listing == Listing(lo, hi) and not any(p.listing for p in pages[1:])
+    assert all(e.occurrence and lo <= e.occurrence < hi for e in events(pages))
+    for page in pages:  # neither a later pass nor a resumed one opens a listing
+        assert not any(p.listing for p in drain(source(tmp_path, page_size=4), page.cursor))
+
+
 def test_unchanged_file_yields_only_what_the_moving_window_brings(tmp_path: Path) -> None:
     (tmp_path / "work.ics").write_text(calendar(WEEKLY, OTHERS))
     clock = Clock(NOW)
@@ -216,3 +227,53 @@ def test_a_series_repeating_every_minute_is_not_expanded(tmp_path) -> None:
     assert records is not None
     assert sorted(r.uid or "" for r in records) == ["tick", "weekly", "weekly", "weekly"]
     assert skipped["sub_daily_recurrence"] == 1
+
+
+def _one_file(tmp_path: Path, *vevents: str) -> list[Page]:
+    (tmp_path / "c.ics").write_text(calendar(*vevents))
+    return drain(source(tmp_path))
+
+
+def test_a_series_over_the_occurrence_cap_is_skipped_whatever_its_freq(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connectors.local import ical
+
+    monkeypatch.setattr(ical, "MAX_OCCURRENCES", 100)
+    hours = ",".join(str(h) for h in range(24))
+    minutes = ",".join(str(m) for m in range(60))
+    disguised = (f"BEGIN:VEVENT\nUID:flood\nDTSTART:20240101T000000Z\nDURATION:PT1M\n"
+                 f"RRULE:FREQ=DAILY;BYHOUR={hours};BYMINUTE={minutes}\nEND:VEVENT\n")
+    daily = ("BEGIN:VEVENT\nUID:daily\nDTSTART:20240101T090000Z\nDURATION:PT1H\n"
+             "RRULE:FREQ=DAILY;COUNT=100\nEND:VEVENT\n")
+    over = daily.replace("UID:daily", "UID:over").replace("COUNT=100", "COUNT=101")
+    pages = _one_file(tmp_path, disguised, WEEKLY, daily, over)
+    uids = {e.uid for e in events(pages)}
+    assert uids == {"weekly-1", "daily"} and skipped(pages) == {"too_many_occurrences": 2}
+
+
+def test_an_event_with_too_many_exdates_or_rdates_is_skipped_before_parsing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from connectors.local import ical
+
+    monkeypatch.setattr(ical, "MAX_DATES", 5)
+    parsed: list[bytes] = []
+    real = ical.icalendar.Calendar.from_ical
+    monkeypatch.setattr(ical.icalendar.Calendar, "from_ical",
+                        lambda data, multiple=False: parsed.append(data) or real(data, multiple))
+
+    def series(uid: str, dates: str) -> str:
+        return (f"BEGIN:VEVENT\nUID:{uid}\nDTSTART:20240101T090000Z\nDURATION:PT1H\n"
+                f"RRULE:FREQ=DAILY;COUNT=20\n{dates}END:VEVENT\n")
+
+    five = "EXDATE:20240102T090000Z,20240103T090000Z\nRDATE:20240201T090000Z\n" \
+        "EXDATE:20240104T090000Z\nEXDATE:20240105T090000Z\n"
+    six = "EXDATE:20240102T090000Z,20240103T090000Z,\n 20240104T090000Z\n" \
+        "RDATE:20240201T090000Z,20240202T090000Z,20240203T090000Z\n"
+    pages = _one_file(tmp_path, series("five", five), series("six", six), OTHERS)
+    got = {e.uid for e in events(pages)}
+    assert got == {"five", "allday", "floating", "zoned"}
+    assert len([e for e in events(pages) if e.uid == "five"]) == 20 - 4 + 1
+    assert skipped(pages)["too_many_dates"] == 1
+    assert parsed and all(b"UID:six" not in data for data in parsed)  # never parsed
