@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Listing, Series
 from daemon.store.models import Item, ItemSource, Stream
+from daemon.sync.meaning import series_key
 from daemon.sync.writer import forget
 
 CHUNK = 500
@@ -71,7 +72,7 @@ def forget_series(session: Session, stream: Stream, series: Iterable[Series],
     ``kept`` (the source ids of the page that lists the series in full)."""
     gone: list[str] = []
     for one in series:
-        prefix = "uid:" + _escape(one.uid) + ":%"
+        prefix = _escape(series_key(one.uid)) + "%"
         found = session.execute(select(ItemSource.source_id).join(
             Item, Item.id == ItemSource.item_id).where(
             ItemSource.stream_id == stream.id,
