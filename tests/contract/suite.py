@@ -48,11 +48,19 @@ def skipped(pages: Iterable[Page]) -> Counter[str]:
 
 
 def apply(store: dict[str, Record], pages: Iterable[Page]) -> dict[str, Record]:
-    """What the engine keeps: each page's gone ids dropped, then its records upserted."""
+    """What the engine keeps: each page's gone ids dropped, then its records upserted; after
+    a pass that opened a listing, what the listing did not name is dropped too."""
+    named: set[str] | None = None
     for page in pages:
+        if page.listing is not None:
+            named = set()
         for sid in page.gone:
             store.pop(sid, None)
         store.update((r.source_id, r) for r in page.records)
+        if named is not None:
+            named.update(page.listed, (r.source_id for r in page.records))
+    for sid in set(store) - named if named is not None else ():
+        del store[sid]
     return store
 
 
@@ -118,6 +126,13 @@ class SourceContract:
             replayed = apply(dict(synced), drain(upstream.make(), cursor))
             assert apply(replayed, drain(upstream.make(), cursor)) == synced, cursor
 
+    def test_a_pass_from_no_cursor_is_a_listing(self, upstream: Upstream) -> None:
+        pages = drain(upstream.make())
+        assert pages[0].listing is not None, "a first pass lists everything: it must say so"
+        assert all(isinstance(p.listed, tuple) for p in pages)
+        named = set(ids(pages)) | {sid for p in pages for sid in p.listed}
+        assert set(apply({}, pages)) <= named
+
     def test_an_empty_source_yields_nothing(self, empty: Upstream) -> None:
         pages = drain(empty.make())
         assert not ids(pages) and not gone(pages)
@@ -126,7 +141,7 @@ class SourceContract:
             again = drain(empty.make(), page.cursor)
             assert not ids(again) and not gone(again)
 
-    def test_a_deletion_upstream_comes_as_gone(self, upstream: Upstream) -> None:
+    def test_a_deletion_upstream_comes_as_gone_or_unnamed(self, upstream: Upstream) -> None:
         if upstream.delete is None:
             pytest.skip("this source never reports deletions")
         pages = drain(upstream.make())
@@ -134,5 +149,7 @@ class SourceContract:
         victim = ids(pages)[len(store) // 2]
         upstream.delete(victim)
         later = drain(upstream.make(), pages[-1].cursor)
-        assert victim in gone(later) and victim not in ids(later)
+        listed = any(p.listing is not None for p in later)
+        named = set(ids(later)) | {sid for p in later for sid in p.listed}
+        assert victim in gone(later) or (listed and victim not in named)
         assert victim not in apply(store, later)

@@ -62,9 +62,12 @@ class TestMaildirContract(SourceContract):
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{n:03d}.h:2,S").write_bytes(message(n))
 
-        # no `delete`: a deleted file is not named by the next pass's listing, which the
-        # engine turns into a forgetting (test_archive_maildir pins it), rather than gone ids
-        return Upstream(lambda: self.make(tmp_path))
+        def delete(source_id: str) -> None:  # ids are "folder/NNN.h": file names are unique
+            [path] = tmp_path.rglob(source_id.rpartition("/")[2] + ":2,S")
+            path.unlink()
+
+        # a deleted file comes as a name the next pass's listing no longer carries
+        return Upstream(lambda: self.make(tmp_path), delete)
 
     @pytest.fixture
     def empty(self, tmp_path: Path) -> Upstream:
