@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 import connectors
-from connectors.base import Env, Page, Source
+from connectors.base import Env, Source
 from connectors.errors import AuthExpired, ConnectorError, CursorExpired
 from connectors.settings import AccountSettings
 from daemon.clock import now_utc
@@ -38,9 +37,8 @@ from daemon.store.models import Account, ItemSource, Stream
 from daemon.store.purge import purge
 from daemon.store.vocab import AccountStatus
 from daemon.sync import listing
-from daemon.sync.meaning import Interpreter, Meaning
+from daemon.sync.meaning import Interpreter
 from daemon.sync.progress import Progress
-from daemon.sync.writer import SOURCE_ID, fit, write_page
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +166,7 @@ class Engine:
             skips = interp.skipped - before + Counter(page.skipped)  # the source's and ours
             with self.store.transaction() as s:
                 row = s.get_one(Stream, stream_id)
-                written = self._commit(s, row, page, meanings, nothing)
+                written = listing.commit_page(s, row, page, meanings, nothing)
                 row.cursor = page.cursor
                 row.records_seen += len(page.records)
                 row.touchpoints_written += written
@@ -192,21 +190,6 @@ class Engine:
                  source.key, result.records, result.touchpoints, sum(result.skipped.values()),
                  result.forgotten)
         return result
-
-    @staticmethod
-    def _commit(s: Session, row: Stream, page: Page, meanings: list[tuple[str, Meaning]],
-                nothing: list[str]) -> int:
-        """Write one page into ``s`` under ``row``'s listing round; touchpoints written."""
-        if page.listing is not None:
-            listing.open_listing(s, row, page.listing)
-        written = write_page(s, row.account_id, meanings, [*page.gone, *nothing],
-                             stream_id=row.id, listing_round=row.listing_round)
-        if row.listing_open and page.listed:
-            listing.mark_listed(s, row, page.listed)
-        if page.series:
-            kept = {fit(sid, SOURCE_ID) for sid, _ in meanings}
-            listing.forget_series(s, row, page.series, kept)
-        return written
 
     def _close_listing(self, stream_id: int) -> int:
         """After a completed pass: end the stream's open listing, if any; ids forgotten."""

@@ -1,4 +1,5 @@
-"""Full listings: how the store forgets what a stream no longer names upstream.
+"""Writing a page under its stream's listing: how the store forgets what a stream no longer
+names upstream.
 
 The incremental path of a source carries deletions it sees (``Page.gone``). What it cannot
 carry (items trashed, deleted or cancelled while a cursor was expired, files deleted between
@@ -25,15 +26,32 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select, true, update
+from sqlalchemy import ColumnElement, Table, select, true, update
 from sqlalchemy.orm import Session
 
-from connectors.base import Listing, Series
+from connectors.base import Listing, Page, Series
 from daemon.store.models import Item, ItemSource, Stream
-from daemon.sync.meaning import series_key
-from daemon.sync.writer import forget
+from daemon.sync.meaning import Meaning, series_key
+from daemon.sync.writer import SOURCE_ID, fit, forget, write_page
 
 CHUNK = 500
+
+
+def commit_page(session: Session, stream: Stream, page: Page,
+                meanings: list[tuple[str, Meaning]], nothing: list[str]) -> int:
+    """Write one page into ``session`` under the stream's listing round: its meanings, its
+    gone ids and the ids of records that now mean ``nothing``, the ids it lists and the series
+    it re-lists. Returns the touchpoints written."""
+    if page.listing is not None:
+        open_listing(session, stream, page.listing)
+    written = write_page(session, stream.account_id, meanings, [*page.gone, *nothing],
+                         stream_id=stream.id, listing_round=stream.listing_round)
+    if stream.listing_open and page.listed:
+        mark_listed(session, stream, page.listed)
+    if page.series:
+        kept = {fit(sid, SOURCE_ID) for sid, _ in meanings}
+        forget_series(session, stream, page.series, kept)
+    return written
 
 
 def open_listing(session: Session, stream: Stream, listing: Listing) -> int:
@@ -46,11 +64,12 @@ def open_listing(session: Session, stream: Stream, listing: Listing) -> int:
 
 def mark_listed(session: Session, stream: Stream, source_ids: Sequence[str]) -> None:
     """Record that the open round named ``source_ids`` (still upstream, not re-read)."""
-    for i in range(0, len(source_ids), CHUNK):
-        session.execute(update(ItemSource).where(
-            ItemSource.account_id == stream.account_id,
-            ItemSource.source_id.in_(source_ids[i : i + CHUNK])).values(
-            stream_id=stream.id, listing_round=stream.listing_round))
+    table: Table = ItemSource.__table__  # type: ignore[assignment]  # Core: no ORM sync
+    ids = [fit(sid, SOURCE_ID) for sid in source_ids]
+    for i in range(0, len(ids), CHUNK):
+        session.execute(update(table).where(
+            table.c.account_id == stream.account_id, table.c.source_id.in_(ids[i : i + CHUNK]),
+        ).values(stream_id=stream.id, listing_round=stream.listing_round))
 
 
 def close_listing(session: Session, stream: Stream) -> int:
