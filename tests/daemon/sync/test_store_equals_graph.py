@@ -22,7 +22,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 from sqlalchemy import select
 
 from connectors import microsoft
@@ -83,14 +89,17 @@ def person(address: str, response: str = "accepted") -> dict[str, Any]:
 
 
 PICK = st.integers(0, 50)
+DELIVER = st.tuples(st.just("deliver"), st.sampled_from(PEOPLE), st.integers(1, 2000),
+                    st.booleans())
+INVITE = st.tuples(st.just("invite"), st.sampled_from(PEOPLE), st.integers(-20, 60),
+                   st.integers(1, 4))
 CHANGES = st.one_of(
-    st.tuples(st.just("deliver"), st.sampled_from(PEOPLE), st.integers(1, 2000), st.booleans()),
+    DELIVER,
     st.tuples(st.just("move"), PICK,
               st.sampled_from(["junkemail", "deleteditems", "inbox", "archive"])),
     st.tuples(st.just("draft"), PICK),
     st.tuples(st.just("delete"), PICK),
-    st.tuples(st.just("invite"), st.sampled_from(PEOPLE), st.integers(-20, 60),
-              st.integers(1, 4)),
+    INVITE,
     st.tuples(st.just("cancel"), PICK),
     st.tuples(st.just("decline"), PICK),
     st.tuples(st.just("end_series"), PICK, st.integers(0, 3), st.booleans()),
@@ -184,6 +193,12 @@ class StoreEqualsGraph(RuleBasedStateMachine):
 
     def expire(self) -> None:
         self.box.expire_tokens()
+
+    @initialize(changes=st.lists(DELIVER | INVITE, min_size=2, max_size=6))
+    def populate(self, changes: list[tuple[Any, ...]]) -> None:
+        """A mailbox with mail and meetings, synced: later changes act on stored items."""
+        self.change(changes)
+        self.sync(None)
 
     @rule(changes=st.lists(CHANGES, min_size=1, max_size=6))
     def change(self, changes: list[tuple[Any, ...]]) -> None:
