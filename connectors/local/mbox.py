@@ -211,8 +211,9 @@ class MboxSource(Source):
                 at[:] = [rel, nxt, st.st_ino, fingerprint(mm, nxt)]
                 yield pager.take(cur)
         done[rel] = [size, st.st_mtime_ns, st.st_ino, fingerprint(mm, size)]
-        if pager.full:
-            yield pager.take({**cur, "pos": None})
+        if pager.full:  # resume at this file's end: still this pass, and still its listing
+            at[:] = [rel, size, st.st_ino, fingerprint(mm, size)]
+            yield pager.take(cur)
 
 
 def _must_list(files: list[tuple[str, Path]], done: dict[str, list[Any]]) -> bool:

@@ -247,3 +247,22 @@ def test_a_file_unreadable_during_a_listing_is_read_again_next_pass(
     monkeypatch.setattr(mbox.mmap, "mmap", real)
     again = drain(src, pages[-1].cursor)  # a.mbox went unnamed: read again, not skipped
     assert len(ids(again)) == 2
+
+
+def test_a_listing_cut_at_a_file_boundary_resumes_as_the_same_listing(tmp_path: Path) -> None:
+    """A page that ends with a file resumes inside the pass: the files after it are still
+    named, or the engine would forget their unchanged messages when the listing closes."""
+    folder = tmp_path / "mboxes"
+    folder.mkdir()
+    for name, first in (("a.mbox", 0), ("b.mbox", 10), ("c.mbox", 20)):
+        (folder / name).write_bytes(b"".join(message(first + i) for i in range(2)))
+    src = MboxSource("arch/mail", folder, "arch", page_size=2)
+    first = drain(src)
+    (folder / "a.mbox").write_bytes(message(30) + message(31))  # rewritten: the pass lists
+    listing = drain(src, first[-1].cursor)
+    assert listing[0].listing is not None
+    cut = next(i for i, p in enumerate(listing) if p.records)  # the page that ends a.mbox
+    rest = drain(src, listing[cut].cursor)
+    named = {sid for p in listing[: cut + 1] + rest for sid in (*ids([p]), *p.listed)}
+    assert {s for s in named if not s.startswith("a.mbox")} == {
+        s for s in ids(first) if not s.startswith("a.mbox")}
