@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 
 from connectors.base import Listing, Page, Series
 from daemon.store.models import Item, ItemSource, Stream
+from daemon.sync.fitting import SOURCE_ID, fit
 from daemon.sync.meaning import Meaning, series_key
-from daemon.sync.writer import SOURCE_ID, fit, forget, write_page
+from daemon.sync.writer import forget, write_page
 
 CHUNK = 500
 

@@ -6,8 +6,6 @@ at all. Re-writing a page already written changes nothing (natural unique keys +
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -17,6 +15,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from daemon.store.models import Contact, Item, ItemSource, Touchpoint
+from daemon.sync.fitting import SOURCE_ID, fit, fitted
 from daemon.sync.meaning import Meaning
 
 CHUNK = 500  # stays below SQLite's bound-parameter limit per statement
@@ -78,11 +77,16 @@ def write_page(
     forget(session, account_id, [fit(g, SOURCE_ID) for g in gone])
     if not items:
         return 0
-    items = [(fit(sid, SOURCE_ID), _fitted(m)) for sid, m in items]
-    item_ids = _upsert_items(session, [m for _, m in items])
+    items = [(fit(sid, SOURCE_ID), fitted(m)) for sid, m in items]
+    item_ids, existing = _upsert_items(session, [m for _, m in items])
+    before = _claims(session, account_id, [sid for sid, _ in items])
     _executemany(session, _SOURCES_SQL, _SOURCES, _SOURCES_COLS,
                  [(account_id, sid, item_ids[m.identity], stream_id, listing_round)
                   for sid, m in items])
+    # A source id that now names another item (an mbox offset after a rewrite) left its old
+    # item behind: drop it when nothing else claims it.
+    _drop_orphans(session, {before[sid] for sid, m in items
+                            if sid in before and before[sid] != item_ids[m.identity]})
     contact_ids = _upsert_contacts(session, [m for _, m in items])
     tps: dict[tuple[int, int], tuple[Any, ...]] = {}
     for _, m in items:
@@ -92,7 +96,21 @@ def write_page(
             tps[key] = (item_id, key[1], account_id, m.at, m.channel, c.direction, group_size,
                         m.bulk, m.listed, c.direct, m.thread_key)
     _executemany(session, _TOUCHPOINTS_SQL, _TOUCHPOINTS, _TOUCHPOINTS_COLS, list(tps.values()))
+    _drop_stale(session, existing, set(tps))
     return len(tps)
+
+
+def _drop_stale(session: Session, item_ids: set[int], kept: set[tuple[int, int]]) -> None:
+    """Delete the touchpoints of ``item_ids`` (items stored before this page) whose
+    counterpart is no longer on them: a message edited or moved into another folder (inbound
+    turned outbound) must not keep who it meant before."""
+    stale: list[int] = []
+    for chunk in _chunks(sorted(item_ids)):
+        stale += [tid for tid, item, contact in session.execute(select(
+            Touchpoint.id, Touchpoint.item_id, Touchpoint.contact_id).where(
+            Touchpoint.item_id.in_(chunk))) if (item, contact) not in kept]
+    for chunk in _chunks(stale):
+        session.execute(delete(Touchpoint).where(Touchpoint.id.in_(chunk)))
 
 
 _SOURCES: Table = ItemSource.__table__  # type: ignore[assignment]
@@ -105,7 +123,9 @@ _TOUCHPOINTS_COLS = ("item_id", "contact_id", "account_id", "at", "channel", "di
                      "group_size", "bulk", "listed", "direct", "thread_key")
 _TOUCHPOINTS_SQL = _insert_sql(
     _TOUCHPOINTS, _TOUCHPOINTS_COLS, "ON CONFLICT (item_id, contact_id) DO UPDATE SET "
-    "at = excluded.at, group_size = excluded.group_size, direct = excluded.direct")
+    "at = excluded.at, group_size = excluded.group_size, direct = excluded.direct, "
+    "direction = excluded.direction, bulk = excluded.bulk, listed = excluded.listed, "
+    "thread_key = excluded.thread_key")
 _ITEMS: Table = Item.__table__  # type: ignore[assignment]
 _ITEMS_COLS = ("identity", "fingerprint", "channel", "at")
 _ITEMS_SQL = _insert_sql(_ITEMS, _ITEMS_COLS, "ON CONFLICT DO NOTHING")
@@ -117,44 +137,9 @@ _CONTACT_UPDATE_SQL = ("UPDATE contacts SET display_name = ?, first_seen = ?, la
                        "WHERE id = ?")
 
 
-def fit(key: str, length: int) -> str:
-    """``key`` made to fit a column of ``length`` characters while staying unique and the same
-    on every write: an over-long key keeps its head and ends in a digest of the whole."""
-    if len(key) <= length:
-        return key
-    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return f"{key[: length - 33]}#{digest}"
-
-
-def _fitted(m: Meaning) -> Meaning:
-    """``m`` with every text within its column's length, on every backend alike (SQLite keeps
-    any length; PostgreSQL refuses the row, and with it the page). Names are cut; keys are
-    :func:`fit`; an address too long to be one (RFC 5321: 320) never reaches the store."""
-    long_key = len(m.identity) > _IDENTITY or len(m.thread_key or "") > _THREAD
-    if not long_key and all(len(c.name) <= _NAME and len(c.address) <= _ADDRESS
-                            for c in m.counterparts):
-        return m
-    return dataclasses.replace(
-        m, identity=fit(m.identity, _IDENTITY),
-        thread_key=None if m.thread_key is None else fit(m.thread_key, _THREAD),
-        counterparts=tuple(dataclasses.replace(c, name=c.name[:_NAME])
-                           for c in m.counterparts if len(c.address) <= _ADDRESS))
-
-
-def _length(column: Any) -> int:
-    return int(column.type.length)
-
-
-SOURCE_ID = _length(ItemSource.__table__.c.source_id)  # type: ignore[attr-defined]
-_IDENTITY = _length(Item.__table__.c.identity)  # type: ignore[attr-defined]
-_THREAD = _length(Touchpoint.__table__.c.thread_key)  # type: ignore[attr-defined]
-_NAME = _length(Contact.__table__.c.display_name)  # type: ignore[attr-defined]
-_ADDRESS = _length(Contact.__table__.c.address)  # type: ignore[attr-defined]
-
-
-def _upsert_items(session: Session, meanings: list[Meaning]) -> dict[str, int]:
-    """Item id per identity; a copy with another Message-ID but the same fingerprint joins
-    the item already stored."""
+def _upsert_items(session: Session, meanings: list[Meaning]) -> tuple[dict[str, int], set[int]]:
+    """(item id per identity, ids of the items stored before); a copy with another
+    Message-ID but the same fingerprint joins the item already stored."""
     unique = {m.identity: m for m in meanings}
     ids: dict[str, int] = {}
     for chunk in _chunks(list(unique)):
@@ -179,6 +164,7 @@ def _upsert_items(session: Session, meanings: list[Meaning]) -> dict[str, int]:
             new.append((m.identity, fp, m.channel, m.at))
             if fp:
                 first[fp] = m.identity
+    existing = set(ids.values())
     if new:
         _executemany(session, _ITEMS_SQL, _ITEMS, _ITEMS_COLS, new)
         for chunk in _chunks([r[0] for r in new]):
@@ -186,7 +172,7 @@ def _upsert_items(session: Session, meanings: list[Meaning]) -> dict[str, int]:
                 select(Item.identity, Item.id).where(Item.identity.in_(chunk))).all())
     for identity, original in copies:
         ids[identity] = ids[original]
-    return ids
+    return ids, existing
 
 
 def _upsert_contacts(session: Session, meanings: list[Meaning]) -> dict[str, int]:
@@ -228,7 +214,22 @@ def forget(session: Session, account_id: int, source_ids: list[str]) -> None:
             continue
         session.execute(delete(ItemSource).where(
             ItemSource.account_id == account_id, ItemSource.source_id.in_(chunk)))
-        orphan = ~exists().where(ItemSource.item_id == Item.id)
+        _drop_orphans(session, set(item_ids))
+
+
+def _claims(session: Session, account_id: int, source_ids: list[str]) -> dict[str, int]:
+    """The item each of ``source_ids`` names in the store now, for those stored."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(source_ids):
+        found.update(session.execute(select(ItemSource.source_id, ItemSource.item_id).where(
+            ItemSource.account_id == account_id, ItemSource.source_id.in_(chunk))).all())  # type: ignore[arg-type]
+    return found
+
+
+def _drop_orphans(session: Session, item_ids: set[int]) -> None:
+    """Delete those of ``item_ids`` that no account claims any more, with their touchpoints."""
+    orphan = ~exists().where(ItemSource.item_id == Item.id)
+    for chunk in _chunks(sorted(item_ids)):
         session.execute(delete(Touchpoint).where(Touchpoint.item_id.in_(
-            select(Item.id).where(Item.id.in_(item_ids), orphan))))
-        session.execute(delete(Item).where(Item.id.in_(item_ids), orphan))
+            select(Item.id).where(Item.id.in_(chunk), orphan))))
+        session.execute(delete(Item).where(Item.id.in_(chunk), orphan))
