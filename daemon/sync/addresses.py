@@ -37,6 +37,8 @@ def clean(text: str, limit: int = NAME_MAX) -> str:
     if not (text.isascii() and text.isprintable()):
         text = _ESCAPED.sub(_escaped_bytes, " ".join(text.split()))
         text = _UNSAFE.sub("", text)
+    elif "  " not in text and text == text.strip() and len(text) <= limit:
+        return text  # already clean: most names
     return " ".join(text.split())[:limit].rstrip()
 
 
@@ -47,7 +49,10 @@ def _escaped_bytes(match: re.Match[str]) -> str:
 def storable(text: str, limit: int = ADDRESS_MAX) -> bool:
     """``text`` (by default a normalised address) fits a column of ``limit`` characters and
     holds no lone surrogate or control character."""
-    return len(text) <= limit and _UNSAFE.search(text) is None
+    if len(text) > limit:
+        return False
+    # printable ASCII (nearly every value) holds neither; the search is for the rest
+    return (text.isascii() and text.isprintable()) or _UNSAFE.search(text) is None
 
 
 @lru_cache(maxsize=16384)
