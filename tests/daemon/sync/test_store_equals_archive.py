@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +29,17 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from sqlalchemy import select
 
-from connectors.base import Env, Page, Source
+from connectors.base import Env, Source
 from connectors.local import common, maildir
 from connectors.local.maildir import MaildirSource
 from connectors.local.mbox import MboxSource
 from connectors.settings import MaildirAccount, MboxAccount
 from daemon.config import Config, MeSettings
 from daemon.store import Store
-from daemon.store.models import Contact, Item, ItemSource, Touchpoint
 from daemon.sync.engine import Engine
+
+from helpers.kills import Killed, Killing, snapshot
 
 ME = "me@example.com"
 PEOPLE = [f"p{i}@example.org" for i in range(4)]
@@ -48,44 +47,6 @@ FOLDERS = ["", ".Sent", ".Archive.2020", ".Trash"]  # .Trash holds nothing count
 MBOXES = ["a.mbox", "b.mbox", "Trash.mbox"]
 # The patched module globals: tiny listed pages, and (on old code) a tiny id-set limit.
 PATCHES: list[tuple[Any, str, int]] = [(common, "LISTED_SIZE", 3), (maildir, "GONE_LIMIT", 3)]
-
-
-class Killed(BaseException):
-    """A kill: not an Exception, so nothing in the engine catches it."""
-
-
-class Killing(Source):
-    """Delegates to ``inner``; raises :class:`Killed` when the shared page budget runs out
-    (after the last page too, before the engine can close the pass)."""
-
-    def __init__(self, inner: Source, budget: list[int]) -> None:
-        self.inner, self.key, self.budget = inner, inner.key, budget
-
-    @property
-    def size_hint(self) -> int | None:
-        return self.inner.size_hint
-
-    def pages(self, cursor: str | None) -> Iterator[Page]:
-        for page in self.inner.pages(cursor):
-            self._spend()
-            yield page
-        self._spend()
-
-    def _spend(self) -> None:
-        if self.budget[0] == 0:
-            raise Killed
-        self.budget[0] -= 1
-
-
-def snapshot(store: Store) -> tuple[set[str], set[tuple[str, str, str]]]:
-    """(source ids claimed, (item identity, counterpart, direction) touchpoints)."""
-    with store.session() as s:
-        claims = set(s.execute(select(ItemSource.source_id)).scalars())
-        tps = {(i, a, str(d)) for i, a, d in s.execute(
-            select(Item.identity, Contact.address, Touchpoint.direction)
-            .join(Item, Item.id == Touchpoint.item_id)
-            .join(Contact, Contact.id == Touchpoint.contact_id))}
-    return claims, tps
 
 
 def message(n: int, who: str, sent: bool) -> bytes:

@@ -29,58 +29,22 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from sqlalchemy import select
 
 from connectors import microsoft
-from connectors.base import Page, Source
+from connectors.base import Source
 from daemon.config import Config, MeSettings
 from daemon.store import Store
-from daemon.store.models import Contact, Item, ItemSource, Touchpoint
 from daemon.sync.engine import Engine
 
 from fakes.graph_fixtures import NOW, Waits, account, env, running_fake, sign_in
 from fakes.graph_mailbox import Mailbox, box
 from fakes.graph_server import FakeGraph
+from helpers.kills import Killed, Killing, snapshot
 
 ME = "me@contoso.example"  # the fake identity's signed-in user
 PEOPLE = [f"p{i}@example.org" for i in range(4)]
 COUNTED = {"AAMk-inbox", "AAMk-sentitems", "AAMk-archive"}  # the folders the stream syncs
 MAIL = "AAkALg"  # the fake's message id prefix (events are AAMkEv...)
-
-
-class Killed(BaseException):
-    """A kill: not an Exception, so nothing in the engine catches it."""
-
-
-class Killing(Source):
-    """Delegates to ``inner``; raises :class:`Killed` when the shared page budget runs out
-    (after the last page too, before the engine can close the pass)."""
-
-    def __init__(self, inner: Source, budget: list[int]) -> None:
-        self.inner, self.key, self.budget = inner, inner.key, budget
-
-    def pages(self, cursor: str | None) -> Iterator[Page]:
-        self.inner.known_ids = self.known_ids
-        for page in self.inner.pages(cursor):
-            self._spend()
-            yield page
-        self._spend()
-
-    def _spend(self) -> None:
-        if self.budget[0] == 0:
-            raise Killed
-        self.budget[0] -= 1
-
-
-def snapshot(store: Store) -> tuple[set[str], set[tuple[str, str, str]]]:
-    """(source ids claimed, (item identity, counterpart, direction) touchpoints)."""
-    with store.session() as s:
-        claims = set(s.execute(select(ItemSource.source_id)).scalars())
-        tps = {(i, a, str(d)) for i, a, d in s.execute(
-            select(Item.identity, Contact.address, Touchpoint.direction)
-            .join(Item, Item.id == Touchpoint.item_id)
-            .join(Contact, Contact.id == Touchpoint.contact_id))}
-    return claims, tps
 
 
 def person(address: str, response: str = "accepted") -> dict[str, Any]:
