@@ -13,6 +13,16 @@ place, ``daemon.cli`` (and logged by ``daemon.sync.engine``).
 from __future__ import annotations
 
 
+def brief(exc: BaseException) -> str:
+    """``exc`` as logs, ``keepwarm status`` and the store may show it: its type and the first
+    line of its message. A database error's SQL, parameters and detail lines (addresses and
+    names from the mail) never come along; nor does the traceback."""
+    orig = getattr(exc, "orig", None)  # SQLAlchemy's wrapper: the driver's own error inside
+    inner = orig if isinstance(orig, BaseException) else exc
+    text = str(inner).strip().splitlines()
+    return f"{type(inner).__name__}: {text[0]}" if text else type(inner).__name__
+
+
 def with_fix(text: str, fix: str | None) -> str:
     """How an error and its fix read on one line (logs, status, doctor): ``text (fix: fix)``."""
     return text + (f" (fix: {fix})" if fix else "")

@@ -65,7 +65,9 @@ class Store:
             if not path.exists():
                 path.touch(mode=0o600)
         try:
-            self.engine: Engine = create_engine(url)
+            # hide_parameters: a failed statement's values are addresses and names from the
+            # mail; they stay out of every error message and log line
+            self.engine: Engine = create_engine(url, hide_parameters=True)
         except Exception as exc:  # bad URL or missing driver
             raise StoreError(f"cannot open store {masked_url(url)!r}: {exc}",
                              hint="check [store] url") from exc

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 import connectors
 from connectors.base import Env, Source
@@ -31,7 +32,7 @@ from connectors.errors import AuthExpired, ConnectorError, CursorExpired
 from connectors.settings import AccountSettings
 from daemon.clock import now_utc
 from daemon.config import Config, parse_duration
-from daemon.errors import with_fix
+from daemon.errors import brief, with_fix
 from daemon.store import Store
 from daemon.store.models import Account, ItemSource, Stream
 from daemon.store.purge import purge
@@ -105,8 +106,8 @@ class Engine:
         except ConnectorError as exc:
             result.status, result.error, result.fix = AccountStatus.ERROR, *_explain(exc)
         except Exception as exc:  # a bug or an unexpected library error: isolate the account
-            log.exception("sync failed account=%s", account.name)
-            result.status, result.error = AccountStatus.ERROR, f"{type(exc).__name__}: {exc}"
+            _log_unexpected(exc, "account", account.name)
+            result.status, result.error = AccountStatus.ERROR, brief(exc)
         self._finish_account(account_id, result)
         return result
 
@@ -120,10 +121,10 @@ class Engine:
             raise
         except Exception as exc:
             if not isinstance(exc, ConnectorError):
-                log.exception("sync failed stream=%s", source.key)
+                _log_unexpected(exc, "stream", source.key)
             if result.error is None:
                 error, fix = (_explain(exc) if isinstance(exc, ConnectorError)
-                              else (f"{type(exc).__name__}: {exc}", None))
+                              else (brief(exc), None))
                 result.status, result.fix = AccountStatus.ERROR, fix
                 result.error = f"{source.key}: {error}"
             return StreamResult(source.key, error=str(exc))
@@ -141,7 +142,7 @@ class Engine:
                 return self._run(account_id, account, source, stream_id, None)
         except Exception as exc:
             with self.store.transaction() as s:  # the account records it too; doctor reads this
-                s.get_one(Stream, stream_id).last_error = f"{type(exc).__name__}: {exc}"
+                s.get_one(Stream, stream_id).last_error = brief(exc)
             raise
 
     def _run(self, account_id: int, account: AccountSettings, source: Source, stream_id: int,
@@ -246,6 +247,15 @@ class Engine:
         if result.error:
             log.error("sync failed account=%s status=%s: %s", result.name, result.status,
                       with_fix(result.error, result.fix))
+
+
+def _log_unexpected(exc: Exception, what: str, name: str) -> None:
+    """One line for a store failure (its parameters are mail data: never logged); the
+    traceback for anything else, which is a bug worth reporting."""
+    if isinstance(exc, SQLAlchemyError):
+        log.error("sync failed %s=%s: %s", what, name, brief(exc))
+    else:
+        log.exception("sync failed %s=%s", what, name)
 
 
 def _explain(exc: ConnectorError) -> tuple[str, str | None]:
