@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from daemon.cli.context import Context
-from daemon.errors import UsageError, with_fix
+from daemon.errors import ConfigError, UsageError, with_fix
+
+if TYPE_CHECKING:
+    from daemon.config import Config
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -59,6 +63,9 @@ def cmd_config_check(args: argparse.Namespace, ctx: Context) -> int:
 
     from daemon.store.db import masked_url
 
+    missing = _missing_paths(ctx.config)
+    if missing:  # a typo in a path would sync nothing, quietly, every 15 minutes
+        raise ConfigError(missing, hint="fix the path, or set enabled = false on that account")
     data = ctx.config.model_dump(mode="json", exclude={"path"})
     if data["delivery"].get("password_env"):
         data["delivery"]["password_env"] = "***"
@@ -67,6 +74,21 @@ def cmd_config_check(args: argparse.Namespace, ctx: Context) -> int:
     ctx.console.print(f"{ctx.config_path}: OK")
     ctx.console.print_json(json.dumps(data))
     return 0
+
+
+def _missing_paths(config: Config) -> list[str]:
+    """``file:line: accounts[i].path: ...`` for each enabled archive whose path is not there."""
+    from daemon.config.lines import key_lines, locate
+
+    source = config.path
+    lines = key_lines(source.read_text(encoding="utf-8")) if source and source.exists() else {}
+    problems = []
+    for i, account in enumerate(config.accounts):
+        path = getattr(account, "path", None)
+        if account.enabled and path is not None and not path.exists():
+            line = locate(lines, ("accounts", i, "path"))
+            problems.append(f"{source}:{line}: accounts[{i}].path: {str(path)!r} does not exist")
+    return problems
 
 
 def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> int:

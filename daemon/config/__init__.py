@@ -66,6 +66,33 @@ class IgnoreSettings(_Section):
     domains: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
 
+    @field_validator("patterns")
+    @classmethod
+    def _globs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in value:  # fnmatch takes an unclosed "[" literally: it would match nothing
+            if _unclosed_class(pattern):
+                raise ValueError(f"{pattern!r}: '[' has no closing ']' (for a literal bracket "
+                                 "write [[])")
+        return value
+
+
+def _unclosed_class(pattern: str) -> bool:
+    """Whether a ``[`` of glob ``pattern`` opens a class that never closes (read as
+    ``fnmatch.translate`` reads it: ``[!`` negates, a ``]`` right after the opening is a
+    member)."""
+    i, n = 0, len(pattern)
+    while i < n:
+        i += 1
+        if pattern[i - 1] != "[":
+            continue
+        j = i + (i < n and pattern[i] == "!")
+        j += j < n and pattern[j] == "]"
+        j = pattern.find("]", j)
+        if j < 0:
+            return True
+        i = j + 1
+    return False
+
 
 class Person(_Section):
     name: str = ""
@@ -101,6 +128,14 @@ class DeliverySettings(_Section):
     password_file: Path | None = None
     password_keyring: bool = False
     account: str | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> DeliverySettings:
+        needs = {"smtp": ("to", "host"), "file": ()}.get(self.method, ())
+        missing = [key for key in needs if not getattr(self, key)]
+        if missing:
+            raise ValueError(f"method {self.method!r} needs {' and '.join(missing)}")
+        return self
 
     @property
     def smtp_port(self) -> int:

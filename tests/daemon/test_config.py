@@ -131,3 +131,31 @@ def test_sync_interval_in_minutes_is_min_and_an_old_m_is_refused_with_the_fix():
     assert "months" in problem and "'15min'" in problem
     (problem,) = problems(GOOD + '\n[daemon]\nsync_interval = "2w"\n')
     assert "not an interval" in problem
+
+
+@pytest.mark.parametrize("pattern", ["[", "*[a-", "x[!]", "ab[c"])
+def test_an_ignore_pattern_with_an_unclosed_bracket_is_refused(pattern):
+    [p] = problems(GOOD + f'\n[ignore]\npatterns = ["*@ok.org", "{pattern}"]\n')
+    assert p.startswith("/etc/kw/config.toml:10: ignore.patterns: ") and "'['" in p
+
+
+def test_ignore_patterns_with_closed_classes_load():
+    parse(GOOD + '\n[ignore]\npatterns = ["[[]x", "*@x.[ch]om", "[]]", "[!a]*"]\n',
+          Path("/etc/kw/config.toml"))
+
+
+@pytest.mark.parametrize("missing", ["to", "host"])
+def test_smtp_delivery_without_to_or_host_is_a_config_error(missing):
+    keys = {"to": 'to = "me@example.com"', "host": 'host = "smtp.example.com"'}
+    del keys[missing]
+    [p] = problems(GOOD + '\n[delivery]\nmethod = "smtp"\n' + "\n".join(keys.values()) + "\n")
+    assert p.startswith("/etc/kw/config.toml:9: delivery: ") and missing in p
+
+
+def test_config_check_names_an_archive_path_that_does_not_exist(tmp_path, capsys):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(GOOD + f'\n[store]\nurl = "sqlite:///{tmp_path}/kw.db"\n')
+    assert main(["--config", str(cfg), "config", "check"]) == 2
+    err = capsys.readouterr().err
+    assert f"{cfg}:7: accounts[0].path: '{tmp_path}/archive/all.mbox' does not exist" in err
+    assert "Traceback" not in err
