@@ -4,6 +4,9 @@ Retried: :class:`~connectors.errors.Throttled`, :class:`~connectors.errors.Trans
 library errors a caller names as transient.
 Never retried: :class:`~connectors.errors.AuthExpired` and anything else. When the budget is
 spent the last error is re-raised as :class:`~connectors.errors.SourceUnavailable`.
+
+Beside it, the one rule for when an access token is due for refresh (:func:`refresh_margin`),
+shared by the Google and Microsoft sign-ins.
 """
 
 from __future__ import annotations
@@ -81,3 +84,13 @@ def _give_up(state: tenacity.RetryCallState) -> None:
 def call(fn: Callable[[], T], **kwargs: object) -> T:
     """Run ``fn`` under :func:`policy` (keyword arguments go to the policy)."""
     return policy(**kwargs)(fn)  # type: ignore[arg-type]
+
+
+REFRESH_MARGIN = 300.0  # seconds before expiry that an access token is refreshed
+
+
+def refresh_margin(lifetime: float | None) -> float:
+    """Seconds before expiry to refresh a token that lives ``lifetime`` seconds (None:
+    unknown): :data:`REFRESH_MARGIN`, or half the lifetime when that is shorter, so that a
+    5-minute token is not refreshed before every request."""
+    return REFRESH_MARGIN if lifetime is None else min(REFRESH_MARGIN, lifetime / 2)

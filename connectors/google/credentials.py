@@ -2,7 +2,7 @@
 
 google-auth refreshes an access token once it is within 3 min 45 s of expiry, whatever its
 lifetime: a token that lives less than that is refreshed before every request. Here the
-margin is the smaller of :data:`MARGIN` and half the token's lifetime.
+margin is ``connectors.retry.refresh_margin`` of the token's lifetime.
 
 google-auth also retries a busy token endpoint (500, 503, 504, 408, 429) with real sleeps,
 and reports any other failure, a 502 included, as a refusal that looks like a revoked
@@ -19,7 +19,8 @@ from google.auth import _helpers
 from google.auth.exceptions import TransportError
 from google.oauth2.credentials import Credentials
 
-MARGIN = timedelta(seconds=300)  # refresh this long before expiry (at most half the lifetime)
+from connectors.retry import refresh_margin
+
 TRANSIENT = frozenset({408, 429, 500, 502, 503, 504})
 
 
@@ -41,8 +42,8 @@ class RefreshingCredentials(Credentials):  # type: ignore[misc]
         """Whether the token is within the refresh margin of its expiry."""
         if not self.expiry:
             return False
-        margin = MARGIN if self._lifetime is None else min(MARGIN, self._lifetime / 2)
-        return bool(_helpers.utcnow() >= self.expiry - margin)
+        life = None if self._lifetime is None else self._lifetime.total_seconds()
+        return bool(_helpers.utcnow() >= self.expiry - timedelta(seconds=refresh_margin(life)))
 
     def refresh(self, request: Any) -> None:
         """Refresh through ``request``, stopping at the first transient answer."""

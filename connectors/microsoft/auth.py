@@ -33,7 +33,6 @@ CLOUDS: dict[str, tuple[str, str]] = {
 # Silent-refresh errors that only a new sign-in fixes (revoked consent, password change, CA).
 _FOR_GOOD = {"invalid_grant", "interaction_required", "consent_required", "login_required",
              "invalid_client", "unauthorized_client", "invalid_scope"}
-_EARLY = 300.0  # refresh a token this long before it expires (at half life if shorter-lived)
 
 
 def authority_url(account: MicrosoftAccount) -> str:
@@ -174,7 +173,7 @@ class MsalSession:
                 raise
             self._token = str(result["access_token"])
             life = float(result.get("expires_in", 3600))
-            self._until = time.time() + life - min(_EARLY, life / 2)
+            self._until = time.time() + life - retry.refresh_margin(life)
             return self._token
 
     def _silent(self, force_refresh: bool) -> dict[str, Any]:
