@@ -52,7 +52,6 @@ class StreamResult:
     skipped: Counter[str] = field(default_factory=Counter)
     complete: bool = False
     forgotten: int = 0  # stored items a completed listing no longer named
-    error: str | None = None  # why the stream stopped, when it failed alone
 
 
 @dataclass
@@ -103,11 +102,9 @@ class Engine:
             result.stopped = not all(s.complete for s in result.streams) or self.stop.is_set()
         except AuthExpired as exc:
             result.status, result.error, result.fix = AccountStatus.NEEDS_REAUTH, *_explain(exc)
-        except ConnectorError as exc:
-            result.status, result.error, result.fix = AccountStatus.ERROR, *_explain(exc)
-        except Exception as exc:  # a bug or an unexpected library error: isolate the account
-            _log_unexpected(exc, "account", account.name)
-            result.status, result.error = AccountStatus.ERROR, brief(exc)
+        except Exception as exc:  # building the sources, or a bug: isolate the account
+            result.error, result.fix = _describe(exc, "account", account.name)
+            result.status = AccountStatus.ERROR
         self._finish_account(account_id, result)
         return result
 
@@ -120,14 +117,11 @@ class Engine:
         except AuthExpired:
             raise
         except Exception as exc:
-            if not isinstance(exc, ConnectorError):
-                _log_unexpected(exc, "stream", source.key)
+            error, fix = _describe(exc, "stream", source.key)
             if result.error is None:
-                error, fix = (_explain(exc) if isinstance(exc, ConnectorError)
-                              else (brief(exc), None))
-                result.status, result.fix = AccountStatus.ERROR, fix
-                result.error = f"{source.key}: {error}"
-            return StreamResult(source.key, error=str(exc))
+                result.status, result.error, result.fix = (
+                    AccountStatus.ERROR, f"{source.key}: {error}", fix)
+            return StreamResult(source.key)
 
     def _sync_source(self, account_id: int, account: AccountSettings, source: Source
                      ) -> StreamResult:
@@ -249,13 +243,17 @@ class Engine:
                       with_fix(result.error, result.fix))
 
 
-def _log_unexpected(exc: Exception, what: str, name: str) -> None:
-    """One line for a store failure (its parameters are mail data: never logged); the
-    traceback for anything else, which is a bug worth reporting."""
+def _describe(exc: Exception, what: str, name: str) -> tuple[str, str | None]:
+    """The error as the account stores it, and its fix. A connector's own error carries both;
+    anything else is logged once: one line for a store failure (its parameters are mail data,
+    never logged), the traceback for the rest, which is a bug worth reporting."""
+    if isinstance(exc, ConnectorError):
+        return _explain(exc)
     if isinstance(exc, SQLAlchemyError):
         log.error("sync failed %s=%s: %s", what, name, brief(exc))
     else:
         log.exception("sync failed %s=%s", what, name)
+    return brief(exc), None
 
 
 def _explain(exc: ConnectorError) -> tuple[str, str | None]:
