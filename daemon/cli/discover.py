@@ -93,7 +93,7 @@ def walk(root: Path, depth: int, hidden: bool = False
     """``os.walk`` of ``root`` (folder, subfolders, files), ``depth`` levels counting ``root``,
     skipping hidden folders (unless ``hidden``) and the insides of maildirs, stopping after
     ``MAX_ENTRIES`` entries. Unreadable folders are passed over."""
-    if not root.is_dir():
+    if not os.path.isdir(root):  # False, never an error, for a folder we may not enter
         return
     listed = 0
     for folder, dirs, files in os.walk(root):

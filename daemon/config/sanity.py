@@ -6,6 +6,7 @@ Each problem is one line ``file:line: dotted.key: message``, like a config error
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 
 from daemon.config.lines import key_lines, locate
@@ -22,7 +23,7 @@ TEMPLATE_ADDRESSES = frozenset({"me.personal@gmail.com"})
 
 def is_placeholder(address: str) -> bool:
     """Whether ``address`` is a stand-in rather than someone's mailbox."""
-    address = address.strip().lower()
+    address = (parseaddr(address)[1] or address).strip().lower()  # "Me <me@example.org>"
     domain = address.rpartition("@")[2]
     reserved = any(domain == d or domain.endswith("." + d) for d in RESERVED_DOMAINS)
     return reserved or address in TEMPLATE_ADDRESSES
@@ -30,13 +31,16 @@ def is_placeholder(address: str) -> bool:
 
 def placeholders(config: Config) -> list[str]:
     """One line per placeholder address where Keepwarm takes it for yours: ``[me]``, an
-    account's ``address``, and the summary's recipient once delivery is on."""
+    account's ``address``, and, once delivery is on, the summary's recipient (and for SMTP its
+    sender and login, when the login is an address)."""
     found: list[tuple[tuple[Any, ...], str]] = [
         (("me", "addresses", i), a) for i, a in enumerate(config.me.addresses)]
     found += [(("accounts", i, "address"), a.own_address)
               for i, a in enumerate(config.accounts) if a.own_address]
-    if config.delivery.method != "none" and config.delivery.to:
-        found.append((("delivery", "to"), config.delivery.to))
+    delivery = config.delivery
+    keys = {"none": (), "smtp": ("to", "sender", "user")}.get(delivery.method, ("to",))
+    found += [(("delivery", k), getattr(delivery, k)) for k in keys
+              if "@" in (getattr(delivery, k) or "")]
     lines = _lines(config)
     return [f"{config.path}:{locate(lines, loc)}: {_dotted(loc)}: {address!r} is a placeholder"
             for loc, address in found if is_placeholder(address)]

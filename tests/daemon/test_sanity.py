@@ -16,7 +16,7 @@ ROOT = Path(__file__).parents[2]
 
 @pytest.mark.parametrize("address", [
     "me@example.com", "Me@EXAMPLE.org", "a@mail.example.net", "x@corp.example", "y@host.test",
-    "z@nowhere.invalid", "root@localhost", "me.personal@gmail.com"])
+    "z@nowhere.invalid", "root@localhost", "me.personal@gmail.com", "Me <me@example.org>"])
 def test_reserved_names_and_the_template_stand_ins_are_placeholders(address: str) -> None:
     assert is_placeholder(address)
 
@@ -52,6 +52,14 @@ def test_the_summary_recipient_counts_only_once_delivery_is_on(tmp_path: Path) -
     path = tmp_path / "c.toml"
     path.write_text('[me]\naddresses = ["ada@lovelace.org"]\n[delivery]\nto = "me@example.com"\n')
     assert placeholders(config_mod.load(path)) == []
+
+
+def test_smtp_sender_and_login_count_too(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[delivery]\nmethod = "smtp"\nto = "Ada <ada@lovelace.org>"\n'
+                    'host = "smtp.lovelace.org"\nsender = "keepwarm@example.com"\nuser = "test"\n')
+    assert placeholders(config_mod.load(path)) == [
+        f"{path}:5: delivery.sender: 'keepwarm@example.com' is a placeholder"]
 
 
 def test_missing_paths_skip_paused_accounts(tmp_path: Path) -> None:
