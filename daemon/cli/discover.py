@@ -72,7 +72,7 @@ def takeout(home: Path) -> Iterator[Found]:
     files += [p for p in _files(home / "Downloads", 6)
               if p.suffix.lower() == ".mbox" and "Takeout" in p.parts]
     for path in sorted(files)[:MAX_FOUND]:
-        yield Found("mbox", path, "takeout", f"Google Takeout mbox, {_size(path)}")
+        yield Found("mbox", path, "takeout", "Google Takeout mbox")
 
 
 def calendars(home: Path, data_home: Path) -> Iterator[Found]:
@@ -81,11 +81,11 @@ def calendars(home: Path, data_home: Path) -> Iterator[Found]:
     for root, depth in places:
         files = sorted(p for p in _files(root, depth) if p.suffix.lower() == ".ics")
         for path in files[:MAX_FOUND]:
-            yield Found("ics", path, f"calendar-{slug(path.stem)}", f"calendar, {_size(path)}")
+            yield Found("ics", path, f"calendar-{slug(path.stem)}", "calendar file")
     evolution = data_home / "evolution" / "calendar"
     for path in sorted(p for p in _files(evolution, 3) if p.name == "calendar.ics")[:MAX_FOUND]:
         yield Found("ics", path, f"evolution-{slug(path.parent.name)}",
-                    f"Evolution calendar, {_size(path)}")
+                    "Evolution calendar")
 
 
 def walk(root: Path, depth: int, hidden: bool = False
@@ -122,12 +122,15 @@ def _subdirs(folder: Path) -> list[Path]:
         return []
 
 
-def _size(path: Path) -> str:
+def size_of(path: Path) -> str:
+    """The size of file ``path`` for a person ("3.2 MB"); "" for a folder."""
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size if path.is_file() else None
     except OSError:
         return "unreadable"
-    return f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{max(1, round(size / 1e3))} kB"
+    if size is None:
+        return ""
+    return f"{size / 1e6:.1f} MB" if size >= 1e5 else f"{size / 1e3:.0f} kB" if size else "empty"
 
 
 def slug(text: str) -> str:

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from daemon.cli.discover import Found, discover, unique_name
+from daemon.cli.discover import Found, discover, size_of, unique_name
 from daemon.cli.example import example_text
 from daemon.cli.starter import account_block, render, shown, write_new
 from daemon.config import parse
@@ -67,7 +67,8 @@ def choose(found: Sequence[Found], ask: Ask, say: Say) -> list[Found]:
         return []
     say("Found on this machine:")
     for i, f in enumerate(found, start=1):
-        say(f"  {i}. {f.kind:<7} {shown(f.path)}  ({f.what})")
+        size = size_of(f.path)
+        say(f"  {i}. {f.kind:<7} {shown(f.path)}  ({f.what}{', ' + size if size else ''})")
     while True:
         answer = ask("Sync which? Numbers (e.g. 1 3), all or none [all]: ").strip().lower()
         if answer in ("", "all"):
@@ -135,7 +136,8 @@ def run(path: Path, assume_yes: bool, say: Say = print) -> int:
         say(f"{path} already exists; left as it is.")
         return 0
     text = example_text()
-    after = "Edit [me] and [[accounts]], then: keepwarm config check"
+    after = ("Its addresses and its account are placeholders: put yours in [me] and "
+             "[[accounts]], then: keepwarm config check")
     if not assume_yes and interactive():
         try:
             text = questions(text, discover())
