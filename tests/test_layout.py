@@ -17,8 +17,8 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 DAEMON = ROOT / "daemon"
-SHARED = {"daemon", "daemon.clock", "daemon.config", "daemon.config.lines", "daemon.errors",
-          "daemon.paths"}
+SHARED = {"daemon", "daemon.clock", "daemon.config", "daemon.config.lines", "daemon.config.sanity",
+          "daemon.errors", "daemon.paths"}
 RANK = {"store": 1, "sync": 2, "model": 3, "summary": 4, "service": 5, "demo": 5, "cli": 6}
 
 

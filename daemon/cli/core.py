@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from daemon.cli.context import Context
 from daemon.errors import ConfigError, UsageError, with_fix
 
-if TYPE_CHECKING:
-    from daemon.config import Config
-
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("init", help="write a starter config file (never overwrites)")
+    p = sub.add_parser("init", help="write a starter config file (never overwrites); on a "
+                       "terminal it asks for your addresses and offers the sources it finds")
+    p.add_argument("--yes", action="store_true", help="ask nothing: write the commented template")
     p.set_defaults(func=cmd_init, needs_config=False)
     cfg = sub.add_parser("config", help="work with the config file")
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
@@ -46,24 +44,20 @@ def _date(text: str) -> datetime:
 
 
 def cmd_init(args: argparse.Namespace, ctx: Context) -> int:
-    from daemon.cli.example import example_text
-    from daemon.paths import write_atomic
+    from daemon.cli.init import run
 
-    path = ctx.config_path
-    if path.exists():
-        ctx.console.print(f"{path} already exists; left as it is.")
-        return 0
-    write_atomic(path, example_text(), mode=0o600)
-    ctx.console.print(f"Wrote {path}. Edit [me] and [[accounts]], then: keepwarm config check")
-    return 0
+    return run(ctx.config_path, assume_yes=args.yes)
 
 
 def cmd_config_check(args: argparse.Namespace, ctx: Context) -> int:
     import json
 
+    from daemon.config.sanity import missing_paths, placeholders
     from daemon.store.db import masked_url
 
-    missing = _missing_paths(ctx.config)
+    for problem in placeholders(ctx.config):  # valid, but not yours: say so, do not fail
+        ctx.console.print(f"warning: {problem}: put your own address there")
+    missing = missing_paths(ctx.config)
     if missing:  # a typo in a path would sync nothing, quietly, every 15 minutes
         raise ConfigError(missing, hint="fix the path, or set enabled = false on that account")
     data = ctx.config.model_dump(mode="json", exclude={"path"})
@@ -74,21 +68,6 @@ def cmd_config_check(args: argparse.Namespace, ctx: Context) -> int:
     ctx.console.print(f"{ctx.config_path}: OK")
     ctx.console.print_json(json.dumps(data))
     return 0
-
-
-def _missing_paths(config: Config) -> list[str]:
-    """``file:line: accounts[i].path: ...`` for each enabled archive whose path is not there."""
-    from daemon.config.lines import key_lines, locate
-
-    source = config.path
-    lines = key_lines(source.read_text(encoding="utf-8")) if source and source.exists() else {}
-    problems = []
-    for i, account in enumerate(config.accounts):
-        path = getattr(account, "path", None)
-        if account.enabled and path is not None and not path.exists():
-            line = locate(lines, ("accounts", i, "path"))
-            problems.append(f"{source}:{line}: accounts[{i}].path: {str(path)!r} does not exist")
-    return problems
 
 
 def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> int:

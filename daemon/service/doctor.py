@@ -15,7 +15,7 @@ from sqlalchemy import inspect
 import daemon
 from daemon import config as config_mod
 from daemon.clock import now_utc
-from daemon.config import Config
+from daemon.config import Config, sanity
 from daemon.errors import KeepwarmError, with_fix
 from daemon.service import unit
 from daemon.service.checks import Check, fix, ok, warn
@@ -43,6 +43,7 @@ def run(config_path: Path, state_dir: Path, now: datetime | None = None) -> list
     if config.store_url.startswith("sqlite:///"):
         store_paths.append(Path(config.store_url.removeprefix("sqlite:///")))
     checks += mode_checks(store_paths, state_dir)
+    checks += setup_checks(config)
     checks += scope_checks(config, state_dir)
     store = store_check(config, checks)
     if store is not None:
@@ -83,6 +84,19 @@ def mode_checks(paths: list[Path], state_dir: Path) -> Iterator[Check]:
         yield fix(f"{path} is readable by others: chmod 600 {path}")
     if not loose:
         yield ok(f"{len(files)} config/store/token file(s) readable by you only")
+
+
+def setup_checks(config: Config) -> Iterator[Check]:
+    """What the template left for the user to fill in: placeholder addresses, and archive
+    paths that do not exist (valid TOML, but nothing would ever sync or count as yours)."""
+    placeholders = sanity.placeholders(config)
+    missing = sanity.missing_paths(config)
+    for problem in placeholders:
+        yield fix(f"{problem}: put your own address there")
+    for problem in missing:
+        yield fix(f"{problem}: fix the path, or set enabled = false on that account")
+    if not placeholders and not missing:
+        yield ok(f"{len(config.me.addresses)} address(es) of yours, every archive path exists")
 
 
 def store_check(config: Config, checks: list[Check]) -> Store | None:
