@@ -14,7 +14,8 @@ import daemon.cli
 from daemon.service import doctor
 from daemon.store import Store
 from daemon.store.models import Account, Stream
-from daemon.summary import ledger
+from daemon.store.vocab import DeliveryStatus
+from daemon.summary import claims
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -74,7 +75,8 @@ def test_a_sound_set_up_with_two_problems(tmp_path: Path) -> None:
     assert out.startswith("OK   package:")
     assert "secret-token-value" not in out
     store = Store(f"sqlite:///{state / 'keepwarm.db'}")
-    ledger.record(store, "2026-W48", "file", None, NOW)
+    assert claims.claim(store, "2026-W48", "file", None, NOW)
+    assert claims.settle(store, "2026-W48", DeliveryStatus.SENT, NOW)
     store.dispose()
     out = lines(doctor.run(cfg, state, now=NOW))
     assert "OK   next summary Mon 2026-11-30 08:00 CET, written as .eml files to " \
