@@ -7,17 +7,30 @@ import logging
 import select
 import signal
 import socket
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
+from daemon.service.notify import Notifier
 from daemon.store import lease
-
-if TYPE_CHECKING:
-    from daemon.service.scheduler import Daemon
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 8.0  # seconds for the page in hand; systemd's TimeoutStopSec is 15 s
+
+
+class Daemon(Protocol):
+    """What the loop drives (:class:`daemon.service.scheduler.Daemon`)."""
+
+    stop: threading.Event
+    notifier: Notifier
+    scheduler: Any
+
+    def start(self) -> None: ...
+    def reload(self, path: Path) -> bool: ...
+    def keepalive(self) -> bool: ...
+    def keep_lease(self) -> None: ...
+    def shutdown(self, grace: float = STOP_GRACE) -> bool: ...
 
 
 def run(daemon: Daemon, config_path: Path) -> int:

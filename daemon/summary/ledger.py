@@ -17,62 +17,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from sqlalchemy import select
 
 from connectors.base import Env
-from daemon.clock import wall_time, zone
 from daemon.config import Config, ReportSettings
 from daemon.errors import DeliveryError, with_fix
 from daemon.store import Store
 from daemon.store.models import SentSummary
 from daemon.store.vocab import DeliveryStatus
 from daemon.summary import claims, delivery
-from daemon.summary.content import week_label
 from daemon.summary.gather import build_summary
 from daemon.summary.message import summary_message
+from daemon.summary.slots import WEEKDAYS, as_utc, next_slot, show, slot_in_week, this_week
 
 log = logging.getLogger(__name__)
+__all__ = ["WEEKDAYS", "next_slot", "owed", "send_owed", "show", "slot_in_week", "this_week"]
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Compose = Callable[[Store, Config, datetime], EmailMessage]
 RETRY_AFTER = timedelta(minutes=10)  # between automatic attempts after a transient failure
-
-
-def slot_in_week(report: ReportSettings, year: int, week: int) -> datetime:
-    """The aware local instant of the summary slot in ISO ``year``-W``week``."""
-    tz = zone(report.timezone)
-    day = date.fromisocalendar(year, week, WEEKDAYS.index(report.weekday) + 1)
-    local = datetime.combine(day, wall_time(report.time), tzinfo=tz)
-    # A wall time inside a DST gap does not exist: the round trip moves it past the gap.
-    return local.astimezone(UTC).astimezone(tz)
-
-
-def this_week(report: ReportSettings, now: datetime) -> tuple[str, datetime]:
-    """(label, slot) of the ISO week that ``now`` falls in, in the user's zone."""
-    local = now.astimezone(zone(report.timezone))
-    year, week, _ = local.isocalendar()
-    return week_label(local.date()), slot_in_week(report, year, week)
-
-
-def next_slot(report: ReportSettings, now: datetime) -> datetime:
-    """The first slot at or after ``now``."""
-    _, slot = this_week(report, now)
-    if _utc(slot) >= _utc(now):  # same-zone comparisons use wall time: compare in UTC
-        return slot
-    year, week, _ = (slot.date() + timedelta(days=7)).isocalendar()
-    return slot_in_week(report, year, week)
-
-
-def _utc(at: datetime) -> datetime:
-    return at.astimezone(UTC)
-
-
-def show(slot: datetime) -> str:
-    """``Mon 2026-11-23 08:00 CET``: a slot for people."""
-    return slot.strftime("%a %Y-%m-%d %H:%M %Z")
 
 
 def is_sent(store: Store, label: str) -> bool:
@@ -92,7 +57,7 @@ def owed(store: Store, report: ReportSettings, now: datetime) -> str | None:
     """The label of this week's summary if its slot has passed and an automatic attempt may
     start now: never attempted, or a transient failure whose retry is due."""
     label, slot = this_week(report, now)
-    if _utc(now) < _utc(slot) or not claims.claimable(claims.row(store, label), now):
+    if as_utc(now) < as_utc(slot) or not claims.claimable(claims.row(store, label), now):
         return None
     return label
 
@@ -113,7 +78,7 @@ def send_owed(store: Store, config: Config, env: Env, now: datetime, *,
 
     Delivery errors propagate after their outcome is recorded (``retrying`` or ``failed``)."""
     label, slot = this_week(config.report, now)
-    if config.delivery.method == "none" or _utc(now) < _utc(slot):
+    if config.delivery.method == "none" or as_utc(now) < as_utc(slot):
         return None
     if not claims.claimable(claims.row(store, label), now, manual=manual):
         return None
