@@ -33,6 +33,7 @@ class Summary:
     sender: str = "keepwarm@localhost"
     to: str = "keepwarm@localhost"
     settings: dict[str, int] = field(default_factory=dict)  # top, dormant, owed_reply_days...
+    undelivered: tuple[str, ...] = ()  # earlier weeks whose summary could not be delivered
 
     @property
     def tz(self) -> ZoneInfo:

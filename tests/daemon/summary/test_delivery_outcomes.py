@@ -143,3 +143,22 @@ def ledger_message() -> Any:
     msg["Subject"] = "hello"
     msg.set_content("text")
     return msg
+
+
+def test_a_week_that_was_not_delivered_is_named_atop_the_next(tmp_path: Path,
+                                                              store: Any) -> None:
+    from daemon.summary.gather import build_summary
+    from daemon.summary.render import render_html, render_json, render_text
+
+    config = make_config(tmp_path, 25)
+    assert claims.claim(store, "2026-W47", "smtp", None, NOW - timedelta(days=7))
+    assert claims.settle(store, "2026-W47", DeliveryStatus.FAILED, NOW, error="550 no")
+    summary = build_summary(store, config, NOW)
+    notice = "Not delivered: the summary of 2026-W47 could not be delivered"
+    assert notice in render_text(summary).splitlines()[2]
+    assert notice in render_html(summary)
+    assert '"undelivered_weeks": [\n    "2026-W47"\n  ]' in render_json(summary)
+    assert claims.claim(store, "2026-W48", "smtp", None, NOW)  # that summary got through
+    assert claims.settle(store, "2026-W48", DeliveryStatus.SENT, NOW)
+    later = build_summary(store, config, NOW + timedelta(days=7))
+    assert later.undelivered == () and "Not delivered" not in render_text(later)
