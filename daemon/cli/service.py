@@ -96,6 +96,8 @@ def _open_store(url: str) -> None:
 
 
 def cmd_send_summary(args: argparse.Namespace, ctx: Context) -> int:
+    import functools
+
     from daemon.clock import now_utc
     from daemon.summary import delivery, ledger
 
@@ -114,7 +116,10 @@ def cmd_send_summary(args: argparse.Namespace, ctx: Context) -> int:
         ctx.console.print(f"Sent an extra summary: {delivery.describe(config)} "
                           "(the weekly schedule is unchanged).")
         return 0
-    sent = ledger.send_owed(store, config, env, now, manual=True)
+    # One attempt, no backoff: the person is waiting; a transient failure is left to the
+    # daemon's retries (the ledger row says when).
+    once = functools.partial(delivery.deliver, attempts=1)
+    sent = ledger.send_owed(store, config, env, now, manual=True, deliver=once)
     if sent:
         ctx.console.print(f"Sent the summary of {sent}: {delivery.describe(config)}.")
     elif now < slot.astimezone(UTC):

@@ -39,7 +39,7 @@ def describe(row: SentSummary, now: datetime) -> tuple[str, str]:
     if row.status == DeliveryStatus.RETRYING:
         nxt = row.next_attempt_at
         when = "at the daemon's next start" if nxt and nxt <= now else f"after {at(nxt)}"
-        return FIX, (f"summary of {week} not delivered yet ({tried} failed: {row.last_error}); "
+        return WARN, (f"summary of {week} not delivered yet ({tried} failed: {row.last_error}); "
                      f"next attempt {when}")
     if row.status == DeliveryStatus.FAILED:
         return FIX, f"summary of {week} not delivered ({tried} failed: {row.last_error})"

@@ -102,7 +102,8 @@ def _explained(exc: BaseException, config: Config) -> DeliveryError:
         what = (f"SMTP server {d.host} answered {said}" if said else
                 f"cannot deliver to {_where(config)}: {type(exc).__name__}")
         return DeliveryError(what, transient=True,
-                             hint=f"retried every {RETRY_MINUTES} minutes this week")
+                             hint=f"keepwarm run retries every {RETRY_MINUTES} minutes this "
+                                  "week; or run keepwarm send-summary again later")
     if isinstance(exc, smtplib.SMTPAuthenticationError):
         return DeliveryError(f"SMTP login refused: {_server_said(exc)}",
                              hint=f"{RESEND_HINT.format('delivery.user and the password')}")

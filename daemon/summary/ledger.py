@@ -102,8 +102,9 @@ def _failed(store: Store, label: str, now: datetime, exc: Exception) -> None:
     """Record a failed attempt: retry later when transient, else no more this week."""
     transient = exc.transient if isinstance(exc, DeliveryError) else True
     text = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
-    error = with_fix(text.splitlines()[0] if text else type(exc).__name__,
-                     getattr(exc, "hint", "") or None)
+    first = text.splitlines()[0] if text else type(exc).__name__
+    # a transient error's hint only says it is retried: the next attempt's time says that
+    error = first if transient else with_fix(first, getattr(exc, "hint", "") or None)
     if transient:  # a stop is retried as soon as the daemon starts again
         wait = timedelta(0) if isinstance(exc, delivery.Stopped) else RETRY_AFTER
         claims.settle(store, label, DeliveryStatus.RETRYING, now, error=error,

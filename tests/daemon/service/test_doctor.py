@@ -152,7 +152,7 @@ def test_a_failing_delivery_shows_its_error_and_what_to_do(tmp_path: Path) -> No
     assert claims.settle(store, "2026-W48", DeliveryStatus.RETRYING, tried,
                          error="SMTP server x answered 450 busy", next_at=NOW.replace(hour=13))
     out = lines(doctor.run(cfg, state, now=NOW))
-    assert ("FIX  summary of 2026-W48 not delivered yet (attempt 1 at 2026-11-23 08:00 UTC "
+    assert ("WARN summary of 2026-W48 not delivered yet (attempt 1 at 2026-11-23 08:00 UTC "
             "failed: SMTP server x answered 450 busy); next attempt after 2026-11-24 13:00 UTC"
             in out)
     assert "WARN summary of 2026-W47 was never delivered (550 no)" in out

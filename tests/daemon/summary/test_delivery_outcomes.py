@@ -61,7 +61,7 @@ def test_a_450_is_retried_every_ten_minutes(tmp_path: Path, store: Any) -> None:
         config, env = make_config(tmp_path, port), Env(state_dir=tmp_path)
         with pytest.raises(DeliveryError, match="450 4.2.0 Mailbox busy") as info:
             ledger.send_owed(store, config, env, NOW, deliver=QUICK)
-        assert info.value.transient and "every 10 minutes" in info.value.hint
+        assert info.value.transient and "retries every 10 minutes" in info.value.hint
         row = claims.row(store, "2026-W48")
         assert row is not None and row.status == DeliveryStatus.RETRYING
         assert row.next_attempt_at == NOW + ledger.RETRY_AFTER
