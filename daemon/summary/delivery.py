@@ -6,8 +6,9 @@ Message-ID are that module's, and nothing here rewrites a header (the SMTP envel
 timeouts, 4xx SMTP replies) of smtp and file delivery are retried with exponential backoff
 (tenacity); gmail and graph sends retry inside their connector (``connectors.retry``), so they
 are called once here. Anything else (bad password, 5xx, a missing setting) fails at once with a
-``DeliveryError`` that says how to fix it. Deduplication across crashes relies on the
-deterministic Message-ID of a week (see :mod:`daemon.summary.ledger`).
+``DeliveryError`` that says what the server said and how to fix it (``transient`` tells the
+ledger whether to retry this week). Exactly once is the ledger's job (:mod:`daemon.summary.claims`);
+the week's fixed Message-ID is only the last line of defence.
 """
 
 from __future__ import annotations
