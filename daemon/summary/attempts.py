@@ -42,7 +42,9 @@ def describe(row: SentSummary, now: datetime) -> tuple[str, str]:
         return WARN, (f"summary of {week} not delivered yet ({tried} failed: {row.last_error}); "
                      f"next attempt {when}")
     if row.status == DeliveryStatus.FAILED:
-        return FIX, f"summary of {week} not delivered ({tried} failed: {row.last_error})"
+        then = "" if "send-summary" in (row.last_error or "") else (
+            "; no more attempts this week: fix it, then run keepwarm send-summary")
+        return FIX, f"summary of {week} not delivered ({tried} failed: {row.last_error}){then}"
     if claims.unknown(row, now):
         return FIX, (f"summary of {week}: delivery outcome unknown ({tried} never recorded "
                      "its result); check your mailbox, and to send it on purpose: "

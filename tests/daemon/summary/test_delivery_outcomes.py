@@ -162,3 +162,21 @@ def test_a_week_that_was_not_delivered_is_named_atop_the_next(tmp_path: Path,
     assert claims.settle(store, "2026-W48", DeliveryStatus.SENT, NOW)
     later = build_summary(store, config, NOW + timedelta(days=7))
     assert later.undelivered == () and "Not delivered" not in render_text(later)
+
+
+def test_a_missing_password_is_permanent(tmp_path: Path, store: Any,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from daemon.summary import attempts
+
+    monkeypatch.delenv("KW_NO_SUCH", raising=False)
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        config = make_config(tmp_path, port, user='"me"', password_env='"KW_NO_SUCH"')
+        with pytest.raises(DeliveryError, match="KW_NO_SUCH is not set"):
+            ledger.send_owed(store, config, Env(state_dir=tmp_path), NOW, deliver=QUICK)
+    row = claims.row(store, "2026-W48")
+    assert row is not None and row.status == DeliveryStatus.FAILED and inbox.tries == 0
+    level, text = attempts.describe(row, NOW)
+    assert level == "FIX" and text.endswith(
+        "no more attempts this week: fix it, then run keepwarm send-summary")
+    assert ledger.owed(store, config.report, NOW + timedelta(hours=1)) is None
