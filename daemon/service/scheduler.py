@@ -37,12 +37,13 @@ from connectors.settings import AccountSettings
 from daemon import config as config_mod
 from daemon.clock import now_utc, wall_time, zone
 from daemon.config import INTERVAL, Config, parse_duration
-from daemon.errors import KeepwarmError, brief, with_fix
+from daemon.errors import KeepwarmError, with_fix
 from daemon.service.heartbeat import Beats, Heartbeat
 from daemon.service.loop import STOP_GRACE, run
 from daemon.service.memory import release_memory
 from daemon.service.notify import Notifier
-from daemon.store import Store, lease
+from daemon.service.tenancy import Tenancy
+from daemon.store import Store
 from daemon.store.vocab import AccountStatus
 from daemon.summary import claims, delivery, ledger
 from daemon.sync.engine import AccountResult, Engine
@@ -72,7 +73,7 @@ class Daemon:
         self.stop = threading.Event()
         self.engine = self._engine(config)
         self._busy = threading.Lock()  # held while a job runs; shutdown waits on it
-        self._renewed: datetime | None = None  # the lease's last renewal
+        self.tenancy = Tenancy(store, lambda: self.clock())  # one daemon per store
         self.scheduler = BackgroundScheduler(
             timezone=UTC, executors={"default": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
@@ -193,13 +194,7 @@ class Daemon:
 
     def start(self) -> None:
         """Take the store's lease (refused: another daemon runs on it), then schedule."""
-        holder = lease.acquire(self.store, self.clock())
-        if holder is not None:
-            raise KeepwarmError(f"another keepwarm daemon runs on this store ({holder})",
-                                hint="stop that one first; a killed daemon's lease lapses "
-                                     f"{int(lease.TTL.total_seconds() // 60)} minutes "
-                                     "after its last renewal")
-        self._renewed = self.clock()
+        self.tenancy.take()
         self.schedule()
         self.scheduler.start()
         self.notifier.ready(status="scheduler running")
@@ -231,25 +226,12 @@ class Daemon:
         idle = self._busy.acquire(timeout=grace)
         if idle:
             self._busy.release()
-        if self._renewed is not None:
-            try:
-                lease.release(self.store)
-            except Exception as exc:  # it lapses by itself
-                log.warning("could not release the daemon lease: %s", brief(exc))
+        self.tenancy.give_back()
         return idle
 
     def keep_lease(self) -> None:
         """Renew the store lease when due; losing it to another daemon stops this one."""
-        now = self.clock()
-        if self._renewed is None or now - self._renewed < lease.RENEW_EVERY:
-            return
-        try:
-            held = lease.renew(self.store, now)
-        except Exception as exc:  # a locked or unreachable store: try again next time
-            log.warning("could not renew the daemon lease: %s", brief(exc))
-            return
-        self._renewed = now
-        if not held:
+        if not self.tenancy.keep():
             log.error("another daemon took over this store's lease: stopping")
             self.stop.set()
 
