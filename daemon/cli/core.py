@@ -123,7 +123,20 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     ctx.console.print(table)
     for name in sorted(configured - {acc.name for acc in accounts}):
         ctx.console.print(f"{name}: configured, never synced (keepwarm sync {name})")
+    _delivery_status(ctx)
     return 0
+
+
+def _delivery_status(ctx: Context) -> None:
+    """The weekly summary's last delivery attempt, its error and the next attempt."""
+    from daemon.clock import now_utc
+    from daemon.summary import attempts
+
+    now = now_utc()
+    found = attempts.this_week(ctx.config, ctx.store(), now)
+    for _, text in [*([found] if found else []),
+                    *attempts.missed_weeks(ctx.config, ctx.store(), now)]:
+        ctx.console.print(text)
 
 
 def _skips(counts: dict[str, int]) -> str:

@@ -96,6 +96,8 @@ def _open_store(url: str) -> None:
 
 
 def cmd_send_summary(args: argparse.Namespace, ctx: Context) -> int:
+    import functools
+
     from daemon.clock import now_utc
     from daemon.summary import delivery, ledger
 
@@ -114,15 +116,21 @@ def cmd_send_summary(args: argparse.Namespace, ctx: Context) -> int:
         ctx.console.print(f"Sent an extra summary: {delivery.describe(config)} "
                           "(the weekly schedule is unchanged).")
         return 0
-    sent = ledger.send_owed(store, config, env, now)
+    # One attempt, no backoff: the person is waiting; a transient failure is left to the
+    # daemon's retries (the ledger row says when).
+    once = functools.partial(delivery.deliver, attempts=1)
+    sent = ledger.send_owed(store, config, env, now, manual=True, deliver=once)
     if sent:
         ctx.console.print(f"Sent the summary of {sent}: {delivery.describe(config)}.")
     elif now < slot.astimezone(UTC):
         ctx.console.print(f"Not owed yet: this week's summary is due {ledger.show(slot)}. "
                           "Use --now to send one anyway.")
-    else:
+    elif ledger.is_sent(store, label):
         ctx.console.print(f"The summary of {label} was already sent. Use --now to send "
                           "another copy.")
+    else:
+        ctx.console.print(f"The summary of {label} is being sent by another process "
+                          "right now.")
     return 0
 
 

@@ -128,6 +128,7 @@ class DeliverySettings(_Section):
     password_file: Path | None = None
     password_keyring: bool = False
     account: str | None = None
+    ca_file: Path | None = None  # a private CA for the SMTP server's certificate
 
     @model_validator(mode="after")
     def _complete(self) -> DeliverySettings:

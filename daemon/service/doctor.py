@@ -23,7 +23,7 @@ from daemon.service.scopes import scope_checks
 from daemon.store import Store
 from daemon.store.health import sync_state
 from daemon.store.vocab import AccountStatus
-from daemon.summary import delivery, ledger
+from daemon.summary import attempts, delivery, ledger
 from daemon.summary.smtp import check_password_source
 
 FORBIDDEN_COLUMN = re.compile(r"body|subject|snippet|content|preview", re.IGNORECASE)
@@ -169,8 +169,12 @@ def summary_checks(config: Config, store: Store, now: datetime) -> Iterator[Chec
         problems += [problem] if problem else []
     for problem in problems:
         yield fix(f"delivery: {problem}")
+    state = attempts.this_week(config, store, now)
+    if state is not None:
+        yield Check(*state)
+    yield from (Check(*missed) for missed in attempts.missed_weeks(config, store, now))
     owed = ledger.owed(store, config.report, now)
-    when = "now (owed, catch-up at next start)" if owed else ledger.show(nxt)
+    when = "now (owed, catch-up at next start)" if owed and state is None else ledger.show(nxt)
     yield (ok if not problems else warn)(
         f"next summary {when}, {delivery.describe(config)}{sent}")
 

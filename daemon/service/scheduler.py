@@ -9,21 +9,18 @@ Jobs are rebuilt from the config at start and on SIGHUP (in-memory job store)::
 All jobs share one worker thread, so two syncs never write at once and the summary always
 follows a finished sync. After every sync tick the summary is sent if still owed an hour past
 its slot (a suspended machine, a cron fire lost to a DST gap) or after a failed delivery, at
-most every ``RETRY_AFTER``. The main thread only waits for signals and pings the watchdog,
-and withholds the ping while a job is stuck (see :mod:`daemon.service.heartbeat`).
-After every job the store's pooled connections are closed (their SQLite page caches go with
-them), the garbage is collected and glibc hands freed heap back to the system
-(``malloc_trim``), so the idle daemon shrinks back after a big sync or the weekly scoring.
+most every ``RETRY_AFTER`` (the ledger row says when; a permanent failure stops the attempts
+for the week). The pause between delivery attempts waits on the stop event, so SIGTERM ends
+it at once. The main thread only waits for signals, pings the watchdog, renews the daemon's
+lease on the store (:mod:`daemon.store.lease`: one daemon per store), and withholds the ping
+while a job is stuck (see :mod:`daemon.service.heartbeat`). After every job the store's pooled
+connections are closed and memory is given back (:mod:`daemon.service.memory`).
 """
 
 from __future__ import annotations
 
-import ctypes
-import gc
+import functools
 import logging
-import select
-import signal
-import socket
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -42,17 +39,20 @@ from daemon.clock import now_utc, wall_time, zone
 from daemon.config import INTERVAL, Config, parse_duration
 from daemon.errors import KeepwarmError, with_fix
 from daemon.service.heartbeat import Beats, Heartbeat
+from daemon.service.loop import STOP_GRACE, run
+from daemon.service.memory import release_memory
 from daemon.service.notify import Notifier
+from daemon.service.tenancy import Tenancy
 from daemon.store import Store
 from daemon.store.vocab import AccountStatus
-from daemon.summary import delivery, ledger
+from daemon.summary import claims, delivery, ledger
 from daemon.sync.engine import AccountResult, Engine
 
 log = logging.getLogger(__name__)
+__all__ = ["Daemon", "RETRY_AFTER", "release_memory", "run", "summary_trigger"]
 
-RETRY_AFTER = timedelta(minutes=10)
+RETRY_AFTER = ledger.RETRY_AFTER
 FALLBACK_AFTER = timedelta(hours=1)
-STOP_GRACE = 8.0  # seconds for the page in hand; systemd's TimeoutStopSec is 15 s
 
 
 class Daemon:
@@ -73,7 +73,7 @@ class Daemon:
         self.stop = threading.Event()
         self.engine = self._engine(config)
         self._busy = threading.Lock()  # held while a job runs; shutdown waits on it
-        self._retry_at: datetime | None = None  # set after a failed delivery
+        self.tenancy = Tenancy(store, lambda: self.clock())  # one daemon per store
         self.scheduler = BackgroundScheduler(
             timezone=UTC, executors={"default": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
@@ -134,30 +134,39 @@ class Daemon:
                 release_memory()
 
     def send_summary(self, now: datetime | None = None) -> str | None:
-        """Send the summary owed at ``now`` (default: the clock); a failure is logged and
-        retried later."""
+        """Send the summary owed at ``now`` (default: the clock); a failure is logged and,
+        when transient, retried later (the ledger row says when)."""
         now = now or self.clock()
         self.heartbeat.beat()  # the scoring and the delivery get a full allowance
+        deliver = functools.partial(self.deliver, sleep=self._pause)
         try:
-            label = ledger.send_owed(self.store, self.config, self.env, now,
-                                     compose=self.compose, deliver=self.deliver)
+            return ledger.send_owed(self.store, self.config, self.env, now,
+                                    compose=self.compose, deliver=deliver)
+        except delivery.Stopped:
+            log.warning("summary not sent: keepwarm is stopping; it is retried at the next start")
         except Exception as exc:  # delivery or report failure: never kills the daemon
-            self._retry_at = now + RETRY_AFTER
-            log.error("summary not sent, retrying after %s: %s", self._retry_at.isoformat(
-                timespec="minutes"), with_fix(str(exc), getattr(exc, "hint", "")))
-            return None
-        self._retry_at = None
-        return label
+            transient = getattr(exc, "transient", True)
+            when = (f"retrying after {(now + RETRY_AFTER).isoformat(timespec='minutes')}"
+                    if transient else "no more attempts this week")
+            log.error("summary not sent, %s: %s", when,
+                      with_fix(str(exc), getattr(exc, "hint", "")))
+        return None
+
+    def _pause(self, seconds: float) -> None:
+        """The wait between two delivery attempts; a stop request ends it (and the send)."""
+        if self.stop.wait(seconds):
+            raise delivery.Stopped()
 
     def _overdue(self) -> bool:
+        """Send on a sync tick: a due retry, or a summary still owed an hour past its slot."""
         now = self.clock()
         if self.config.delivery.method == "none":
             return False
-        if self._retry_at is not None:
-            return now.astimezone(UTC) >= self._retry_at.astimezone(UTC)
-        _, slot = ledger.this_week(self.config.report, now)
+        label, slot = ledger.this_week(self.config.report, now)
+        if ledger.owed(self.store, self.config.report, now) is None:
+            return False
         late = now.astimezone(UTC) >= (slot + FALLBACK_AFTER).astimezone(UTC)
-        return late and ledger.owed(self.store, self.config.report, now) is not None
+        return late or claims.row(self.store, label) is not None  # a retry is due
 
     def _status(self, results: list[AccountResult]) -> None:
         bad = [f"{r.name}: {r.status}" for r in results if r.status != AccountStatus.OK]
@@ -184,6 +193,8 @@ class Daemon:
     # -- lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Take the store's lease (refused: another daemon runs on it), then schedule."""
+        self.tenancy.take()
         self.schedule()
         self.scheduler.start()
         self.notifier.ready(status="scheduler running")
@@ -215,27 +226,14 @@ class Daemon:
         idle = self._busy.acquire(timeout=grace)
         if idle:
             self._busy.release()
+        self.tenancy.give_back()
         return idle
 
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``; None on a C library without it (musl, macOS)."""
-    try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        return None
-    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
-    return trim  # type: ignore[no-any-return]
-
-
-_TRIM = _malloc_trim()
-
-
-def release_memory() -> None:
-    """Collect cycles left by a job, then return free heap pages to the system."""
-    gc.collect()
-    if _TRIM is not None:
-        _TRIM(0)
+    def keep_lease(self) -> None:
+        """Renew the store lease when due; losing it to another daemon stops this one."""
+        if not self.tenancy.keep():
+            log.error("another daemon took over this store's lease: stopping")
+            self.stop.set()
 
 
 def summary_trigger(config: Config) -> CronTrigger:
@@ -244,51 +242,3 @@ def summary_trigger(config: Config) -> CronTrigger:
     at = wall_time(r.time)
     return CronTrigger(day_of_week=r.weekday, hour=at.hour, minute=at.minute,
                        timezone=zone(r.timezone))
-
-
-def run(daemon: Daemon, config_path: Path) -> int:
-    """Run until SIGTERM/SIGINT; SIGHUP reloads ``config_path``. Call from the main thread."""
-    rsock, wsock = socket.socketpair()
-    rsock.setblocking(False)
-    wsock.setblocking(False)
-    pending: list[int] = []
-    old_fd = signal.set_wakeup_fd(wsock.fileno(), warn_on_full_buffer=False)
-    handlers = {s: signal.signal(s, lambda n, _f: pending.append(n))
-                for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
-    try:
-        daemon.start()
-        ping = daemon.notifier.watchdog_interval()
-        while not daemon.stop.is_set():
-            select.select([rsock], [], [], ping)
-            _drain(rsock)
-            while pending:
-                signum = pending.pop(0)
-                if signum == signal.SIGHUP:
-                    log.info("SIGHUP: reloading %s", config_path)
-                    daemon.reload(config_path)
-                else:
-                    log.info("%s: stopping", signal.Signals(signum).name)
-                    daemon.stop.set()
-            if ping and daemon.scheduler.running:
-                daemon.keepalive()
-        if not daemon.shutdown():
-            log.warning("a sync did not stop within %.0f s; exiting anyway", STOP_GRACE)
-            return 3
-        return 0
-    finally:
-        signal.set_wakeup_fd(old_fd)
-        for s, h in handlers.items():
-            signal.signal(s, h)
-        rsock.close()
-        wsock.close()
-
-
-def _drain(sock: socket.socket) -> None:
-    try:
-        while sock.recv(64):
-            pass
-    except (BlockingIOError, InterruptedError):
-        pass
-    except OSError as exc:  # pragma: no cover - the pair belongs to us
-        log.debug("wakeup socket: %s", exc)
-

@@ -6,6 +6,7 @@ There is no body and no subject column anywhere, by design: ``keepwarm doctor`` 
     items ──< item_sources          one upstream item, known by each (account, source id)
     items ──< touchpoints >── contacts
     snoozes, sent_summaries         user state for the report and the scheduler
+    daemon_leases                   which daemon runs on this store (one at a time)
 """
 
 from __future__ import annotations
@@ -181,12 +182,32 @@ class Snooze(Base):
 
 
 class SentSummary(Base):
-    """One row per ISO week whose summary was delivered: the exactly-once ledger."""
+    """One row per ISO week whose summary was attempted: the exactly-once ledger. The row,
+    inserted as ``sending`` before the message leaves, is the week's claim; the outcome
+    updates it (:class:`~daemon.store.vocab.DeliveryStatus`)."""
 
     __tablename__ = "sent_summaries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     iso_week: Mapped[str] = mapped_column(String(10), unique=True)  # e.g. 2026-W48
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)  # delivered (until then: claimed)
     method: Mapped[str] = mapped_column(String(16))
     message_id: Mapped[str | None] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16), default="sent", server_default="sent")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the last attempt
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: no more
+    last_error: Mapped[str | None] = mapped_column(String(300))  # brief, with its fix
+
+
+class DaemonLease(Base):
+    """The running daemon's claim on this store, renewed while it runs; an expired one (a
+    killed daemon) is taken over."""
+
+    __tablename__ = "daemon_leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)  # "daemon"
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

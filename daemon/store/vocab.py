@@ -6,6 +6,7 @@ the bare word), so the database, the templates and ``report --format json`` see 
     Channel        items.channel, touchpoints.channel
     Direction      touchpoints.direction (member order is the frame's integer code: 0, 1, 2)
     AccountStatus  accounts.status (``stale`` and ``never`` are judged by readers, not stored)
+    DeliveryStatus sent_summaries.status
 """
 
 from __future__ import annotations
@@ -35,3 +36,18 @@ class AccountStatus(StrEnum):
     ERROR = "error"
     STALE = "stale"
     NEVER = "never"
+
+
+class DeliveryStatus(StrEnum):
+    r"""A week's summary in the ledger::
+
+        (no row) --claim--> sending --delivered--> sent
+                               |  \--transient error--> retrying --next attempt due--> sending
+                               \--permanent error--> failed (no more automatic attempts)
+
+    ``sending`` left behind by a crash means the outcome is unknown: never resent silently."""
+
+    SENDING = "sending"
+    SENT = "sent"
+    RETRYING = "retrying"
+    FAILED = "failed"

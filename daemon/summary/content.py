@@ -5,12 +5,15 @@ the ledger)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from daemon.clock import zone
 from daemon.model.entries import Entry
 from daemon.summary.sections import AccountHealth, NewRelationship, OwedReply
+from daemon.summary.slots import week_label
+
+__all__ = ["Summary", "week_label"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class Summary:
     sender: str = "keepwarm@localhost"
     to: str = "keepwarm@localhost"
     settings: dict[str, int] = field(default_factory=dict)  # top, dormant, owed_reply_days...
+    undelivered: tuple[str, ...] = ()  # earlier weeks whose summary could not be delivered
 
     @property
     def tz(self) -> ZoneInfo:
@@ -46,9 +50,3 @@ class Summary:
                "1 person you're losing touch with" if n == 1 else
                f"{n} people you're losing touch with")
         return f"Keepwarm: {who} (week {self.week})"
-
-
-def week_label(day: date) -> str:
-    """``2026-W48``: the ISO year and week of ``day`` (a local date in the report's zone)."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"

@@ -6,8 +6,9 @@ Message-ID are that module's, and nothing here rewrites a header (the SMTP envel
 timeouts, 4xx SMTP replies) of smtp and file delivery are retried with exponential backoff
 (tenacity); gmail and graph sends retry inside their connector (``connectors.retry``), so they
 are called once here. Anything else (bad password, 5xx, a missing setting) fails at once with a
-``DeliveryError`` that says how to fix it. Deduplication across crashes relies on the
-deterministic Message-ID of a week (see :mod:`daemon.summary.ledger`).
+``DeliveryError`` that says what the server said and how to fix it (``transient`` tells the
+ledger whether to retry this week). Exactly once is the ledger's job (:mod:`daemon.summary.claims`);
+the week's fixed Message-ID is only the last line of defence.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import tenacity
 
 import connectors
 from connectors.base import Env
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, SourceUnavailable
 from daemon.clock import now_utc
 from daemon.config import Config, DeliverySettings
 from daemon.errors import DeliveryError
@@ -86,20 +87,73 @@ def deliver(message: EmailMessage, config: Config, env: Env, *, week: str | None
     except DeliveryError:
         raise
     except ConnectorError as exc:  # from a connector's send(): AuthExpired names its fix
-        raise DeliveryError(f"delivery failed: {exc}", hint=exc.hint) from None
-    except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(f"SMTP login refused ({exc.smtp_code})",
-                            hint="check delivery.user and the password") from None
+        raise DeliveryError(f"delivery failed: {exc}", hint=exc.hint,
+                            transient=isinstance(exc, SourceUnavailable)) from None
     except (smtplib.SMTPException, OSError) as exc:
-        raise DeliveryError(f"delivery failed: {type(exc).__name__}: {exc}",
-                            transient=_transient(exc),
-                            hint="the summary is sent again on the next tick") from None
+        raise _explained(exc, config) from None
     return str(message["Message-ID"])
+
+
+def _explained(exc: BaseException, config: Config) -> DeliveryError:
+    """A delivery failure as a person reads it: what the server said, and whether retrying
+    can help (a permanent one names what to fix before ``keepwarm send-summary``)."""
+    d = config.delivery
+    if _transient(exc):
+        said = _server_said(exc)
+        what = (f"SMTP server {d.host} answered {said}" if said else
+                f"cannot deliver to {_where(config)}: {type(exc).__name__}")
+        return DeliveryError(what, transient=True,
+                             hint=f"keepwarm run retries every {RETRY_MINUTES} minutes this "
+                                  "week; or run keepwarm send-summary again later")
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return DeliveryError(f"SMTP login refused: {_server_said(exc)}",
+                             hint=f"{RESEND_HINT.format('delivery.user and the password')}")
+    said = _server_said(exc)
+    if said:
+        return DeliveryError(f"SMTP server {d.host} refused the summary: {said}",
+                             hint=RESEND_HINT.format("[delivery] to, sender and the server"))
+    return DeliveryError(f"delivery failed: {type(exc).__name__}: {_first(str(exc))}",
+                         hint=RESEND_HINT.format("[delivery]"))
+
+
+RETRY_MINUTES = 10
+RESEND_HINT = "no more attempts this week: fix {}, then run keepwarm send-summary"
+
+
+def _server_said(exc: BaseException) -> str:
+    """``550 5.1.1 mailbox unavailable``: an SMTP reply's code and first line, short."""
+    text: bytes | str
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        code, text = next(iter(exc.recipients.values()))
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        code, text = exc.smtp_code, exc.smtp_error
+    else:
+        return ""
+    raw = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    return f"{code} {_first(raw)}"
+
+
+def _first(text: str, limit: int = 120) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _where(config: Config) -> str:
+    d = config.delivery
+    return f"{d.host}:{d.smtp_port}" if d.method == "smtp" else str(d.folder or d.method)
+
+
+class Stopped(DeliveryError):
+    """Keepwarm is stopping: raised by the daemon's sleep between two attempts."""
+
+    def __init__(self) -> None:
+        super().__init__("keepwarm stopped before the summary was sent", transient=True,
+                         hint="it is retried at the next start")
 
 
 def _short(state: tenacity.RetryCallState) -> str:
     exc = state.outcome.exception() if state.outcome else None
-    return f"{type(exc).__name__}: {exc}" if exc else "?"
+    return (_server_said(exc) or f"{type(exc).__name__}: {_first(str(exc))}") if exc else "?"
 
 
 def _transient(exc: BaseException) -> bool:

@@ -18,7 +18,7 @@ from daemon.model.entries import Entry, Scored
 from daemon.model.hidden import Hidden
 from daemon.model.rank import score
 from daemon.store import Store
-from daemon.summary import message
+from daemon.summary import claims, message
 from daemon.summary.content import Summary, week_label
 from daemon.summary.sections import (
     new_relationships,
@@ -44,6 +44,8 @@ def build_summary(store: Store, config: Config, as_of: datetime,
                             hidden=hidden)
         new = new_relationships(s, as_of, max_group=rep.group_size, hidden=hidden)
         health = sync_health(s, as_of, [(a.name, a.kind) for a in config.accounts if a.enabled])
+        week = week_label(as_of.astimezone(zone(rep.timezone)).date())
+    undelivered = tuple(row.iso_week for row in claims.missed(store, week))
     people = _people(scored)
     owed = [_named(o, people) for o in owed]
     new = [_named(n, people) for n in new]
@@ -51,7 +53,7 @@ def build_summary(store: Store, config: Config, as_of: datetime,
     dormant = [e for e in scored.dormant if not hidden(e.key)]
     return Summary(
         as_of=as_of, timezone=rep.timezone,
-        week=week_label(as_of.astimezone(zone(rep.timezone)).date()),
+        week=week, undelivered=undelivered,
         losing_touch=tuple(losing[: rep.top]), dormant=tuple(dormant[: rep.dormant]),
         owed=tuple(owed), new=tuple(new), health=tuple(health), everyone=scored.everyone,
         totals={"losing_touch": len(losing), "dormant": len(dormant), "owed": len(owed),

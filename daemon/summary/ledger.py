@@ -6,117 +6,60 @@ that week is in ``sent_summaries`` (the ledger, the only truth). Only the curren
 owed: after downtime spanning a whole slot the next start sends this week's summary if its
 slot has passed, never last week's (that would be next week's turn already).
 
-The ledger row is written right after a successful send, inside a cross-process lock (the
-daemon and ``keepwarm send-summary`` may race). A crash between the send and the commit (a
-few milliseconds) can lead to one resend after the restart; that resend carries the same
-Message-ID (the week's, :func:`daemon.summary.message.message_id`) and, for ``file``, the
-same file name, so mail clients and the folder see one summary. We chose this over recording
-first, which would risk a silent loss.
+Exactly once rests on the ledger row, written as the week's claim before the message leaves
+and updated with the outcome after (see :mod:`daemon.summary.claims`). A transient failure
+(4xx, connection refused, timeout) leaves the week ``retrying`` every ``RETRY_AFTER``; a
+permanent one (5xx, login refused, a missing password) marks it ``failed`` and stops the
+automatic attempts for that week until ``keepwarm send-summary`` sends it on purpose.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from connectors.base import Env
-from daemon.clock import wall_time, zone
 from daemon.config import Config, ReportSettings
+from daemon.errors import DeliveryError, with_fix
 from daemon.store import Store
 from daemon.store.models import SentSummary
-from daemon.summary import delivery
-from daemon.summary.content import week_label
+from daemon.store.vocab import DeliveryStatus
+from daemon.summary import claims, delivery
 from daemon.summary.gather import build_summary
 from daemon.summary.message import summary_message
+from daemon.summary.slots import WEEKDAYS, as_utc, next_slot, show, slot_in_week, this_week
 
 log = logging.getLogger(__name__)
+__all__ = ["WEEKDAYS", "next_slot", "owed", "send_owed", "show", "slot_in_week", "this_week"]
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Compose = Callable[[Store, Config, datetime], EmailMessage]
-
-
-def slot_in_week(report: ReportSettings, year: int, week: int) -> datetime:
-    """The aware local instant of the summary slot in ISO ``year``-W``week``."""
-    tz = zone(report.timezone)
-    day = date.fromisocalendar(year, week, WEEKDAYS.index(report.weekday) + 1)
-    local = datetime.combine(day, wall_time(report.time), tzinfo=tz)
-    # A wall time inside a DST gap does not exist: the round trip moves it past the gap.
-    return local.astimezone(UTC).astimezone(tz)
-
-
-def this_week(report: ReportSettings, now: datetime) -> tuple[str, datetime]:
-    """(label, slot) of the ISO week that ``now`` falls in, in the user's zone."""
-    local = now.astimezone(zone(report.timezone))
-    year, week, _ = local.isocalendar()
-    return week_label(local.date()), slot_in_week(report, year, week)
-
-
-def next_slot(report: ReportSettings, now: datetime) -> datetime:
-    """The first slot at or after ``now``."""
-    _, slot = this_week(report, now)
-    if _utc(slot) >= _utc(now):  # same-zone comparisons use wall time: compare in UTC
-        return slot
-    year, week, _ = (slot.date() + timedelta(days=7)).isocalendar()
-    return slot_in_week(report, year, week)
-
-
-def _utc(at: datetime) -> datetime:
-    return at.astimezone(UTC)
-
-
-def show(slot: datetime) -> str:
-    """``Mon 2026-11-23 08:00 CET``: a slot for people."""
-    return slot.strftime("%a %Y-%m-%d %H:%M %Z")
+RETRY_AFTER = timedelta(minutes=10)  # between automatic attempts after a transient failure
 
 
 def is_sent(store: Store, label: str) -> bool:
-    with store.session() as s:
-        return s.execute(select(SentSummary.id).where(SentSummary.iso_week == label)).first() \
-            is not None
+    """Was the summary of week ``label`` delivered?"""
+    found = claims.row(store, label)
+    return found is not None and found.status == DeliveryStatus.SENT
 
 
 def last_sent(store: Store) -> SentSummary | None:
+    """The most recently delivered summary's row."""
     with store.session() as s:
-        return s.execute(select(SentSummary).order_by(SentSummary.sent_at.desc())).scalar()
+        return s.execute(select(SentSummary).where(SentSummary.status == DeliveryStatus.SENT)
+                         .order_by(SentSummary.sent_at.desc())).scalar()
 
 
 def owed(store: Store, report: ReportSettings, now: datetime) -> str | None:
-    """The label of this week's summary if its slot has passed and it is not in the ledger."""
+    """The label of this week's summary if its slot has passed and an automatic attempt may
+    start now: never attempted, or a transient failure whose retry is due."""
     label, slot = this_week(report, now)
-    if _utc(now) < _utc(slot) or is_sent(store, label):
+    if as_utc(now) < as_utc(slot) or not claims.claimable(claims.row(store, label), now):
         return None
     return label
-
-
-def record(store: Store, label: str, method: str, message_id: str | None,
-           now: datetime) -> bool:
-    """Add the ledger row; False when it was already there (another process won the race)."""
-    try:
-        with store.transaction() as s:
-            s.add(SentSummary(iso_week=label, sent_at=now, method=method, message_id=message_id))
-    except IntegrityError:
-        return False
-    return True
-
-
-@contextmanager
-def ledger_lock(state_dir: Path) -> Iterator[None]:
-    """An exclusive lock shared by every Keepwarm process of this user (flock on a file)."""
-    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with open(state_dir / "summary.lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def compose(store: Store, config: Config, as_of: datetime, *,
@@ -127,19 +70,44 @@ def compose(store: Store, config: Config, as_of: datetime, *,
 
 def send_owed(store: Store, config: Config, env: Env, now: datetime, *,
               compose: Compose = compose,
-              deliver: Callable[..., str | None] = delivery.deliver) -> str | None:
-    """Send this week's summary if it is owed and record it; the label sent, else None.
+              deliver: Callable[..., str | None] = delivery.deliver,
+              manual: bool = False) -> str | None:
+    """Send this week's summary if it may be sent now, claiming it in the ledger first; the
+    label sent, else None. ``manual`` (``keepwarm send-summary``) also resends a failed week
+    or one whose outcome is unknown.
 
-    Delivery errors propagate (nothing is recorded, so the next tick tries again)."""
-    if config.delivery.method == "none":
+    Delivery errors propagate after their outcome is recorded (``retrying`` or ``failed``)."""
+    label, slot = this_week(config.report, now)
+    if config.delivery.method == "none" or as_utc(now) < as_utc(slot):
         return None
-    with ledger_lock(env.state_dir):
-        label = owed(store, config.report, now)
-        if label is None:
-            return None
-        message = compose(store, config, now)
-        message_id = deliver(message, config, env, week=label)
-        if not record(store, label, config.delivery.method, message_id, now):
-            log.warning("summary week=%s was recorded by another process meanwhile", label)
-        log.info("summary sent week=%s method=%s", label, config.delivery.method)
-        return label
+    if not claims.claimable(claims.row(store, label), now, manual=manual):
+        return None
+    message = compose(store, config, now)
+    message_id = message["Message-ID"]
+    if not claims.claim(store, label, config.delivery.method, message_id and str(message_id),
+                        now, manual=manual):
+        log.warning("summary week=%s is being sent by another process", label)
+        return None
+    try:
+        deliver(message, config, env, week=label)
+    except Exception as exc:
+        _failed(store, label, now, exc)
+        raise
+    claims.settle(store, label, DeliveryStatus.SENT, now)
+    log.info("summary sent week=%s method=%s", label, config.delivery.method)
+    return label
+
+
+def _failed(store: Store, label: str, now: datetime, exc: Exception) -> None:
+    """Record a failed attempt: retry later when transient, else no more this week."""
+    transient = exc.transient if isinstance(exc, DeliveryError) else True
+    text = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
+    first = text.splitlines()[0] if text else type(exc).__name__
+    # a transient error's hint only says it is retried: the next attempt's time says that
+    error = first if transient else with_fix(first, getattr(exc, "hint", "") or None)
+    if transient:  # a stop is retried as soon as the daemon starts again
+        wait = timedelta(0) if isinstance(exc, delivery.Stopped) else RETRY_AFTER
+        claims.settle(store, label, DeliveryStatus.RETRYING, now, error=error,
+                      next_at=now + wait)
+    else:
+        claims.settle(store, label, DeliveryStatus.FAILED, now, error=error)

@@ -148,6 +148,8 @@ def summary_data(summary: Summary, *, everyone: bool = False) -> dict[str, Any]:
         "new_relationships": _plain(list(summary.new)),
         "sync_health": [{**_plain(h), "problem": h.problem} for h in summary.health],
     }
+    if summary.undelivered:
+        data["undelivered_weeks"] = list(summary.undelivered)
     if everyone:
         ranked = sorted(summary.everyone, key=lambda e: (-e.risk, e.key))
         data["everyone"] = [_entry(e, i) for i, e in enumerate(ranked, 1)]

@@ -73,7 +73,7 @@ def send_smtp(message: EmailMessage, settings: DeliverySettings,
     if secret is not None and settings.security == "none" and settings.host not in LOOPBACK:
         raise DeliveryError("refusing to send the SMTP password unencrypted",
                             hint='set delivery.security = "starttls" or "tls"')
-    context = context or ssl.create_default_context()
+    context = context or tls_context(settings)
     client: smtplib.SMTP
     if settings.security == "tls":
         client = smtplib.SMTP_SSL(settings.host, settings.smtp_port, timeout=TIMEOUT,
@@ -90,6 +90,19 @@ def send_smtp(message: EmailMessage, settings: DeliverySettings,
         recipients = [addr for _, addr in getaddresses([settings.to]) if addr]
         sender = getaddresses([settings.sender or settings.to])[0][1]
         client.send_message(message, from_addr=sender, to_addrs=recipients)
+
+
+def tls_context(settings: DeliverySettings) -> ssl.SSLContext:
+    """The system's trusted CAs, or only ``[delivery] ca_file`` (a private CA) when set."""
+    if settings.ca_file is None:
+        return ssl.create_default_context()
+    path = settings.ca_file.expanduser()
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        raise DeliveryError(f"cannot use delivery.ca_file {path}: "
+                            f"{getattr(exc, 'strerror', None) or type(exc).__name__}",
+                            hint="point delivery.ca_file at a PEM file of the CA") from None
 
 
 def check_password_source(settings: DeliverySettings) -> str | None:

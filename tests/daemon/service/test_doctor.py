@@ -8,13 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import select, text
 
 import daemon.cli
 from daemon.service import doctor
 from daemon.store import Store
 from daemon.store.models import Account, Stream
-from daemon.summary import ledger
+from daemon.store.vocab import DeliveryStatus
+from daemon.summary import claims
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -74,7 +76,8 @@ def test_a_sound_set_up_with_two_problems(tmp_path: Path) -> None:
     assert out.startswith("OK   package:")
     assert "secret-token-value" not in out
     store = Store(f"sqlite:///{state / 'keepwarm.db'}")
-    ledger.record(store, "2026-W48", "file", None, NOW)
+    assert claims.claim(store, "2026-W48", "file", None, NOW)
+    assert claims.settle(store, "2026-W48", DeliveryStatus.SENT, NOW)
     store.dispose()
     out = lines(doctor.run(cfg, state, now=NOW))
     assert "OK   next summary Mon 2026-11-30 08:00 CET, written as .eml files to " \
@@ -137,3 +140,46 @@ def test_a_store_behind_the_code_is_reported(tmp_path: Path) -> None:
     out = lines(doctor.run(cfg, state, now=NOW))
     assert "FIX  store" in out
 
+
+
+def test_a_failing_delivery_shows_its_error_and_what_to_do(tmp_path: Path) -> None:
+    cfg, state = setup(tmp_path)
+    store = Store(f"sqlite:///{state / 'keepwarm.db'}")
+    tried = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    assert claims.claim(store, "2026-W47", "file", None, tried.replace(day=16))
+    assert claims.settle(store, "2026-W47", DeliveryStatus.FAILED, tried, error="550 no")
+    assert claims.claim(store, "2026-W48", "file", None, tried)
+    assert claims.settle(store, "2026-W48", DeliveryStatus.RETRYING, tried,
+                         error="SMTP server x answered 450 busy", next_at=NOW.replace(hour=13))
+    out = lines(doctor.run(cfg, state, now=NOW))
+    assert ("WARN summary of 2026-W48 not delivered yet (attempt 1 at 2026-11-23 08:00 UTC "
+            "failed: SMTP server x answered 450 busy); next attempt after 2026-11-24 13:00 UTC"
+            in out)
+    assert "WARN summary of 2026-W47 was never delivered (550 no)" in out
+    assert "now (owed, catch-up at next start)" not in out
+    assert claims.claim(store, "2026-W48", "file", None, tried, manual=True)
+    assert claims.settle(store, "2026-W48", DeliveryStatus.FAILED, NOW, error=(
+        "refused: 550 (fix: no more attempts this week: fix X, then run keepwarm send-summary)"))
+    out = lines(doctor.run(cfg, state, now=NOW))
+    assert "FIX  summary of 2026-W48 not delivered (attempt 2 at 2026-11-23 08:00 UTC failed: " \
+        "refused: 550 (fix: no more attempts this week: fix X, then run keepwarm " \
+        "send-summary))" in out
+    assert "next summary Mon 2026-11-30 08:00 CET" in out
+    store.dispose()
+
+
+def test_an_attempt_that_never_finished_is_an_unknown_outcome(tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]
+                                                             ) -> None:
+    cfg, state = setup(tmp_path)
+    store = Store(f"sqlite:///{state / 'keepwarm.db'}")
+    assert claims.claim(store, "2026-W48", "file", None, datetime(2026, 11, 23, 8, 0,
+                                                                  tzinfo=UTC))
+    store.dispose()
+    out = lines(doctor.run(cfg, state, now=NOW))
+    assert "FIX  summary of 2026-W48: delivery outcome unknown (attempt 1 at 2026-11-23 " \
+        "08:00 UTC never recorded its result); check your mailbox, and to send it on " \
+        "purpose: keepwarm send-summary" in out
+    with time_machine.travel(NOW, tick=False):
+        assert daemon.cli.main(["--config", str(cfg), "status"]) == 0
+    assert "summary of 2026-W48: delivery outcome unknown" in capsys.readouterr().out

@@ -17,6 +17,7 @@ from connectors.errors import SourceUnavailable
 from daemon import config as config_mod
 from daemon.service.scheduler import RETRY_AFTER, Daemon, summary_trigger
 from daemon.store.models import SentSummary
+from daemon.summary import claims
 from daemon.summary import ledger as weekly
 from daemon.summary.content import week_label
 
@@ -38,8 +39,8 @@ class Outbox:
         self.sent: list[tuple[str | None, EmailMessage]] = []
         self.failures = 0
 
-    def __call__(self, message: EmailMessage, config: Any, env: Env, *, week: str | None = None
-                 ) -> str:
+    def __call__(self, message: EmailMessage, config: Any, env: Env, *, week: str | None = None,
+                 **kwargs: Any) -> str:
         if self.failures:
             self.failures -= 1
             raise OSError("connection refused")
@@ -103,8 +104,8 @@ def start(world: dict[str, Any], now: datetime, build: Any = None) -> Daemon:
 
 def ledger(store: Any) -> list[str]:
     with store.session() as s:
-        return list(s.execute(select(SentSummary.iso_week).order_by(SentSummary.iso_week))
-                    .scalars())
+        return list(s.execute(select(SentSummary.iso_week).where(SentSummary.status == "sent")
+                              .order_by(SentSummary.iso_week)).scalars())
 
 
 def berlin(*args: int) -> datetime:
@@ -252,23 +253,27 @@ def test_reload_rejects_a_bad_config_and_keeps_the_old(world: dict[str, Any]) ->
     assert d.scheduler.get_job("sync:c").trigger.interval == timedelta(minutes=5)
 
 
-def test_crash_between_send_and_ledger_resends_the_same_message(
+def test_crash_between_send_and_outcome_is_never_resent_silently(
         world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The chosen crash window: a resend after a crash carries the week's Message-ID and file
-    name, so the reader still sees one summary."""
+    """The intent is recorded before the send: a crash before the outcome leaves "sending",
+    which no later tick resends; ``send-summary`` resends it on purpose, and that copy carries
+    the week's Message-ID and file name, so the reader still sees one summary."""
     now = berlin(2026, 11, 23, 9, 0)
     config, store, env = world["config"], world["store"], world["env"]
 
     def crash(*args: Any, **kwargs: Any) -> bool:
         raise SystemExit("power cut")
 
-    monkeypatch.setattr(weekly, "record", crash)
+    monkeypatch.setattr(claims, "settle", crash)
     with pytest.raises(SystemExit):
         weekly.send_owed(store, config, env, now)  # the real summary message
     monkeypatch.undo()
     first = (world["tmp"] / "out" / "keepwarm-2026-W48.eml").read_bytes()
-    later = now + timedelta(hours=2)  # the resend happens on a later tick of the same week
-    assert weekly.send_owed(store, config, env, later) == "2026-W48"
+    later = now + timedelta(hours=2)  # a later tick of the same week
+    assert weekly.owed(store, config.report, later) is None
+    assert weekly.send_owed(store, config, env, later) is None
+    assert claims.unknown(claims.row(store, "2026-W48"), later)
+    assert weekly.send_owed(store, config, env, later, manual=True) == "2026-W48"
     files = list((world["tmp"] / "out").iterdir())
     assert [f.name for f in files] == ["keepwarm-2026-W48.eml"]
     second = files[0].read_bytes()
@@ -277,6 +282,7 @@ def test_crash_between_send_and_ledger_resends_the_same_message(
                            if line.startswith(b"Message-ID")]
     assert b"<keepwarm.2026-W48.b8f958d237f9@x.org>" in mid[0]  # recipient + week
     assert weekly.send_owed(store, config, env, later, compose=compose) is None
+    assert ledger(store) == ["2026-W48"]
 
 
 def test_a_sync_running_past_midnight_sends_the_slots_week(tmp_path: Path, store: Any) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from daemon.store import Store
 from daemon.store.db import MIGRATIONS
 
-HEAD = "0004"
+HEAD = "0005"
 MBOX_FIX = "fix `path` of the [[accounts]] entry name = 'arch' (kind = 'mbox')"
 OLD = {  # name -> (status, last_error as revision 0001 stored it)
     "work": ("needs_reauth", "token expired (fix: keepwarm auth work)"),
@@ -103,4 +103,22 @@ def test_0004_gives_each_source_id_its_stream(store: Store) -> None:
     assert got == {"a": 10, "b": 11, "c": 12, "d": 12}
     assert rounds == {0} and opened == {False}
     _alembic(store, command.downgrade, "0003")
+    _alembic(store, command.upgrade, "head")
+
+
+def test_0005_keeps_old_ledger_rows_as_sent(store: Store) -> None:
+    _alembic(store, command.downgrade, "0004")
+    with store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO sent_summaries (iso_week, sent_at, method, message_id) "
+                          "VALUES ('2026-W47', '2026-11-16 07:00:00', 'smtp', '<a@b>')"))
+    _alembic(store, command.upgrade, "head")
+    with store.engine.connect() as conn:
+        row = conn.execute(text("SELECT status, attempts, next_attempt_at, last_error "
+                                "FROM sent_summaries")).one()
+        leases = conn.execute(text("SELECT count(*) FROM daemon_leases")).scalar_one()
+    assert tuple(row) == ("sent", 0, None, None) and leases == 0
+    _alembic(store, command.downgrade, "0004")
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT iso_week FROM sent_summaries")).scalars().all() == [
+            "2026-W47"]
     _alembic(store, command.upgrade, "head")

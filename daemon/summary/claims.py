@@ -1,0 +1,119 @@
+"""The ledger's rows as claims: record the intent before a summary leaves, the outcome after.
+
+Exactly once across processes and machines rests on the store, not on a lock file: the row of
+a week (``sent_summaries``, unique per ISO week) is inserted as ``sending`` with the week's
+Message-ID *before* the message is handed over, so only the process whose insert (or whose
+conditional update of a ``retrying`` row) succeeded sends. The outcome then updates the row
+(``sent``, ``retrying`` with the next attempt, or ``failed``), and that write is retried for a
+while, since a locked store must not turn into a second send. A ``sending`` row that never got
+its outcome (a crash, a store that stayed locked) is shown as "delivery outcome unknown" and is
+never resent automatically; ``keepwarm send-summary`` resends it on purpose, with the same
+Message-ID, the last line of defence against a duplicate in the reader's mailbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from daemon.errors import brief
+from daemon.store import Store
+from daemon.store.models import SentSummary
+from daemon.store.vocab import DeliveryStatus
+
+log = logging.getLogger(__name__)
+
+STALE = timedelta(minutes=15)  # a "sending" row older than this lost its sender
+OUTCOME_TRIES = 6  # about a minute of waiting for a locked store (1+2+4+8+16+30 s)
+ERROR_LEN = 300
+
+
+def row(store: Store, label: str) -> SentSummary | None:
+    """The ledger row of week ``label``, detached (None: never attempted)."""
+    with store.session() as s:
+        found = s.execute(select(SentSummary).where(SentSummary.iso_week == label)).scalar()
+        if found is not None:
+            s.expunge(found)
+        return found
+
+
+def unknown(found: SentSummary | None, now: datetime) -> bool:
+    """A ``sending`` row whose sender never wrote the outcome (crashed, or the store locked)."""
+    return (found is not None and found.status == DeliveryStatus.SENDING
+            and (found.attempted_at is None or found.attempted_at + STALE <= now))
+
+
+def claimable(found: SentSummary | None, now: datetime, *, manual: bool = False) -> bool:
+    """May a send of this week start now? Automatic sends take a new week or a due retry; a
+    manual one (``keepwarm send-summary``) also a failed week or an unknown outcome."""
+    if found is None:
+        return True
+    if found.status == DeliveryStatus.RETRYING:
+        return manual or found.next_attempt_at is None or found.next_attempt_at <= now
+    return manual and (found.status == DeliveryStatus.FAILED or unknown(found, now))
+
+
+def claim(store: Store, label: str, method: str, message_id: str | None, now: datetime, *,
+          manual: bool = False) -> bool:
+    """Record the intent to send week ``label``; True when this process won the claim."""
+    found = row(store, label)
+    if not claimable(found, now, manual=manual):
+        return False
+    try:
+        with store.transaction() as s:
+            if found is None:
+                s.add(SentSummary(iso_week=label, sent_at=now, method=method,
+                                  message_id=message_id, status=DeliveryStatus.SENDING,
+                                  attempts=1, attempted_at=now))
+                return True
+            # Compare-and-set on (status, attempts): of two racing processes one updates.
+            done = s.execute(update(SentSummary).where(
+                SentSummary.iso_week == label, SentSummary.status == found.status,
+                SentSummary.attempts == found.attempts).values(
+                status=DeliveryStatus.SENDING, attempts=found.attempts + 1, attempted_at=now,
+                method=method, message_id=message_id, next_attempt_at=None))
+            return bool(getattr(done, "rowcount", 0) == 1)
+    except IntegrityError:  # another process inserted the week's row first
+        return False
+
+
+def settle(store: Store, label: str, status: DeliveryStatus, now: datetime, *,
+           error: str | None = None, next_at: datetime | None = None,
+           sleep: Callable[[float], None] | None = None) -> bool:
+    """Record the outcome of this process's claim, retrying while the store is locked or
+    unreachable; False when it could not be written (the row then reads "outcome unknown")."""
+    values: dict[str, object] = {"status": status, "next_attempt_at": next_at,
+                                 "last_error": error[:ERROR_LEN] if error else None}
+    if status == DeliveryStatus.SENT:
+        values["sent_at"] = now
+    for attempt in range(OUTCOME_TRIES):
+        try:
+            with store.transaction() as s:
+                s.execute(update(SentSummary).where(
+                    SentSummary.iso_week == label,
+                    SentSummary.status == DeliveryStatus.SENDING).values(**values))
+            return True
+        except DBAPIError as exc:
+            if attempt + 1 == OUTCOME_TRIES:
+                log.error("summary week=%s: its outcome (%s) could not be recorded: %s; it "
+                          "shows as 'delivery outcome unknown' and is not resent by itself",
+                          label, status, brief(exc))
+                return False
+            (sleep or time.sleep)(min(2.0 ** attempt, 30.0))
+    return False  # pragma: no cover - the loop returns
+
+
+def missed(store: Store, label: str) -> list[SentSummary]:
+    """Weeks before ``label`` whose summary was not delivered, since the last one that was
+    (so a notice about them appears once, in the next summary that gets through)."""
+    with store.session() as s:
+        rows = list(s.execute(select(SentSummary).where(SentSummary.iso_week < label)
+                              .order_by(SentSummary.iso_week)).scalars())
+        s.expunge_all()
+    last_ok = max((r.iso_week for r in rows if r.status == DeliveryStatus.SENT), default="")
+    return [r for r in rows if r.status != DeliveryStatus.SENT and r.iso_week > last_ok]
