@@ -7,7 +7,11 @@ cannot help), and no traceback on the terminal or in the log.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
+import subprocess
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +77,22 @@ def damaged(request: pytest.FixtureRequest, bad_day: BadDay) -> Path:
     return path
 
 
+@pytest.mark.parametrize("command", ["status", "sync", "report"])
+def test_a_damaged_store_is_one_line_with_the_way_out(bad_day: BadDay, damaged: Path,
+                                                      command: str) -> None:
+    out = bad_day.fails(command, code=1, hint="keepwarm db export", says="damaged")
+    assert str(damaged) in out.stderr and "keepwarm sync" in out.stderr
+
+
+def test_doctor_says_the_store_is_damaged_and_what_to_do(bad_day: BadDay, damaged: Path
+                                                         ) -> None:
+    out = bad_day.run("doctor")
+    assert out.code == 1 and "Traceback" not in out.stdout + out.stderr, out
+    store_lines = [ln for ln in out.stdout.splitlines() if "damaged" in ln]
+    assert len(store_lines) == 1 and store_lines[0].startswith("FIX"), out.stdout
+    assert "backup" in store_lines[0] and "keepwarm db export" in store_lines[0]
+
+
 def test_snoozes_and_ledger_are_exported_from_a_damaged_store(bad_day: BadDay,
                                                               damaged: Path) -> None:
     out = bad_day.run("db", "export")
@@ -96,3 +116,128 @@ def test_export_then_import_into_a_fresh_store_is_idempotent(bad_day: BadDay) ->
     assert "2 snoozes" in first.stdout and "0 snoozes" in second.stdout, second.stdout
     listed = bad_day.run("snooze")
     assert "kept@example.org" in listed.stdout and "later@example.org" in listed.stdout
+
+
+def test_a_file_that_is_not_a_database(bad_day: BadDay) -> None:
+    path = bad_day.home / "kw.db"
+    path.write_text("these are my notes, not a Keepwarm store\n" * 100)
+    _config(bad_day, f"sqlite:///{path}")
+    for command in ("status", "sync", "report"):
+        out = bad_day.fails(command, code=1, hint="[store] url", says="not a SQLite database")
+        assert "db upgrade" not in out.stderr
+    doctor = bad_day.run("doctor")
+    assert doctor.code == 1 and "not a SQLite database" in doctor.stdout, doctor
+
+
+def test_a_store_folder_that_cannot_be_created(bad_day: BadDay) -> None:
+    _config(bad_day, "sqlite:////proc/x/kw.db")
+    bad_day.fails("status", code=1, hint="[store] url", says="/proc/x")
+    bad_day.fails("sync", code=1, hint="permissions", says="/proc/x")
+    doctor = bad_day.run("doctor")
+    assert doctor.code == 1 and "FIX  store folder /proc/x cannot be created" in doctor.stdout
+
+
+@pytest.fixture
+def tmpfs(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MiB file system of its own (skipped where mounting is not permitted)."""
+    where = tmp_path / "small"
+    where.mkdir()
+    try:
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs",
+                        str(where)], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("cannot mount a tmpfs here (not root, or no permission)")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False, capture_output=True)
+
+
+def test_a_read_only_parent_folder(bad_day: BadDay, tmpfs: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    _config(bad_day, f"sqlite:///{tmpfs}/sub/kw.db")
+    bad_day.fails("status", code=1, hint="permissions", says=f"{tmpfs}/sub")
+
+
+def test_a_read_only_store_names_the_permission(bad_day: BadDay, tmpfs: Path) -> None:
+    _real_store(tmpfs / "kw.db")
+    subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
+    _config(bad_day, f"sqlite:///{tmpfs}/kw.db")
+    for command in ("status", "sync"):
+        out = bad_day.fails(command, code=1, hint="writable", says="read-only")
+        assert "db upgrade" not in out.stderr
+
+
+def _fill(where: Path, room: int) -> None:
+    """Leave only ``room`` bytes free on the file system at ``where``."""
+    stat = os.statvfs(where)
+    (where / "filler").write_bytes(b"\0" * max(0, stat.f_bavail * stat.f_frsize - room))
+
+
+def test_a_full_disk_is_one_clean_line(bad_day: BadDay, tmpfs: Path) -> None:
+    _fill(tmpfs, 64 * 1024)  # not even room for the tables
+    _config(bad_day, f"sqlite:///{tmpfs}/kw.db")
+    out = bad_day.fails("sync", code=1, hint="free some space", says="full")
+    assert "db upgrade" not in out.stderr and "CREATE TABLE" not in out.stderr
+
+
+def test_a_disk_that_fills_during_a_sync_is_one_log_line(bad_day: BadDay, tmpfs: Path
+                                                         ) -> None:
+    _real_store(tmpfs / "kw.db")  # migrated while there was room
+    _fill(tmpfs, 48 * 1024)
+    _config(bad_day, f"sqlite:///{tmpfs}/kw.db")
+    out = bad_day.fails("sync", code=1, hint="free some space", says="full")
+    assert "arch" in out.stderr
+
+
+@pytest.fixture
+def locked(bad_day: BadDay) -> Iterator[Path]:
+    """A store another process holds in an exclusive transaction."""
+    path = bad_day.home / "kw.db"
+    _real_store(path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        yield path
+    finally:
+        holder.rollback()
+        holder.close()
+
+
+def test_a_locked_store_stops_sync_with_one_line(bad_day: BadDay, locked: Path) -> None:
+    _config(bad_day, f"sqlite:///{locked}")
+    bad_day.fails("sync", code=1, hint="try again", says="another process", env=SHORT_WAIT)
+
+
+def test_a_locked_store_stops_send_summary_with_one_line(bad_day: BadDay, locked: Path
+                                                         ) -> None:
+    _config(bad_day, f"sqlite:///{locked}",
+            f'[report]\nweekday = "mon"\ntime = "00:00"\ntimezone = "UTC"\n'
+            f'[delivery]\nmethod = "file"\nfolder = "{bad_day.home / "out"}"\n')
+    bad_day.fails("send-summary", code=1, hint="try again", says="another process",
+                  env=SHORT_WAIT)
+
+
+def test_a_store_written_by_a_newer_keepwarm(bad_day: BadDay) -> None:
+    path = bad_day.home / "kw.db"
+    _real_store(path)
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE alembic_version SET version_num = 'f00dfeed0099'")
+    _config(bad_day, f"sqlite:///{path}")
+    for command in ("status", "db upgrade"):
+        out = bad_day.fails(*command.split(), code=1, hint="upgrade Keepwarm",
+                            says="written by a newer Keepwarm (revision f00dfeed0099)")
+        assert "keepwarm db upgrade" not in out.stderr
+    doctor = bad_day.run("doctor")
+    assert doctor.code == 1 and "newer Keepwarm (revision f00dfeed0099)" in doctor.stdout
+
+
+def test_an_unreachable_postgresql_server_names_host_and_port(bad_day: BadDay) -> None:
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    _config(bad_day, f"postgresql+psycopg://kw:hunter2@127.0.0.1:{port}/kw")
+    out = bad_day.fails("status", code=1, hint="[store] url", says=f"127.0.0.1:{port}")
+    assert "hunter2" not in out.stderr and "db upgrade" not in out.stderr
+    doctor = bad_day.run("doctor")
+    assert f"127.0.0.1:{port}" in doctor.stdout and "hunter2" not in doctor.stdout
