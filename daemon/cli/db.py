@@ -40,6 +40,9 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
         saved = save(store)
     finally:
         store.dispose()
+    if saved.error is not None and len(saved.unreadable) == 2 and not any(
+            saved.data[t] for t in saved.unreadable):  # not one row of either table
+        _nothing_read(saved.error, url)
     for table, why in saved.unreadable.items():
         print(f"keepwarm: warning: {table}: read {len(saved.data[table])} rows, the rest is "
               f"unreadable ({why})", file=sys.stderr)
@@ -51,6 +54,20 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     ctx.console.print(f"saved {len(saved.data['snoozes'])} snoozes and "
                       f"{len(saved.data['sent_summaries'])} sent-summary weeks to {args.file}")
     return 0
+
+
+def _nothing_read(exc: Exception, url: str) -> None:
+    """Not one row could be read: a damaged store has nothing left to save; any other fault
+    (not a database, no server) is said as every command says it."""
+    from daemon.store import faults
+
+    fault = faults.explain(exc, url)
+    if "damaged" not in str(fault):
+        raise fault
+    raise StoreError(f"nothing can be read from the store {faults.store_name(url)} "
+                     "(database disk image is malformed)", hint="restore it from a backup, "
+                     "or move it aside and run keepwarm sync (snoozes and the sent-summary "
+                     "ledger are then lost)")
 
 
 def cmd_import(args: argparse.Namespace, ctx: Context) -> int:

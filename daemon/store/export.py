@@ -33,13 +33,12 @@ class Saved:
 
     data: dict[str, Any]
     unreadable: dict[str, str] = field(default_factory=dict)
+    error: Exception | None = None  # the first error met
 
 
 def save(store: Store) -> Saved:
     """Snoozes and ledger rows as a JSON-ready dict, as far as they can be read."""
     saved = Saved({"format": FORMAT, "snoozes": [], "sent_summaries": []})
-    with store.engine.connect():  # a store that cannot be opened at all raises, whole
-        pass
     for key, columns, order in (("snoozes", SNOOZE, Snooze.id),
                                 ("sent_summaries", LEDGER, SentSummary.id)):
         rows = saved.data[key]
@@ -49,6 +48,7 @@ def save(store: Store) -> Saved:
                     rows.append({c.key: _out(v) for c, v in zip(columns, row, strict=True)})
         except (SQLAlchemyError, sqlite3.Error, ValueError) as exc:  # a damaged page or value
             saved.unreadable[key] = brief(exc)
+            saved.error = saved.error or exc
     return saved
 
 

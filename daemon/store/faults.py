@@ -71,8 +71,8 @@ def explain(exc: BaseException, url: str | None) -> StoreError:
                               "keepwarm), then try again"))
     if "disk is full" in text or _sqlstate(inner) == "53100":
         return StoreError(f"the disk holding the store {name} is full",
-                          hint="free some space on it (or set [store] url to another disk), "
-                          "then try again")
+                          hint="free some space on that disk, or set [store] url to another "
+                          "one, then try again")
     if "readonly database" in text or "unable to open database file" in text:
         return StoreError(f"the store {name} is read-only{_why_read_only(url)}", hint=WRITABLE)
     if _sqlstate(inner) == "25006":
@@ -94,8 +94,8 @@ def damaged(url: str | None) -> StoreError:
 def newer_schema(revision: str) -> StoreError:
     """The store's revision is not one this code knows: a newer Keepwarm wrote it."""
     return StoreError(f"this store was written by a newer Keepwarm (revision {revision}); "
-                      "upgrade Keepwarm", hint="install the newer Keepwarm (pipx upgrade "
-                      "keepwarm), or set [store] url to another store")
+                      "upgrade Keepwarm", hint="pipx upgrade keepwarm, or pip install --upgrade "
+                      "keepwarm; or set [store] url to another store")
 
 
 def cannot_create(folder: Path, exc: OSError) -> StoreError:

@@ -102,6 +102,19 @@ def test_snoozes_and_ledger_are_exported_from_a_damaged_store(bad_day: BadDay,
     assert [w["iso_week"] for w in data["sent_summaries"]] == ["2026-W40"]
 
 
+def test_export_keeps_what_it_can_read_and_says_what_it_cannot(bad_day: BadDay) -> None:
+    path = bad_day.home / "kw.db"
+    _real_store(path)
+    _damage(path, keep={"sent_summaries"})
+    _config(bad_day, f"sqlite:///{path}")
+    out = bad_day.run("db", "export")
+    assert out.code == 0 and json.loads(out.stdout)["sent_summaries"], out
+    assert out.stderr.startswith("keepwarm: warning: snoozes: read 0 rows, the rest is "
+                                 "unreadable"), out.stderr
+    _damage(path, keep=set())
+    bad_day.fails("db", "export", code=1, hint="backup", says="nothing can be read")
+
+
 def test_export_then_import_into_a_fresh_store_is_idempotent(bad_day: BadDay) -> None:
     old = bad_day.home / "old.db"
     _real_store(old)
