@@ -254,3 +254,29 @@ def test_an_unreachable_postgresql_server_names_host_and_port(bad_day: BadDay) -
     assert "hunter2" not in out.stderr and "db upgrade" not in out.stderr
     doctor = bad_day.run("doctor")
     assert f"127.0.0.1:{port}" in doctor.stdout and "hunter2" not in doctor.stdout
+
+
+@pytest.fixture
+def pg_database() -> Iterator[str]:
+    """A fresh, migrated database on the test server (skipped when none is configured)."""
+    url = os.environ.get("KEEPWARM_TEST_PG_URL")
+    if not url:
+        pytest.skip("KEEPWARM_TEST_PG_URL not set (no PostgreSQL server)")
+    from tests.conftest import _pg_store
+
+    stores = _pg_store(url)
+    store = next(stores)
+    store.dispose()
+    try:
+        yield store.url
+    finally:
+        next(stores, None)
+
+
+def test_a_server_that_refuses_writes_is_read_only_not_db_upgrade(bad_day: BadDay,
+                                                                  pg_database: str) -> None:
+    read_only = pg_database + "?options=-c%20default_transaction_read_only%3Don"
+    _config(bad_day, read_only)
+    out = bad_day.fails("snooze", "someone@example.org", code=1, hint="accepts writes",
+                        says="read-only")
+    assert "keepwarm:keepwarm" not in out.stderr and "db upgrade" not in out.stderr
