@@ -101,9 +101,9 @@ class Store:
         from alembic import command
 
         cfg = self._alembic()
-        for revision in self.stored_revisions():
-            if revision not in self.known_revisions():
-                raise faults.newer_schema(revision)
+        unknown = set(self.stored_revisions()) - self.known_revisions()
+        if unknown:
+            raise faults.newer_schema(min(unknown))
         try:
             with self.engine.begin() as conn:
                 cfg.attributes["connection"] = conn
@@ -174,7 +174,7 @@ def _create(path: Path) -> None:
         if not path.exists():
             path.touch(mode=0o600)
     except OSError as exc:
-        raise faults.cannot_create(path.parent, exc) from None
+        raise faults.cannot_create(path, exc, what="file") from None
 
 
 def sqlite_url(path: Path) -> str:

@@ -98,9 +98,9 @@ def newer_schema(revision: str) -> StoreError:
                       "keepwarm; or set [store] url to another store")
 
 
-def cannot_create(folder: Path, exc: OSError) -> StoreError:
-    """The store's folder (or file) cannot be created."""
-    return StoreError(f"store folder {folder} cannot be created: {exc.strerror or exc}",
+def cannot_create(path: Path, exc: OSError, what: str = "folder") -> StoreError:
+    """The store's folder (or, ``what="file"``, its file) cannot be created."""
+    return StoreError(f"store {what} {path} cannot be created: {exc.strerror or exc}",
                       hint="set [store] url to a folder you can write, or fix the "
                       "permissions of its parent")
 

@@ -170,6 +170,9 @@ def test_a_read_only_parent_folder(bad_day: BadDay, tmpfs: Path) -> None:
     subprocess.run(["mount", "-o", "remount,ro", str(tmpfs)], check=True)
     _config(bad_day, f"sqlite:///{tmpfs}/sub/kw.db")
     bad_day.fails("status", code=1, hint="permissions", says=f"{tmpfs}/sub")
+    _config(bad_day, f"sqlite:///{tmpfs}/kw.db")  # the folder is there, the file cannot be
+    bad_day.fails("status", code=1, hint="permissions",
+                  says=f"store file {tmpfs}/kw.db cannot be created: read-only file system")
 
 
 def test_a_read_only_store_names_the_permission(bad_day: BadDay, tmpfs: Path) -> None:
