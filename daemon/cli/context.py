@@ -66,6 +66,13 @@ class Context:
             self._store = Store(self.config.store_url)
         return self._store
 
+    def store_url(self) -> str | None:
+        """The URL of the store in use (for error messages), None when none is known yet."""
+        if self._store is not None:
+            return self._store.url
+        config = self.__dict__.get("config")  # loaded already; never loaded here
+        return config.store_url if config is not None else None
+
     def close(self) -> None:
         if self._store is not None:
             self._store.dispose()

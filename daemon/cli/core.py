@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 
+from daemon.cli import db as db_io
 from daemon.cli.context import Context
 from daemon.errors import ConfigError, UsageError, with_fix
 
@@ -22,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_sub.add_parser("upgrade", help="apply pending schema migrations"
                       ).set_defaults(func=cmd_db_upgrade)
+    db_io.register(db_sub)  # export, import
     p = sub.add_parser("sync", help="sync every account, or the one named, now")
     p.add_argument("account", nargs="?")
     p.set_defaults(func=cmd_sync)

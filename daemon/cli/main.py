@@ -71,6 +71,13 @@ def main(argv: list[str] | None = None) -> int:
         return _render(str(exc), exc.hint, exc.exit_code)
     except ConnectorError as exc:
         return _render(str(exc), exc.hint, 1)
+    except Exception as exc:  # a store or file fault is one line; anything else is a bug
+        from daemon.store import faults  # loads SQLAlchemy: only on this path
+
+        if not faults.expected(exc):
+            raise
+        fault = faults.explain(exc, ctx.store_url())
+        return _render(str(fault), fault.hint, 1)
     except KeyboardInterrupt:
         return 130
     finally:

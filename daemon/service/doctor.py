@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import stat
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ from daemon.errors import KeepwarmError, with_fix
 from daemon.service import unit
 from daemon.service.checks import Check, fix, ok, warn
 from daemon.service.scopes import scope_checks
-from daemon.store import Store
+from daemon.store import Store, faults
 from daemon.store.health import sync_state
 from daemon.store.vocab import AccountStatus
 from daemon.summary import attempts, delivery, ledger
@@ -100,22 +101,46 @@ def setup_checks(config: Config) -> Iterator[Check]:
 
 
 def store_check(config: Config, checks: list[Check]) -> Store | None:
-    """Open the store without migrating it and compare its revision with the code's."""
+    """Open the store without migrating it, check that SQLite finds it sound, and compare its
+    revision with the code's. Each fault is one FIX line with its own way out."""
     url = config.store_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        checks.append(warn(f"store not created yet ({url}): run keepwarm sync"))
+        checks.append(_uncreated(Path(url.removeprefix("sqlite:///")), url))
         return None
+    store = None
     try:
         store = Store(url, migrate=False)
+        fault = faults.damaged(url) if store.damage() else None
         current, head = store.revision()
+        newer = [r for r in store.stored_revisions() if r not in store.known_revisions()]
     except Exception as exc:
-        checks.append(fix(f"store unreachable: {exc} (check [store] url)"))
+        if store is not None:
+            store.dispose()
+        fault = faults.explain(exc, url)
+        checks.append(fix(with_fix(str(fault), fault.hint or "check [store] url")))
+        return None
+    fault = fault or (faults.newer_schema(newer[0]) if newer else None)
+    if fault is not None:  # what a damaged or newer store holds cannot be trusted: stop here
+        store.dispose()
+        checks.append(fix(with_fix(str(fault), fault.hint)))
         return None
     if current != head:
         checks.append(fix(f"store at revision {current}, code at {head}: keepwarm db upgrade"))
     else:
         checks.append(ok(f"store reachable and migrated (revision {head})"))
     return store
+
+
+def _uncreated(path: Path, url: str) -> Check:
+    """A store not made yet: fine if its folder can be made (tried in a throwaway folder)."""
+    parent = next(p for p in path.parents if p.exists())
+    try:
+        with tempfile.TemporaryDirectory(dir=parent):
+            pass
+    except OSError as exc:
+        fault = faults.cannot_create(path.parent, exc)
+        return fix(with_fix(str(fault), fault.hint))
+    return warn(f"store not created yet ({url}): run keepwarm sync")
 
 
 def privacy_checks(store: Store) -> Iterator[Check]:

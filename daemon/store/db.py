@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from daemon.errors import StoreError
+from daemon.errors import StoreError, brief
+from daemon.store import faults
+from daemon.store.faults import masked_url
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -50,7 +51,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")  # readers never block the syncing writer
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL is still crash-safe for commits
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={faults.busy_timeout_ms()}")
     cur.close()
 
 
@@ -60,10 +61,7 @@ class Store:
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            path = Path(url.removeprefix("sqlite:///"))
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            if not path.exists():
-                path.touch(mode=0o600)
+            _create(Path(url.removeprefix("sqlite:///")))
         try:
             # hide_parameters: a failed statement's values are addresses and names from the
             # mail; they stay out of every error message and log line
@@ -98,16 +96,48 @@ class Store:
         return cfg
 
     def upgrade(self) -> None:
-        """Apply every pending migration (idempotent)."""
+        """Apply every pending migration (idempotent). A revision this code does not know
+        means a newer Keepwarm wrote the store: that is said, and nothing is touched."""
         from alembic import command
 
         cfg = self._alembic()
+        unknown = set(self.stored_revisions()) - self.known_revisions()
+        if unknown:
+            raise faults.newer_schema(min(unknown))
         try:
             with self.engine.begin() as conn:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
         except Exception as exc:
-            raise StoreError(f"cannot migrate store: {exc}", hint="keepwarm db upgrade") from exc
+            fault = faults.explain(exc, self.url)
+            if fault.hint:  # a fault with a known way out: upgrading again would not help
+                raise fault from exc
+            raise StoreError(f"cannot migrate store: {brief(exc)}") from exc
+
+    def known_revisions(self) -> set[str]:
+        """Every revision of this code's migration scripts."""
+        from alembic.script import ScriptDirectory
+
+        return {s.revision for s in ScriptDirectory.from_config(self._alembic()).walk_revisions()}
+
+    def stored_revisions(self) -> list[str]:
+        """The revisions ``alembic_version`` names; none when it cannot be read (the
+        migration that follows then says why)."""
+        try:
+            with self.engine.connect() as conn:
+                return [str(r[0]) for r in
+                        conn.exec_driver_sql("SELECT version_num FROM alembic_version")]
+        except SQLAlchemyError:
+            return []
+
+    def damage(self) -> str | None:
+        """SQLite's first complaint about the file's structure (``PRAGMA quick_check``),
+        None when it is sound or the store is not SQLite."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        with self.engine.connect() as conn:
+            first = conn.exec_driver_sql("PRAGMA quick_check(1)").scalar()
+        return None if first == "ok" else str(first)
 
     def revision(self) -> tuple[str | None, str | None]:
         """(current revision of the database, head revision of this code)."""
@@ -133,12 +163,18 @@ class Store:
         self.engine.dispose()
 
 
-def masked_url(url: str) -> str:
-    """``url`` with its password (if any) replaced by ``***``, for output and logs."""
+def _create(path: Path) -> None:
+    """The SQLite file and its folder, private, unless they exist; one line when they cannot
+    be made (a folder under /proc, a read-only parent)."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy reads: it may still hold a secret
-        return "***"
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise faults.cannot_create(path.parent, exc) from None
+    try:
+        if not path.exists():
+            path.touch(mode=0o600)
+    except OSError as exc:
+        raise faults.cannot_create(path, exc, what="file") from None
 
 
 def sqlite_url(path: Path) -> str:

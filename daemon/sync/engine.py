@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
 
 import connectors
 from connectors.base import Env, Source
@@ -33,7 +32,7 @@ from connectors.settings import AccountSettings
 from daemon.clock import now_utc
 from daemon.config import Config, parse_duration
 from daemon.errors import brief, with_fix
-from daemon.store import Store
+from daemon.store import Store, faults
 from daemon.store.models import Account, ItemSource, Stream
 from daemon.store.purge import purge
 from daemon.store.vocab import AccountStatus
@@ -62,6 +61,7 @@ class AccountResult:
     fix: str | None = None  # what to do about ``error``
     streams: list[StreamResult] = field(default_factory=list)
     stopped: bool = False  # ended early by ``stop``: resumable, but not a complete sync
+    store_failed: bool = False  # the store could not record the run: the sync stops here
 
 
 class Engine:
@@ -86,13 +86,18 @@ class Engine:
                 if self.stop.is_set():
                     break
                 results.append(self.sync_account(account))
+                if results[-1].store_failed:  # the next account would fail the same way
+                    break
         return results
 
     def sync_account(self, account: AccountSettings) -> AccountResult:
         """Sync every stream of ``account``. Streams fail alone (a Gmail outage never keeps
         the calendar from being read); a credential failure stops them all."""
         result = AccountResult(account.name)
-        account_id = self._account_row(account)
+        try:
+            account_id = self._account_row(account)
+        except Exception as exc:
+            return self._store_failed(exc, result)
         try:
             for source in self._build(account, self.env):
                 stream = self._isolated(account_id, account, source, result)
@@ -103,9 +108,23 @@ class Engine:
         except AuthExpired as exc:
             result.status, result.error, result.fix = AccountStatus.NEEDS_REAUTH, *_explain(exc)
         except Exception as exc:  # building the sources, or a bug: isolate the account
-            result.error, result.fix = _describe(exc, "account", account.name)
+            result.error, result.fix = _describe(exc, "account", account.name, self.store.url)
             result.status = AccountStatus.ERROR
-        self._finish_account(account_id, result)
+        try:
+            self._finish_account(account_id, result)
+        except Exception as exc:
+            return self._store_failed(exc, result)
+        return result
+
+    def _store_failed(self, exc: Exception, result: AccountResult) -> AccountResult:
+        """The store refused the account's own row (locked, full, damaged): one log line,
+        and the run stops (raised again when it is not a store fault: a bug)."""
+        if not faults.expected(exc):
+            raise exc
+        fault = faults.explain(exc, self.store.url)
+        log.error("sync stopped account=%s: %s", result.name, with_fix(str(fault), fault.hint))
+        result.status, result.error, result.fix = AccountStatus.ERROR, str(fault), fault.hint
+        result.store_failed = True
         return result
 
     def _isolated(self, account_id: int, account: AccountSettings, source: Source,
@@ -117,7 +136,7 @@ class Engine:
         except AuthExpired:
             raise
         except Exception as exc:
-            error, fix = _describe(exc, "stream", source.key)
+            error, fix = _describe(exc, "stream", source.key, self.store.url)
             if result.error is None:
                 result.status, result.error, result.fix = (
                     AccountStatus.ERROR, f"{source.key}: {error}", fix)
@@ -243,16 +262,18 @@ class Engine:
                       with_fix(result.error, result.fix))
 
 
-def _describe(exc: Exception, what: str, name: str) -> tuple[str, str | None]:
+def _describe(exc: Exception, what: str, name: str, url: str) -> tuple[str, str | None]:
     """The error as the account stores it, and its fix. A connector's own error carries both;
-    anything else is logged once: one line for a store failure (its parameters are mail data,
-    never logged), the traceback for the rest, which is a bug worth reporting."""
+    anything else is logged once: one line for a store or file fault (locked, full, damaged,
+    read-only: :mod:`daemon.store.faults`; a statement's parameters are mail data, never
+    logged), the traceback for the rest, which is a bug worth reporting."""
     if isinstance(exc, ConnectorError):
         return _explain(exc)
-    if isinstance(exc, SQLAlchemyError):
-        log.error("sync failed %s=%s: %s", what, name, brief(exc))
-    else:
-        log.exception("sync failed %s=%s", what, name)
+    if faults.expected(exc):
+        fault = faults.explain(exc, url)
+        log.error("sync failed %s=%s: %s", what, name, with_fix(str(fault), fault.hint))
+        return str(fault), fault.hint or None
+    log.exception("sync failed %s=%s", what, name)
     return brief(exc), None
 
 

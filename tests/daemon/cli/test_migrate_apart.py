@@ -39,5 +39,5 @@ def test_a_store_the_child_cannot_migrate_fails_as_before(tmp_path: Path) -> Non
         conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     ahead.dispose()
     migrate_apart(url)  # the child fails quietly
-    with pytest.raises(StoreError, match="cannot migrate store"):
+    with pytest.raises(StoreError, match="written by a newer Keepwarm"):
         Store(url)

@@ -135,7 +135,7 @@ def test_a_store_behind_the_code_is_reported(tmp_path: Path) -> None:
     cfg, state = setup(tmp_path)
     store = Store(f"sqlite:///{state / 'keepwarm.db'}")
     with store.engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = 'old'"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0003'"))  # a real older one
     store.dispose()
     out = lines(doctor.run(cfg, state, now=NOW))
     assert "FIX  store" in out

@@ -1,0 +1,105 @@
+"""What the store holds that no mailbox does, saved and restored: snoozes and the sent-summary
+ledger. Everything else is a cache of the mailboxes that ``keepwarm sync`` rebuilds, so these
+two are all a damaged store needs to hand over to a fresh one.
+
+Saving reads each table row by row and keeps what it read before a damaged page stopped it
+(:func:`save` says which table stopped). Restoring adds the rows a store lacks and keeps the
+ones it has, so restoring twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from daemon.errors import brief
+from daemon.store import Store
+from daemon.store.models import SentSummary, Snooze
+
+FORMAT = "keepwarm-export-1"
+SNOOZE = (Snooze.address, Snooze.until)
+LEDGER = (SentSummary.iso_week, SentSummary.sent_at, SentSummary.method, SentSummary.message_id)
+
+
+@dataclass
+class Saved:
+    """The rows read, and for each table that could not be read to the end, why."""
+
+    data: dict[str, Any]
+    unreadable: dict[str, str] = field(default_factory=dict)
+    error: Exception | None = None  # the first error met
+
+
+def save(store: Store) -> Saved:
+    """Snoozes and ledger rows as a JSON-ready dict, as far as they can be read."""
+    saved = Saved({"format": FORMAT, "snoozes": [], "sent_summaries": []})
+    for key, columns, order in (("snoozes", SNOOZE, Snooze.id),
+                                ("sent_summaries", LEDGER, SentSummary.id)):
+        rows = saved.data[key]
+        try:
+            with store.engine.connect() as conn:
+                for row in conn.execute(select(*columns).order_by(order)):
+                    rows.append({c.key: _out(v) for c, v in zip(columns, row, strict=True)})
+        except (SQLAlchemyError, sqlite3.Error, ValueError) as exc:  # a damaged page or value
+            saved.unreadable[key] = brief(exc)
+            saved.error = saved.error or exc
+    return saved
+
+
+def restore(store: Store, data: Any) -> tuple[int, int, int]:
+    """Add the snoozes and ledger rows of ``data`` that ``store`` lacks: (snoozes added,
+    weeks added, rows already there). ValueError when ``data`` is not what :func:`save` made."""
+    snoozes, weeks = _parse(data)
+    added_snoozes = added_weeks = 0
+    with store.transaction() as s:
+        have = set(s.execute(select(Snooze.address)).scalars())
+        for row in snoozes:
+            if row.address not in have:
+                s.add(row)
+                added_snoozes += 1
+        sent = set(s.execute(select(SentSummary.iso_week)).scalars())
+        for week in weeks:
+            if week.iso_week not in sent:
+                s.add(week)
+                added_weeks += 1
+    return added_snoozes, added_weeks, len(snoozes) + len(weeks) - added_snoozes - added_weeks
+
+
+def _parse(data: Any) -> tuple[list[Snooze], list[SentSummary]]:
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError(f"not a Keepwarm export (no \"format\": \"{FORMAT}\")")
+    try:
+        snoozes = [Snooze(address=str(r["address"]), until=_in(r["until"]))
+                   for r in data["snoozes"]]
+        weeks = [SentSummary(iso_week=str(r["iso_week"]), sent_at=_in(r["sent_at"]),
+                             method=str(r["method"]), message_id=r.get("message_id"))
+                 for r in data["sent_summaries"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"a row cannot be read: {brief(exc)}") from None
+    if any(w.sent_at is None for w in weeks):
+        raise ValueError("a sent summary has no sent_at")
+    return snoozes, weeks
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+
+def _out(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _in(value: Any) -> datetime | None:
+    """An aware datetime from an export's ISO text (None stays None: a snooze without end)."""
+    if value is None:
+        return None
+    when = datetime.fromisoformat(str(value))
+    if when.tzinfo is None:
+        raise ValueError(f"time without zone: {value!r}")
+    return when
