@@ -43,7 +43,7 @@ from daemon.service.loop import STOP_GRACE, run
 from daemon.service.memory import release_memory
 from daemon.service.notify import Notifier
 from daemon.service.tenancy import Tenancy
-from daemon.store import Store
+from daemon.store import Store, faults
 from daemon.store.vocab import AccountStatus
 from daemon.summary import claims, delivery, ledger
 from daemon.sync.engine import AccountResult, Engine
@@ -108,27 +108,36 @@ class Daemon:
 
     def sync_tick(self, name: str) -> None:
         """Interval job: sync one account, then send the summary if it is overdue."""
-        with self._busy, self.heartbeat.job(f"sync {name}"):
-            if self.stop.is_set():
-                return
-            try:
-                self._status(self.engine.sync([name]))
-                if self._overdue():
-                    self.send_summary()
-            finally:
-                self.store.dispose()
-                release_memory()
+        def body() -> None:
+            self._status(self.engine.sync([name]))
+            if self._overdue():
+                self.send_summary()
+        self._job(f"sync {name}", body)
 
     def summary_job(self) -> None:
         """Cron job: sync every enabled account (failures isolated), then send if owed."""
-        with self._busy, self.heartbeat.job("summary"):
+        fired = self.clock()  # the week is the slot's, even if the sync runs past midnight
+
+        def body() -> None:
+            self._status(self.engine.sync())
+            if not self.stop.is_set():
+                self.send_summary(fired)
+        self._job("summary", body)
+
+    def _job(self, name: str, body: Callable[[], None]) -> None:
+        """Run one job alone, then give back the store's connections and the freed memory.
+        A store that broke under it (damaged, locked, disk full) is one log line with its fix
+        and the next tick tries again; anything else is a bug and keeps its traceback."""
+        with self._busy, self.heartbeat.job(name):
             if self.stop.is_set():
                 return
-            fired = self.clock()  # the week is the slot's, even if the sync runs past midnight
             try:
-                self._status(self.engine.sync())
-                if not self.stop.is_set():
-                    self.send_summary(fired)
+                body()
+            except Exception as exc:
+                if not faults.expected(exc):
+                    raise
+                fault = faults.explain(exc, self.store.url)
+                log.error("%s stopped: %s", name, with_fix(str(fault), fault.hint))
             finally:
                 self.store.dispose()
                 release_memory()

@@ -3,6 +3,9 @@ retries. Time is a clock the test controls (the daemon's injected ``clock``)."""
 
 from __future__ import annotations
 
+import errno
+import logging
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -11,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from connectors.base import Env
 from connectors.errors import SourceUnavailable
@@ -317,3 +321,27 @@ def test_release_memory_runs_on_this_c_library() -> None:
     from daemon.service.scheduler import release_memory
 
     release_memory()  # gc.collect() and, on glibc, malloc_trim(0): never raises
+
+
+@pytest.mark.parametrize("fault", [
+    sqlite3.DatabaseError("database disk image is malformed"),
+    OperationalError("UPDATE streams", {}, sqlite3.OperationalError("database is locked")),
+    OSError(errno.ENOSPC, "No space left on device"),
+])
+@pytest.mark.parametrize("job", ["sync_tick", "summary_job"])
+def test_a_store_fault_in_a_job_is_one_log_line_and_the_daemon_goes_on(
+        world: dict[str, Any], caplog: pytest.LogCaptureFixture, fault: Exception,
+        job: str) -> None:
+    """A store that breaks while the daemon runs (damaged, locked, disk full) is logged as one
+    line with its fix, never APScheduler's traceback, and the next tick runs as usual."""
+    d = start(world, berlin(2026, 11, 30, 9, 0))
+
+    def broken(names: Any = None) -> Any:
+        raise fault
+
+    d.engine.sync = broken  # type: ignore[method-assign]
+    caplog.set_level(logging.INFO)
+    getattr(d, job)(*(["a"] if job == "sync_tick" else []))
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is None, errors
+    assert "fix:" in errors[0].getMessage()
