@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import msal
 import requests
@@ -17,11 +18,14 @@ from connectors import retry
 from connectors.base import Env
 from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable, Throttled, Transient
 from connectors.files import read_json, write_private
+from connectors.microsoft.refusals import reauth_hint, refresh_refused, sign_in_refused
 from connectors.settings import MicrosoftAccount
 
 log = logging.getLogger(__name__)
 for _name in ("msal", "urllib3", "requests"):
     logging.getLogger(_name).setLevel(logging.WARNING)
+# Its "Retrying ... after connection broken" warning came before our one line on the failure.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
 
 # cloud -> (sign-in authority host, Graph root); learn.microsoft.com/graph/deployments
 CLOUDS: dict[str, tuple[str, str]] = {
@@ -58,10 +62,6 @@ def scopes(account: MicrosoftAccount) -> list[str]:
     if account.send:
         wanted.append("Mail.Send")
     return wanted or ["Mail.ReadBasic"]
-
-
-def reauth_hint(account: MicrosoftAccount) -> str:
-    return f"run `keepwarm auth {account.name}` to sign in again"
 
 
 def token_path(account: MicrosoftAccount, env: Env) -> Path:
@@ -134,8 +134,10 @@ def make_app(account: MicrosoftAccount, cache: msal.SerializableTokenCache,
         raise ConnectorError(f"bad Microsoft authority: {exc}",
                              hint="check tenant/cloud/authority in the config") from exc
     except Exception as exc:  # requests' network errors, unreadable discovery documents
-        raise SourceUnavailable(f"sign-in service unreachable: {type(exc).__name__}",
-                                hint="check the network; the next sync tries again") from exc
+        host = urlsplit(authority_url(account)).netloc
+        raise SourceUnavailable(f"sign-in service {host} unreachable ({type(exc).__name__})",
+                                hint=f"check the network and that {host} is the right sign-in "
+                                "host (cloud, authority); the next sync tries again") from exc
 
 
 class MsalSession:
@@ -202,7 +204,7 @@ class MsalSession:
         error = (result or {}).get("error", "no_cached_token")
         if result is None or error in _FOR_GOOD:
             log.warning("sign-in refused account=%s error=%s", self.account.name, error)
-            raise AuthExpired(f"{self.account.name}: sign-in expired ({error})", hint=hint)
+            raise refresh_refused(self.account, result)
         raise self._failed(error)
 
     def _failed(self, error: str) -> ConnectorError:
@@ -245,5 +247,4 @@ def device_code_sign_in(account: MicrosoftAccount, env: Env,
     result = app.acquire_token_by_device_flow(flow)
     save_cache(cache, path)
     if "access_token" not in result:
-        raise AuthExpired(f"sign-in failed: {result.get('error')}: "
-                          f"{result.get('error_description')}", hint=reauth_hint(account))
+        raise sign_in_refused(account, result)
