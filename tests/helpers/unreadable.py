@@ -1,9 +1,10 @@
 """Make files and folders unreadable, for the tests of what an archive skips and why.
 
-Not root: ``chmod 000``, the real thing. Root reads through any mode (CAP_DAC_OVERRIDE), and
-these tests run as root in some containers, so there the paths are refused where the
-connectors meet the kernel instead: ``open`` (builtins and ``io``), ``os.open`` and
-``os.scandir`` (which ``os.walk`` uses) raise the ``PermissionError`` the kernel would.
+Where ``chmod 000`` stops reads (not root): that, the real thing. Root reads through any
+mode (CAP_DAC_OVERRIDE), and these tests run as root in some containers, so there the paths
+are refused where the connectors meet the kernel instead: ``open`` (builtins and ``io``),
+``os.open`` and ``os.scandir`` (which ``os.walk`` uses) raise the ``PermissionError`` the
+kernel would. Which of the two applies is found by trying, once.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import builtins
 import errno
 import io
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,10 +28,10 @@ class Unreadable:
         self.monkeypatch = monkeypatch
         self.denied: list[str] = []
         self.chmodded: list[tuple[Path, int]] = []
-        self.root = os.geteuid() == 0
+        self.patched = _modes_ignored()
 
     def deny(self, path: Path) -> None:
-        if not self.root:
+        if not self.patched:
             self.chmodded.append((path, path.stat().st_mode & 0o7777))
             path.chmod(0)
             return
@@ -57,3 +59,16 @@ class Unreadable:
     def _patch(self) -> None:
         for owner, name in ((builtins, "open"), (io, "open"), (os, "open"), (os, "scandir")):
             self.monkeypatch.setattr(owner, name, self._guard(getattr(owner, name)))
+
+
+def _modes_ignored() -> bool:
+    """Whether this process reads a file of mode 000 (root, or CAP_DAC_OVERRIDE)."""
+    with tempfile.TemporaryDirectory() as folder:
+        probe = Path(folder, "probe")
+        probe.write_bytes(b"x")
+        probe.chmod(0)
+        try:
+            probe.read_bytes()
+        except PermissionError:
+            return False
+        return True
