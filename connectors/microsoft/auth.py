@@ -18,14 +18,14 @@ from connectors import retry
 from connectors.base import Env
 from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable, Throttled, Transient
 from connectors.files import read_json, write_private
-from connectors.microsoft.refusals import reauth_hint, refresh_refused, sign_in_refused
+from connectors.microsoft import refusals
+from connectors.microsoft.refusals import reauth_hint
 from connectors.settings import MicrosoftAccount
 
 log = logging.getLogger(__name__)
 for _name in ("msal", "urllib3", "requests"):
     logging.getLogger(_name).setLevel(logging.WARNING)
-# Its "Retrying ... after connection broken" warning came before our one line on the failure.
-logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
+logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)  # "Retrying..." noise
 
 # cloud -> (sign-in authority host, Graph root); learn.microsoft.com/graph/deployments
 CLOUDS: dict[str, tuple[str, str]] = {
@@ -159,7 +159,7 @@ class MsalSession:
         self._token: str | None = None
         self._until = 0.0
         self.username: str | None = account.address
-        self._refused: AuthExpired | None = None  # once refused, fail fast: no more requests
+        self._refused: ConnectorError | None = None  # once refused, fail fast: no requests
 
     def token(self, force_refresh: bool = False) -> str:
         """A valid access token; raises AuthExpired when only a new sign-in can help."""
@@ -170,7 +170,7 @@ class MsalSession:
                 return self._token
             try:
                 result = self._silent(force_refresh)
-            except AuthExpired as exc:
+            except (AuthExpired, refusals.AppRegistrationRefused) as exc:
                 self._refused = exc
                 raise
             self._token = str(result["access_token"])
@@ -204,7 +204,7 @@ class MsalSession:
         error = (result or {}).get("error", "no_cached_token")
         if result is None or error in _FOR_GOOD:
             log.warning("sign-in refused account=%s error=%s", self.account.name, error)
-            raise refresh_refused(self.account, result)
+            raise refusals.refresh_refused(self.account, result)
         raise self._failed(error)
 
     def _failed(self, error: str) -> ConnectorError:
@@ -247,4 +247,4 @@ def device_code_sign_in(account: MicrosoftAccount, env: Env,
     result = app.acquire_token_by_device_flow(flow)
     save_cache(cache, path)
     if "access_token" not in result:
-        raise sign_in_refused(account, result)
+        raise refusals.sign_in_refused(account, result)

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors.errors import AuthExpired
+from connectors.errors import AuthExpired, ConnectorError
 from connectors.settings import MicrosoftAccount
 
 PUBLIC_CLIENT_CODE = 7000218
 PUBLIC_CLIENT_SETTING = ("Azure portal > App registrations > your app > Authentication > "
                          "Advanced settings > Allow public client flows = Yes")
+
+
+class AppRegistrationRefused(ConnectorError):
+    """Sign-in refused because of the app registration, not the sign-in: never retried, yet
+    not AuthExpired either (``needs_reauth`` would send the user to `keepwarm auth`, which
+    fails the same way); the account's status is ``error`` with the setting to change."""
 
 
 def reauth_hint(account: MicrosoftAccount) -> str:
@@ -41,20 +47,23 @@ def first_line(result: dict[str, Any] | None) -> str:
     return f"{error}: {lines[0]}" if lines else error
 
 
-def sign_in_refused(account: MicrosoftAccount, result: dict[str, Any] | None) -> AuthExpired:
+def sign_in_refused(account: MicrosoftAccount, result: dict[str, Any] | None
+                    ) -> ConnectorError:
     """The error for a refused device-code sign-in (``keepwarm auth NAME``)."""
+    message = f"sign-in failed: {first_line(result)}"
     if public_client_off(result):
-        hint = (f"set {PUBLIC_CLIENT_SETTING}, then run `keepwarm auth {account.name}` again")
-    else:
-        hint = reauth_hint(account)
-    return AuthExpired(f"sign-in failed: {first_line(result)}", hint=hint)
+        return AppRegistrationRefused(message, hint=f"set {PUBLIC_CLIENT_SETTING}, then run "
+                                                    f"`keepwarm auth {account.name}` again")
+    return AuthExpired(message, hint=reauth_hint(account))
 
 
-def refresh_refused(account: MicrosoftAccount, result: dict[str, Any] | None) -> AuthExpired:
+def refresh_refused(account: MicrosoftAccount, result: dict[str, Any] | None
+                    ) -> ConnectorError:
     """The error for a refused silent refresh (every sync)."""
     error = str((result or {}).get("error", "no_cached_token"))
     if public_client_off(result):
-        return AuthExpired(f"{account.name}: sign-in refused ({first_line(result)})",
-                           hint=f"set {PUBLIC_CLIENT_SETTING}; the saved sign-in works again "
-                                "then, no new sign-in needed")
+        return AppRegistrationRefused(
+            f"{account.name}: sign-in refused ({first_line(result)})",
+            hint=f"set {PUBLIC_CLIENT_SETTING}; the saved sign-in works again then, no new "
+                 "sign-in needed")
     return AuthExpired(f"{account.name}: sign-in expired ({error})", hint=reauth_hint(account))
