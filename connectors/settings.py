@@ -6,10 +6,11 @@ This module imports no client library, so validating a config stays cheap.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -86,9 +87,31 @@ class MicrosoftAccount(_Account):
     calendar: bool = True
     send: bool = False
 
+    @field_validator("graph_endpoint")
+    @classmethod
+    def _graph_root(cls, value: str | None) -> str | None:
+        return None if value is None else graph_root_of(value)
+
     @property
     def own_address(self) -> str | None:
         return self.address
+
+
+def graph_root_of(url: str) -> str:
+    """A ``graph_endpoint`` as Keepwarm uses it: the root that ``/v1.0`` is added to.
+
+    The URL Microsoft's docs show (``https://graph.microsoft.com/v1.0``) and trailing slashes
+    are accepted and dropped: their meaning is plain, and keeping them sent every request to
+    ``/v1.0/v1.0``. Another API version, or no scheme, is refused: Keepwarm speaks v1.0 only.
+    """
+    root = re.sub(r"(?i)/+v1\.0/*$", "", url.strip()).rstrip("/")
+    if not re.match(r"(?i)https?://[^/]", root):
+        raise ValueError(f"{url!r} is not a URL; write the Graph root, e.g. "
+                         "'https://graph.microsoft.com'")
+    if re.search(r"(?i)/(beta|v\d+(\.\d+)?)$", root):
+        raise ValueError(f"{url!r} names another Graph version; write the root without it "
+                         "(Keepwarm adds /v1.0), e.g. 'https://graph.microsoft.com'")
+    return root
 
 
 AccountSettings = Annotated[

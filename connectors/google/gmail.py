@@ -38,6 +38,11 @@ log = logging.getLogger(__name__)
 
 _PLACEHOLDER = "0placeholder0"
 HISTORY_TYPES = ["messageAdded", "messageDeleted", "labelAdded", "labelRemoved"]
+# Gmail keeps history for about a week (sometimes less): an id older than that is refused.
+EXPIRED = ("the Gmail history id has expired; Keepwarm lists the mailbox again from the start "
+           "by itself (messages it holds are not fetched again)")
+EXPIRED_FIX = ("if this repeats, sync more often than Gmail keeps history (about a week): "
+               "`keepwarm service install`, or a shorter [daemon] sync_interval")
 
 
 def _int(value: Any) -> int:
@@ -227,7 +232,7 @@ class GmailSource(Source):
             try:
                 resp = self._call(req, "history.list", passthrough=(404,))
             except HttpError as err:
-                raise CursorExpired("the Gmail history id has expired") from err
+                raise CursorExpired(EXPIRED, hint=EXPIRED_FIX) from err
             actions, last = history_actions(resp.get("history") or [], start)
             fetch = [i for i, act in actions.items() if act == "fetch"]
             gone = [i for i, act in actions.items() if act == "gone"]

@@ -16,6 +16,7 @@ from typing import Any
 from connectors.base import Listing, Page, Record, Skips
 from connectors.errors import BadArchive
 
+HEAD_LIMIT = 1 << 20  # a header block this long is no message's: skipped as "too_large"
 PAGE_SIZE = 1000  # a commit per page costs ~5 ms on SQLite; 1,000 records amortise it
 LISTED_SIZE = 5000  # ids a page names as still there without re-reading them
 CURSOR_VERSION = 1
@@ -89,21 +90,32 @@ def unpack_ids(packed: str | None) -> set[str] | None:
 def check_path(path: Path, account: str, kind: str) -> Path:
     """``path`` expanded, or :class:`BadArchive` naming the config key to fix."""
     path = Path(path).expanduser()
+    entry = f"the [[accounts]] entry name = {account!r} (kind = {kind!r})"
     if not path.exists():
-        raise BadArchive(
-            f"{kind} archive {path} does not exist",
-            hint=f"fix `path` of the [[accounts]] entry name = {account!r} (kind = {kind!r})",
-        )
+        raise BadArchive(f"{kind} archive {path} does not exist", hint=f"fix `path` of {entry}")
+    try:  # unreadable as a whole: one clear error, not a pass that finds nothing
+        os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))  # non-blocking: a FIFO waits
+    except OSError as exc:
+        raise BadArchive(f"{kind} archive {path} cannot be read: {exc.strerror}",
+                         hint="give the user Keepwarm runs as read access to it, or fix "
+                              f"`path` of {entry}") from None
     return path
 
 
-def visible_files(root: Path) -> Iterator[tuple[str, Path]]:
+def visible_files(root: Path, skipped: Counter[str] | None = None
+                  ) -> Iterator[tuple[str, Path]]:
     """(relative name, path) of every file under ``root`` (itself, if a file), skipping hidden
-    files and folders, in no particular order."""
+    files and folders, in no particular order. Folders that cannot be listed are counted in
+    ``skipped`` as ``unreadable_folder``."""
     if root.is_file():
         yield root.name, root
         return
-    for folder, dirs, files in os.walk(root):
+
+    def refused(_: OSError) -> None:
+        if skipped is not None:
+            skipped["unreadable_folder"] += 1
+
+    for folder, dirs, files in os.walk(root, onerror=refused):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in files:
             if not name.startswith("."):

@@ -15,13 +15,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from connectors.base import Listing, Page, Skips, Source
 from connectors.local import headers
 from connectors.local.common import (
+    HEAD_LIMIT,
     PAGE_SIZE,
     Pager,
     check_path,
@@ -39,14 +40,13 @@ SLACK_SAMPLE = 200  # files per folder whose stamps tell a coarse file system
 LISTING_TTL = 60.0  # seconds a census made for size_hint stays usable by pages()
 PLAN_LIMIT = 10_000  # files a census keeps so that a pass this small lists its tree once
 HEAD_CHUNK = 16_384
-HEAD_LIMIT = 1 << 20  # a header block longer than this is cut
 
 
 READ, LIST = "+", "-"  # the last character of a key: read the file, or only name it
 
 
-def _select(folder: Folder, since: float | None, pos: str | None = None, keys: bool = True
-            ) -> tuple[int, list[str]]:
+def _select(folder: Folder, since: float | None, pos: str | None = None, keys: bool = True,
+            unreadable: set[str] | None = None) -> tuple[int, list[str]]:
     """(files to read, unsorted keys ``source id NUL file name NUL dir index, READ or LIST``)
     of the folder's files after key ``pos``, when given: READ when changed since ``since``,
     else LIST. A census past its plan only counts (``keys`` False): no key is built."""
@@ -54,7 +54,7 @@ def _select(folder: Folder, since: float | None, pos: str | None = None, keys: b
     fresh = 0
     maybe: list[str] = []  # stamped within the coarse slack only: read on a coarse file system
     sample: list[float] = []
-    for sid, name, i, stamp in files(folder, since is not None):
+    for sid, name, i, stamp in files(folder, since is not None, unreadable):
         if len(sample) < SLACK_SAMPLE:
             sample.append(stamp)
         if pos is not None and f"{sid}\0{name}" <= pos:
@@ -95,6 +95,7 @@ class _Census:
     count: int = 0  # files to read; -1: not counted
     plan: list[tuple[Folder, list[str]]] | None = None  # the keys, when at most PLAN_LIMIT
     planned: int = 0  # keys in the plan
+    unreadable: set[str] = field(default_factory=set)  # folders that could not be listed
 
 
 def _census(
@@ -102,9 +103,9 @@ def _census(
 ) -> _Census:
     """The census of a pass resuming after key ``pos`` of folder ``after``."""
     found = _Census(plan=[])
-    for folder in folders(root, after):
+    for folder in folders(root, after, found.unreadable):
         count, keys = _select(folder, since, pos if folder.parts == after else None,
-                              found.plan is not None)
+                              found.plan is not None, found.unreadable)
         found.count += count
         found.planned += len(keys)
         if found.plan is not None and keys:  # a small pass need not list its tree twice
@@ -122,8 +123,9 @@ def _todo(root: Path, since: float | None, after: tuple[str, ...], pos: str | No
         plan, census.plan = census.plan, None
         yield from ((folder, sorted(keys)) for folder, keys in plan)
         return
-    for folder in folders(root, after):
-        yield folder, sorted(_select(folder, since, pos if folder.parts == after else None)[1])
+    for folder in folders(root, after, census.unreadable):
+        yield folder, sorted(_select(folder, since, pos if folder.parts == after else None,
+                                     unreadable=census.unreadable)[1])
 
 
 def _resume_point(state: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:
@@ -222,6 +224,8 @@ class MaildirSource(Source):
                 listed = pager.listed
             named += len(keys)
             del keys  # before the next folder is listed
+        if census.unreadable:  # by path: a folder the census and the pass both met is one
+            self.skipped["unreadable_folder"] += len(census.unreadable)
         report_skipped(self.key, self.skipped)
         self._hint = None  # the next pass lists again
         yield pager.take({"start": None, "since": start, "pos": None, "n": named})
@@ -233,6 +237,9 @@ class MaildirSource(Source):
             self.skipped["unreadable_file"] += 1
             if not isinstance(exc, FileNotFoundError):  # still there: the store keeps it
                 pager.listed.append(source_id)
+            return
+        if len(block) >= HEAD_LIMIT:  # cut at the limit: what follows the cut is lost
+            self.skipped["too_large"] += 1
             return
         record = headers.parse_block(block, source_id, labels)
         if record is None:

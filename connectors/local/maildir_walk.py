@@ -28,9 +28,11 @@ def label_of(parts: tuple[str, ...]) -> tuple[str, ...]:
     return (label,) if label else ()
 
 
-def folders(root: Path, after: tuple[str, ...] = ()) -> Iterator[Folder]:
+def folders(root: Path, after: tuple[str, ...] = (), unreadable: set[str] | None = None
+            ) -> Iterator[Folder]:
     """Folders under ``root`` in the order of their ``parts`` (depth first, names sorted),
-    from ``after`` on: subtrees wholly before it are not visited. Skips maildir ``tmp``."""
+    from ``after`` on: subtrees wholly before it are not visited. Skips maildir ``tmp``.
+    Folders that cannot be listed are added to ``unreadable``."""
     if root.is_file():
         yield Folder((), (str(root.parent),), (), root.name)
         return
@@ -41,6 +43,8 @@ def folders(root: Path, after: tuple[str, ...] = ()) -> Iterator[Folder]:
             with os.scandir(folder) as it:
                 subdirs = sorted(e.name for e in it if e.is_dir(follow_symlinks=False))
         except OSError:
+            if unreadable is not None and os.path.lexists(folder):  # not gone meanwhile
+                unreadable.add(folder)
             continue
         dirs: tuple[str, ...] = (folder,)
         if "cur" in subdirs or "new" in subdirs:  # a maildir; "tmp" holds deliveries in progress
@@ -61,13 +65,17 @@ def wanted(folder: Folder, name: str) -> bool:
     return not name.startswith(".") and not name.startswith(_IGNORED_FILES)
 
 
-def files(folder: Folder, stat: bool) -> Iterator[tuple[str, str, int, float]]:
-    """(source id, file name, index in ``dirs``, stamp: 0 unless ``stat``) of its messages."""
+def files(folder: Folder, stat: bool, unreadable: set[str] | None = None
+          ) -> Iterator[tuple[str, str, int, float]]:
+    """(source id, file name, index in ``dirs``, stamp: 0 unless ``stat``) of its messages;
+    a directory that cannot be listed is added to ``unreadable``."""
     prefix = "/".join(folder.parts)
     for i, path in enumerate(folder.dirs):
         try:
             it = os.scandir(path)
         except OSError:
+            if unreadable is not None and os.path.lexists(path):
+                unreadable.add(path)
             continue
         with it:
             for e in it:

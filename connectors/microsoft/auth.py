@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import msal
 import requests
@@ -17,11 +18,14 @@ from connectors import retry
 from connectors.base import Env
 from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable, Throttled, Transient
 from connectors.files import read_json, write_private
+from connectors.microsoft import refusals
+from connectors.microsoft.refusals import reauth_hint
 from connectors.settings import MicrosoftAccount
 
 log = logging.getLogger(__name__)
 for _name in ("msal", "urllib3", "requests"):
     logging.getLogger(_name).setLevel(logging.WARNING)
+logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)  # "Retrying..." noise
 
 # cloud -> (sign-in authority host, Graph root); learn.microsoft.com/graph/deployments
 CLOUDS: dict[str, tuple[str, str]] = {
@@ -58,10 +62,6 @@ def scopes(account: MicrosoftAccount) -> list[str]:
     if account.send:
         wanted.append("Mail.Send")
     return wanted or ["Mail.ReadBasic"]
-
-
-def reauth_hint(account: MicrosoftAccount) -> str:
-    return f"run `keepwarm auth {account.name}` to sign in again"
 
 
 def token_path(account: MicrosoftAccount, env: Env) -> Path:
@@ -134,8 +134,10 @@ def make_app(account: MicrosoftAccount, cache: msal.SerializableTokenCache,
         raise ConnectorError(f"bad Microsoft authority: {exc}",
                              hint="check tenant/cloud/authority in the config") from exc
     except Exception as exc:  # requests' network errors, unreadable discovery documents
-        raise SourceUnavailable(f"sign-in service unreachable: {type(exc).__name__}",
-                                hint="check the network; the next sync tries again") from exc
+        host = urlsplit(authority_url(account)).netloc
+        raise SourceUnavailable(f"sign-in service {host} unreachable ({type(exc).__name__})",
+                                hint=f"check the network and that {host} is the right sign-in "
+                                "host (cloud, authority); the next sync tries again") from exc
 
 
 class MsalSession:
@@ -157,7 +159,7 @@ class MsalSession:
         self._token: str | None = None
         self._until = 0.0
         self.username: str | None = account.address
-        self._refused: AuthExpired | None = None  # once refused, fail fast: no more requests
+        self._refused: ConnectorError | None = None  # once refused, fail fast: no requests
 
     def token(self, force_refresh: bool = False) -> str:
         """A valid access token; raises AuthExpired when only a new sign-in can help."""
@@ -168,7 +170,7 @@ class MsalSession:
                 return self._token
             try:
                 result = self._silent(force_refresh)
-            except AuthExpired as exc:
+            except (AuthExpired, refusals.AppRegistrationRefused) as exc:
                 self._refused = exc
                 raise
             self._token = str(result["access_token"])
@@ -202,7 +204,7 @@ class MsalSession:
         error = (result or {}).get("error", "no_cached_token")
         if result is None or error in _FOR_GOOD:
             log.warning("sign-in refused account=%s error=%s", self.account.name, error)
-            raise AuthExpired(f"{self.account.name}: sign-in expired ({error})", hint=hint)
+            raise refusals.refresh_refused(self.account, result)
         raise self._failed(error)
 
     def _failed(self, error: str) -> ConnectorError:
@@ -245,5 +247,4 @@ def device_code_sign_in(account: MicrosoftAccount, env: Env,
     result = app.acquire_token_by_device_flow(flow)
     save_cache(cache, path)
     if "access_token" not in result:
-        raise AuthExpired(f"sign-in failed: {result.get('error')}: "
-                          f"{result.get('error_description')}", hint=reauth_hint(account))
+        raise refusals.sign_in_refused(account, result)

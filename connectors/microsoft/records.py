@@ -44,10 +44,13 @@ def render(entry: object, skipped: Counter[str]) -> str | None:
     pair = email_address(entry, skipped)
     if pair is None:
         return None
+    name, address = " ".join(pair[0].split()), pair[1]  # no line break inside a header
     try:
-        return formataddr(pair)
+        return formataddr((name, address))
     except UnicodeError:  # internationalised address: formataddr insists on ASCII
-        return f"{pair[0]} <{pair[1]}>" if pair[0] else pair[1]
+        # Quoted as formataddr would: unquoted, "a@b.example, x" would read as an address.
+        quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{quoted}" <{address}>' if name else address
 
 
 def render_all(entries: object, skipped: Counter[str]) -> tuple[str, ...]:

@@ -151,12 +151,25 @@ class DaemonSettings(_Section):
     @field_validator("sync_interval")
     @classmethod
     def _interval(cls, value: str) -> str:
+        if _under_a_minute(value):  # checked first: "0m" must not be told to write "0min"
+            raise ValueError(f"{value!r} is under one minute; the interval must be at least "
+                             "1min (e.g. '15min')")
         if re.fullmatch(r"\s*\d+\s*m\s*", value):  # minutes were once written "m"
             raise ValueError(f"{value!r} would be months; write minutes as min "
                              f"(e.g. {value.strip()[:-1].strip() + 'min'!r})")
         if not re.fullmatch(INTERVAL, value.strip()) or not parse_duration(value, INTERVAL):
             raise ValueError(f"{value!r} is not an interval such as 15min, 2h, 90s or 1d")
         return value
+
+
+def _under_a_minute(value: str) -> bool:
+    """Whether ``value`` reads as a span (in any unit, ``m`` too) that is negative or shorter
+    than a minute: a sync that often would only hammer the providers."""
+    m = re.fullmatch(r"\s*(-?)\s*(\d+)\s*(s|min|h|d|m)\s*", value)
+    if m is None:
+        return False
+    sign, count, unit = m.groups()
+    return sign == "-" or int(count) * UNITS[unit] < timedelta(minutes=1)
 
 
 class Config(_Section):

@@ -1,4 +1,4 @@
-"""Parse raw address headers and dates safely, one header value at a time.
+"""Parse raw address headers safely, one header value at a time (dates: :mod:`.dates`).
 
 ``email.headerregistry`` decodes RFC 2047 names and understands groups; ``getaddresses`` is
 the fallback. Each header value is parsed alone because newer Pythons' strict parser drops
@@ -17,7 +17,6 @@ import codecs
 import email.utils
 import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta, timezone
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.policy import default as default_policy
@@ -28,6 +27,7 @@ NAME_MAX = 256  # contacts.display_name
 ADDRESS_MAX = 320  # contacts.address; RFC 5321's 64 + 1 + 255
 _ESCAPED = re.compile("[\udc80-\udcff]+")  # bytes the email package could not decode
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # controls, lone surrogates
+_ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bq]\?", re.IGNORECASE)  # =?charset?q?
 
 
 def clean(text: str, limit: int = NAME_MAX) -> str:
@@ -65,9 +65,12 @@ def normalise(address: str) -> str:
 
 
 def valid(address: str) -> bool:
+    """Whether ``address`` (an address part, never a name) can be a mailbox. An RFC 2047
+    encoded word is never part of one (RFC 2047, 5): it is a name a parser misread."""
     local, at, domain = address.rpartition("@")
     return bool(at and local and "." in domain.strip(".") and ".." not in domain
-                and " " not in address and "@" not in local and storable(address))
+                and " " not in address and "@" not in local and storable(address)
+                and ("=?" not in address or _ENCODED_WORD.search(address) is None))
 
 
 def _parse_value(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
@@ -76,12 +79,31 @@ def _parse_value(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
     fast = _fast(value)
     if fast is not None:
         return fast, 0
+    forged = 0
     try:
         header = default_policy.header_factory("To", value)
         found = [(a.display_name, a.addr_spec) for a in header.addresses]  # type: ignore[attr-defined]
+        found, forged = _as_written(found, value)
     except Exception:  # the registry raises IndexError etc. on junk such as 'bob@'
         found = [(_lenient(n), a) for n, a in email.utils.getaddresses([value])]
-    return _joined(found)
+    good, bad = _joined(found)
+    return good, bad + forged
+
+
+_WORD = re.compile(r"=\?[^?\s]*\?[bq]\?[^?\s]*\?=", re.IGNORECASE)  # a whole encoded word
+_LAYOUT = re.compile(r'[\s"]+')
+
+
+def _as_written(found: list[tuple[str, str]], value: str) -> tuple[list[tuple[str, str]], int]:
+    """The pairs whose address is written in ``value`` outside any encoded word, and how many
+    were not. The header registry decodes an encoded word it finds where an address belongs
+    (``=?utf-8?q?victim@evil.example?=`` becomes ``"victim@evil.example"``): that is a name,
+    decoded, and an address is only ever taken from an address part."""
+    if "=?" not in value:
+        return found, 0
+    written = _LAYOUT.sub("", _WORD.sub(" ", value)).lower()
+    kept = [(n, a) for n, a in found if _LAYOUT.sub("", a).lower() in written]
+    return kept, len(found) - len(kept)
 
 
 _SURNAME = re.compile(r"[^\W\d_][\w'. -]{0,40}")
@@ -200,83 +222,3 @@ def _normalised(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
     out = tuple((name, normalise(addr)) for name, addr in pairs)
     kept = tuple(pair for pair in out if storable(pair[1]))  # lower() can lengthen one
     return kept, bad + len(out) - len(kept)
-
-
-_MONTHS = {m: i for i, m in enumerate(
-    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
-# The canonical RFC 5322 form nearly every mailer writes: what email.utils reads it as.
-_CANONICAL = re.compile(
-    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?([0-9]{1,2}) ([A-Z][a-z]{2}) ([1-9][0-9]{3}) "
-    r"([0-9]{2}):([0-9]{2}):([0-9]{2}) ([+-])([0-9]{4})(?: \([A-Za-z ]{1,40}\))?")
-
-
-def _canonical_date(value: str) -> datetime | None:
-    """The fast path of :func:`parse_date` for the canonical form; None for anything else
-    (then ``email.utils`` reads it). Same arithmetic as ``email.utils``."""
-    m = _CANONICAL.fullmatch(value)
-    if m is None:
-        return None
-    day, mon, year, hh, mm, ss, sign, zone = m.groups()
-    month = _MONTHS.get(mon.lower())
-    if month is None or zone == "0000" and sign == "-":  # -0000: left to the careful path
-        return None
-    offset = int(zone[:2]) * 3600 + int(zone[2:]) * 60
-    try:
-        tz = timezone(timedelta(seconds=-offset if sign == "-" else offset))
-        return datetime(int(year), month, int(day), int(hh), int(mm), int(ss), tzinfo=tz
-                        ).astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-
-
-def parse_date(value: str | None) -> datetime | None:
-    """An aware UTC datetime from a ``Date:`` header, or None when it is junk or missing.
-
-    Years follow RFC 5322 (4.3) rather than ``email.utils``: two digits 00-49 are 2000-2049 and
-    50-99 1950-1999, three digits add 1900, four or more are the year as written, so ``0001``
-    stays year 1 (an implausible date the caller skips) instead of becoming 2001.
-    """
-    if not value:
-        return None
-    fast = _canonical_date(value)
-    if fast is not None:
-        return fast
-    try:
-        parts = email.utils.parsedate_tz(value)
-        if parts is None:
-            return None
-        year, month, day, hh, mm, ss = parts[:6]
-        written = _year_token(value)
-        if written is not None and written.isascii() and written.isdigit():
-            n = int(written)
-            year = n + (2000 if n < 50 else 1900) if len(written) <= 2 else (
-                n + 1900 if len(written) == 3 else n)
-        zone = timezone(timedelta(seconds=parts[9] or 0))  # '-0000' or none: RFC 5322 says unknown
-        return datetime(year, month, day, hh, mm, ss, tzinfo=zone).astimezone(UTC)
-    except (TypeError, ValueError, IndexError, OverflowError):  # past 9999, before 1
-        return None
-
-
-_DAYNAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _year_token(value: str) -> str | None:
-    """The year of a date ``email.utils`` can read, as written: its tokens, found its way."""
-    data = value.split()
-    if not data:
-        return None
-    if data[0].endswith(",") or data[0].lower() in _DAYNAMES:
-        del data[0]
-    else:
-        data[0] = data[0][data[0].rfind(",") + 1 :]
-    if len(data) == 3 and len(stuff := data[0].split("-")) == 3:  # RFC 850
-        data = stuff + data[1:]
-    if len(data) == 4:
-        zone = data[3].find("+")
-        zone = data[3].find("-") if zone == -1 else zone
-        data[3:] = [data[3][:zone], data[3][zone:]] if zone > 0 else [data[3], ""]
-    if len(data) < 5:
-        return None
-    year = data[3] if data[2].find(":") > 0 else data[2]  # "14 May 16:39:00 2001"
-    year = year[:-1] if year.endswith(",") else year
-    return data[4] if not year[:1].isdigit() else year

@@ -148,8 +148,9 @@ class Engine:
         try:
             try:
                 return self._run(account_id, account, source, stream_id, cursor)
-            except CursorExpired:
-                log.warning("cursor expired, full resync stream=%s", source.key)
+            except CursorExpired as exc:  # what expired, and what to do if it recurs
+                log.warning("cursor expired, full resync stream=%s: %s", source.key,
+                            with_fix(str(exc), exc.hint))
                 with self.store.transaction() as s:
                     s.get_one(Stream, stream_id).cursor = None
                 return self._run(account_id, account, source, stream_id, None)

@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 
 from connectors.base import EventRecord, MessageRecord, Record
 from daemon.store.vocab import Channel, Direction
-from daemon.sync.addresses import clean, normalise, parse_addresses, parse_date, storable
+from daemon.sync.addresses import clean, normalise, parse_addresses, storable
 from daemon.sync.automation import is_automated_sender, is_bulk
+from daemon.sync.dates import parse_date
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 AHEAD = {Channel.EMAIL: timedelta(days=2),

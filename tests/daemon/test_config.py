@@ -159,3 +159,45 @@ def test_config_check_names_an_archive_path_that_does_not_exist(tmp_path, capsys
     err = capsys.readouterr().err
     assert f"{cfg}:7: accounts[0].path: '{tmp_path}/archive/all.mbox' does not exist" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("interval", ["0m", "0min", "0s", "30s", "59s", "0h", "-5min", "-1m",
+                                      " 0 d"])
+def test_a_sync_interval_under_one_minute_is_refused_at_load(interval):
+    """Issue 12: "0m" once came back with the fix "write '0min'", itself refused."""
+    (problem,) = problems(GOOD + f'\n[daemon]\nsync_interval = "{interval}"\n')
+    assert problem.startswith("/etc/kw/config.toml:10: daemon.sync_interval: ")
+    assert "at least 1min" in problem and "'0min')" not in problem
+
+
+@pytest.mark.parametrize("interval", ["60s", "1min", "90s", "1d"])
+def test_a_sync_interval_of_a_minute_or_more_is_accepted(interval):
+    text = GOOD + f'\n[daemon]\nsync_interval = "{interval}"\n'
+    assert parse(text, Path("/c.toml")).daemon.sync_interval == interval
+
+
+MICROSOFT = '[[accounts]]\nname = "work"\nkind = "microsoft"\nclient_id = "x"\n'
+
+
+@pytest.mark.parametrize("written", ["https://graph.microsoft.com/v1.0",
+                                     "https://graph.microsoft.com/v1.0/",
+                                     "https://graph.microsoft.com/V1.0//",
+                                     "https://graph.microsoft.com/"])
+def test_a_graph_endpoint_copied_with_v1_or_a_slash_is_the_graph_root(written):
+    """Issue 12: ".../v1.0" from Microsoft's docs passed config check, then every request
+    went to /v1.0/v1.0 ("Resource not found for the segment 'mailFolders'")."""
+    from connectors.microsoft.auth import graph_root
+
+    cfg = parse(MICROSOFT + f'graph_endpoint = "{written}"\n', Path("/c.toml"))
+    assert cfg.accounts[0].graph_endpoint == "https://graph.microsoft.com"
+    assert graph_root(cfg.accounts[0]) == "https://graph.microsoft.com/v1.0"
+
+
+@pytest.mark.parametrize(("written", "says"), [
+    ("https://graph.microsoft.com/beta", "v1.0"),
+    ("graph.microsoft.com", "https://"),
+])
+def test_a_graph_endpoint_keepwarm_cannot_use_is_refused_with_the_line(written, says):
+    (problem,) = problems(MICROSOFT + f'graph_endpoint = "{written}"\n')
+    assert problem.startswith("/etc/kw/config.toml:5: accounts[0].graph_endpoint: ")
+    assert says in problem

@@ -1,5 +1,6 @@
 """Fake Microsoft identity platform (v2.0) for one tenant: OpenID configuration, device-code
-grant, refresh-token grant, revoked consent, transient token-endpoint failures (``faults``:
+grant, refresh-token grant, revoked consent, "Allow public client flows" turned off
+(``public_client``: AADSTS7000218), transient token-endpoint failures (``faults``:
 5xx, 429, dropped connections), and what each consent covers (``withhold`` drops scopes from
 a sign-in; a refresh asking beyond the consent gets AADSTS65001). Speaks what MSAL Python
 sends and expects."""
@@ -44,6 +45,7 @@ class FakeIdentity:
     faults: list[int] = field(default_factory=list)  # statuses for the next token POSTs;
     # 0 drops the connection unanswered
     retry_after: str | None = None  # sent with those faults when set
+    public_client: bool = True  # the app registration's "Allow public client flows"
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def handles(self, path: str) -> bool:
@@ -91,6 +93,13 @@ class FakeIdentity:
 
     def _token(self, form: dict[str, str], base: str) -> Reply:
         grant = form.get("grant_type", "")
+        if not self.public_client and grant != "client_credentials":
+            # What Entra ID answers a client without a secret when public flows are off.
+            return _json(401, {
+                "error": "invalid_client", "error_codes": [7000218],
+                "error_description": "AADSTS7000218: The request body must contain the "
+                "following parameter: 'client_assertion' or 'client_secret'.\r\nTrace ID: "
+                "0f4c\r\nCorrelation ID: 9a1e\r\nTimestamp: 2025-03-10 12:00:00Z"})
         if grant == "urn:ietf:params:oauth:grant-type:device_code":
             if self.pending_polls > 0:
                 self.pending_polls -= 1

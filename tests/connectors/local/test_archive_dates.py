@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from connectors.local import headers
-from daemon.sync.addresses import parse_date
+from daemon.sync.dates import parse_date
 from daemon.sync.meaning import Interpreter
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from connectors.errors import AuthExpired, SourceUnavailable
+from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable
 from connectors.microsoft import auth
 from connectors.settings import MicrosoftAccount
 
@@ -195,3 +195,34 @@ def test_token_endpoint_down_fails_naming_the_status(fake: FakeGraph, tmp_path: 
         list(sources(fake, tmp_path / "state", waits)["mail"].pages(None))
     assert "HTTP 503" in str(caught.value)
     assert len(waits) == 7 and fake.graph_count() == 0
+
+
+# ---- issue 12: "Allow public client flows" off is fixed in the app registration ------------
+
+APP_SETTING = ("Azure portal > App registrations > your app > Authentication > "
+               "Advanced settings > Allow public client flows = Yes")
+
+
+def test_sign_in_with_public_client_flows_off_names_the_app_setting(fake: FakeGraph,
+                                                                     tmp_path: Path) -> None:
+    """AADSTS7000218 once came with "run `keepwarm auth work`", the very command that failed."""
+    fake.identity.public_client = False
+    with pytest.raises(ConnectorError) as caught:
+        sign_in(fake, tmp_path / "state")
+    assert "AADSTS7000218" in str(caught.value) and "\n" not in str(caught.value)
+    assert APP_SETTING in caught.value.hint and "keepwarm auth" in caught.value.hint
+
+
+def test_refresh_with_public_client_flows_off_names_the_app_setting(fake: FakeGraph,
+                                                                     tmp_path: Path) -> None:
+    sign_in(fake, tmp_path / "state")
+    fake.identity.public_client = False  # turned off after the sign-in
+    fake.identity.access.clear()
+    with pytest.raises(ConnectorError) as caught:
+        list(sources(fake, tmp_path / "state")["mail"].pages(None))
+    # not AuthExpired: needs_reauth would send the user to `keepwarm auth` (doctor, summary)
+    assert not isinstance(caught.value, AuthExpired)
+    assert APP_SETTING in caught.value.hint
+    assert "keepwarm auth" not in caught.value.hint  # the saved sign-in works once it is on
+    fake.identity.public_client = True
+    assert list(sources(fake, tmp_path / "state")["mail"].pages(None))

@@ -348,3 +348,20 @@ def test_received_time_comes_before_the_date_header(fake: FakeGraph, tmp_path: P
     assert store[sent].when == at
     assert store[odd].when == datetime(2001, 5, 14, 8, 0, tzinfo=UTC)
     assert store[bare].when == datetime(2025, 2, 1, 10, 0, tzinfo=UTC)  # the fallback
+
+
+def test_a_graph_endpoint_written_with_v1_reads_the_mailbox(fake: FakeGraph,
+                                                             tmp_path: Path) -> None:
+    """Issue 12: the ``/v1.0`` root from Microsoft's docs once failed every request with
+    "Resource not found for the segment 'mailFolders'"; it is read as the Graph root."""
+    from connectors import microsoft
+    from connectors.settings import MicrosoftAccount
+
+    from fakes.graph_fixtures import account, env
+
+    raw = {**account(fake).model_dump(), "graph_endpoint": fake.base + "/v1.0/"}
+    built = microsoft.build(MicrosoftAccount.model_validate(raw), env(tmp_path / "state"),
+                            sleep=Waits())
+    fake.mailbox.add_message("inbox", "bob@example.com")
+    pages = list(next(s for s in built if s.key == "work/mail").pages(None))
+    assert sum(len(p.records) for p in pages) == 1

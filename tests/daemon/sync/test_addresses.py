@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from daemon.cli import main
-from daemon.sync.addresses import normalise, parse_addresses, parse_date
+from daemon.sync.addresses import normalise, parse_addresses
+from daemon.sync.dates import parse_date
 
 from helpers.archive import ME, mbox_config, write_mbox
 

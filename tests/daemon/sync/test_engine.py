@@ -266,3 +266,47 @@ def test_a_changed_kind_starts_the_account_afresh(store):
         MaildirAccount(name="a", kind="maildir", path=Path("/nonexistent")),))
     engine(store, changed, {"a": lambda: [Recording("a/mail", RECORDS[:2])]}).sync()
     assert seen == [None]
+
+
+# ---- issue 12: an expired Gmail history id says it heals itself, and what to do if not ----
+
+def _gmail_engine(store, fake, state: Path) -> Engine:
+    from fakes.google_fixtures import account, env, gmail
+
+    cfg = Config(me=MeSettings(addresses=(ME,)), accounts=(account(fake),))
+    return Engine(store, cfg, env(fake, state), build=lambda acc, e: [gmail(fake, state)])
+
+
+def test_an_expired_gmail_history_id_is_one_line_saying_keepwarm_resyncs(store, tmp_path,
+                                                                           caplog):
+    from fakes.google_server import FakeGoogle
+
+    with FakeGoogle() as fake:
+        fake.mail.add(fake.now)
+        eng = _gmail_engine(store, fake, tmp_path / "state")
+        eng.sync()
+        fake.mail.add(fake.now)
+        fake.mail.expire_history()
+        caplog.clear()
+        (result,) = eng.sync()
+    lines = [r.getMessage() for r in caplog.records if "expired" in r.getMessage()]
+    assert len(lines) == 1, lines
+    assert "Gmail history id has expired" in lines[0]
+    assert "lists the mailbox again from the start by itself" in lines[0]
+    assert "if this repeats" in lines[0] and "sync_interval" in lines[0]
+    assert result.error is None and result.streams[0].complete
+
+
+def test_a_gmail_history_id_that_keeps_expiring_is_in_status_with_what_to_do(store,
+                                                                             tmp_path):
+    from fakes.google_server import FakeGoogle
+
+    with FakeGoogle() as fake:
+        fake.mail.add(fake.now)
+        fake.mail.history_floor = 10**9  # every history id is too old, even a fresh one
+        (result,) = _gmail_engine(store, fake, tmp_path / "state").sync()
+    with store.session() as s:
+        row = s.execute(select(Account)).scalar_one()
+    assert row.status == "error" and "history id has expired" in (row.last_error or "")
+    assert "by itself" in (row.last_error or "")
+    assert "keepwarm service install" in (row.last_error_fix or "")
