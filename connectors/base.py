@@ -132,7 +132,9 @@ class Page:
     carry: ``listing`` opens a full listing (see :class:`Listing`), ``listed`` names source ids
     still upstream that the page does not re-read (a listing pass that skips what is already
     stored, or an archive pass over unchanged files), and ``series`` names recurring events the
-    page lists in full (see :class:`Series`).
+    page lists in full (see :class:`Series`). ``incomplete`` says part of the stream could not
+    be read on this pass (a folder that cannot be listed): nothing under it was named, so the
+    open listing ends without forgetting anything.
     """
 
     records: tuple[Record, ...] = ()
@@ -143,6 +145,7 @@ class Page:
     listing: Listing | None = None
     listed: tuple[str, ...] = ()
     series: tuple[Series, ...] = ()
+    incomplete: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,8 +44,10 @@ class Pager:
 
     def take(self, cursor: dict[str, Any]) -> Page:
         """The page so far with ``cursor`` (the resume point after it); starts a new page."""
-        page = Page(tuple(self.records), tuple(self.gone), dump_cursor(cursor), self.skipped.take(),
-                    listing=self.listing, listed=tuple(self.listed))
+        skipped = self.skipped.take()
+        page = Page(tuple(self.records), tuple(self.gone), dump_cursor(cursor), skipped,
+                    listing=self.listing, listed=tuple(self.listed),
+                    incomplete="unreadable_folder" in skipped)  # nothing under it was named
         self.records, self.gone, self.listed, self.listing = [], [], [], None
         return page
 

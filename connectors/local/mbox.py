@@ -55,6 +55,7 @@ class MboxSource(Source):
         pos: list[Any] | None = state.get("pos")
         pager = Pager(self.skipped, self.page_size)
         files = mbox_files(root, self.skipped)
+        blind = bool(self.skipped.get("unreadable_folder"))  # files under it went unnamed
         if pos is None:  # a new pass: a listing when anything read before may have vanished
             self._listing = not state or bool(state.get("relist")) or _must_list(files, done)
             pager.listing = Listing() if self._listing else None
@@ -70,7 +71,8 @@ class MboxSource(Source):
         listed = {rel for rel, _ in files}
         report_skipped(self.key, self.skipped)
         final = {"files": {k: v for k, v in done.items() if k in listed}, "pos": None}
-        yield pager.take({**final, "relist": True} if self._relist else final)
+        relist = self._relist or blind  # then the next pass lists everything again
+        yield pager.take({**final, "relist": True} if relist else final)
 
     def _file(
         self,

@@ -13,6 +13,8 @@ that names every item upstream in a window of time. States of one stream's listi
                                         ├─ pass cut short (kill, stop, error): stays open;
                                         │  the resumed pass goes on marking n+1
                                         ├─ another Page.listing: round n+2 (marks of n+1 stale)
+                                        ├─ page with Page.incomplete (part of the stream
+                                        │  unreadable, so unnamed): closed, nothing forgotten
                                         └─ pass completes ─▶ closed: the stream's source ids
                                            in the window still marked below n+1 are forgotten
 
@@ -52,6 +54,8 @@ def commit_page(session: Session, stream: Stream, page: Page,
     if page.series:
         kept = {fit(sid, SOURCE_ID) for sid, _ in meanings}
         forget_series(session, stream, page.series, kept)
+    if page.incomplete:  # committed with the page: a resumed pass cannot lose it
+        stream.listing_open = False
     return written
 
 
