@@ -26,6 +26,9 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.delenv("KEEPWARM_CONFIG", raising=False)
     yield home
+    from helpers.daemons import stop_all
+
+    stop_all()  # a failing test must not leave its `keepwarm run` behind
 
 
 PG_URL = os.environ.get("KEEPWARM_TEST_PG_URL")  # set by .ci/run, which starts PostgreSQL

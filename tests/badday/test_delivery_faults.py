@@ -6,17 +6,14 @@ from __future__ import annotations
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
-from tests.badday.conftest import ROOT, BadDay
+from tests.badday.conftest import BadDay
 
 from fakes.smtp_server import Inbox, smtp_server
+from helpers import daemons
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -56,26 +53,9 @@ def test_a_450_is_left_to_the_daemons_retries(bad_day: BadDay) -> None:
     assert "not delivered yet (attempt 1 at" in out.stdout and "next attempt after" in out.stdout
 
 
-STARTED: list[subprocess.Popen[str]] = []
-
-
-@pytest.fixture(autouse=True)
-def _no_orphans() -> Iterator[None]:
-    yield
-    while STARTED:
-        proc = STARTED.pop()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 def start_daemon(bad_day: BadDay, state: Path) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daemon.cli", "--config", str(bad_day.config), "run"],
-        cwd=ROOT, env={**bad_day.env, "XDG_STATE_HOME": str(state)}, text=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    STARTED.append(proc)
-    return proc
+    return daemons.start_daemon(bad_day.config, {**bad_day.env, "XDG_STATE_HOME": str(state)},
+                                text=True)
 
 
 def lease_pid(db: Path) -> int | None:

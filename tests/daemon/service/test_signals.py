@@ -9,10 +9,8 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,8 @@ from connectors.base import Env
 from daemon import config as config_mod
 from daemon.store import Store
 from daemon.sync.engine import Engine
+
+from helpers.daemons import start_daemon
 
 ROOT = Path(__file__).parents[3]
 N = 40_000  # about ten seconds of importing: long enough to be stopped in the middle
@@ -43,27 +43,8 @@ def setup(tmp_path: Path) -> tuple[Path, Path, int]:
     return cfg, tmp_path / "state", len(message(0))
 
 
-STARTED: list[subprocess.Popen[bytes]] = []
-
-
-@pytest.fixture(autouse=True)
-def _no_orphans() -> Iterator[None]:
-    """A failing test must not leave its daemon running."""
-    yield
-    while STARTED:
-        proc = STARTED.pop()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 def start(cfg: Path, state: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "XDG_STATE_HOME": str(state)}
-    env.pop("NOTIFY_SOCKET", None)
-    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "--config", str(cfg), "run"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    STARTED.append(proc)
-    return proc
+    return start_daemon(cfg, {**os.environ, "XDG_STATE_HOME": str(state)})
 
 
 def wait_for(check, proc: subprocess.Popen[bytes], limit: float = 60) -> bool:  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import email
 import email.policy
 import smtplib
-import socket
 import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,27 +22,9 @@ from daemon import config as config_mod
 from daemon.errors import DeliveryError
 from daemon.summary import delivery, ledger
 
+from fakes.smtp_server import Inbox, free_port
+
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday, after the 08:00 Berlin slot
-
-
-class Inbox:
-    """aiosmtpd handler: keeps each envelope; answers with ``replies`` first when given."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-        self.replies: list[str] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.replies:
-            return self.replies.pop(0)
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def authenticator(server: Any, session: Any, envelope: Any, mechanism: str,
