@@ -20,14 +20,13 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select, update
 
 import connectors
 from connectors.base import Env, Source
-from connectors.errors import AuthExpired, ConnectorError, CursorExpired
+from connectors.errors import AuthExpired, CursorExpired
 from connectors.settings import AccountSettings
 from daemon.clock import now_utc
 from daemon.config import Config, parse_duration
@@ -38,30 +37,10 @@ from daemon.store.purge import purge
 from daemon.store.vocab import AccountStatus
 from daemon.sync import listing
 from daemon.sync.meaning import Interpreter
+from daemon.sync.outcome import AccountResult, StreamResult, describe
 from daemon.sync.progress import Progress
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class StreamResult:
-    key: str
-    records: int = 0
-    touchpoints: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    complete: bool = False
-    forgotten: int = 0  # stored items a completed listing no longer named
-
-
-@dataclass
-class AccountResult:
-    name: str
-    status: AccountStatus = AccountStatus.OK
-    error: str | None = None
-    fix: str | None = None  # what to do about ``error``
-    streams: list[StreamResult] = field(default_factory=list)
-    stopped: bool = False  # ended early by ``stop``: resumable, but not a complete sync
-    store_failed: bool = False  # the store could not record the run: the sync stops here
 
 
 class Engine:
@@ -106,9 +85,10 @@ class Engine:
                     break
             result.stopped = not all(s.complete for s in result.streams) or self.stop.is_set()
         except AuthExpired as exc:
-            result.status, result.error, result.fix = AccountStatus.NEEDS_REAUTH, *_explain(exc)
+            result.status, result.error, result.fix = AccountStatus.NEEDS_REAUTH, *describe(
+                exc, "account", account.name, self.store.url)
         except Exception as exc:  # building the sources, or a bug: isolate the account
-            result.error, result.fix = _describe(exc, "account", account.name, self.store.url)
+            result.error, result.fix = describe(exc, "account", account.name, self.store.url)
             result.status = AccountStatus.ERROR
         try:
             self._finish_account(account_id, result)
@@ -136,7 +116,7 @@ class Engine:
         except AuthExpired:
             raise
         except Exception as exc:
-            error, fix = _describe(exc, "stream", source.key, self.store.url)
+            error, fix = describe(exc, "stream", source.key, self.store.url)
             if result.error is None:
                 result.status, result.error, result.fix = (
                     AccountStatus.ERROR, f"{source.key}: {error}", fix)
@@ -261,23 +241,3 @@ class Engine:
         if result.error:
             log.error("sync failed account=%s status=%s: %s", result.name, result.status,
                       with_fix(result.error, result.fix))
-
-
-def _describe(exc: Exception, what: str, name: str, url: str) -> tuple[str, str | None]:
-    """The error as the account stores it, and its fix. A connector's own error carries both;
-    anything else is logged once: one line for a store or file fault (locked, full, damaged,
-    read-only: :mod:`daemon.store.faults`; a statement's parameters are mail data, never
-    logged), the traceback for the rest, which is a bug worth reporting."""
-    if isinstance(exc, ConnectorError):
-        return _explain(exc)
-    if faults.expected(exc):
-        fault = faults.explain(exc, url)
-        log.error("sync failed %s=%s: %s", what, name, with_fix(str(fault), fault.hint))
-        return str(fault), fault.hint or None
-    log.exception("sync failed %s=%s", what, name)
-    return brief(exc), None
-
-
-def _explain(exc: ConnectorError) -> tuple[str, str | None]:
-    """The error as the account stores it, and the fix for it (``accounts.last_error_fix``)."""
-    return str(exc), exc.hint or None
