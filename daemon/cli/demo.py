@@ -37,7 +37,7 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
     if as_of > now_utc() + timedelta(days=1):
         raise UsageError("--as-of is in the future", hint="mail dated after today is "
                          "treated as implausible; use a date up to today")
-    demo = run_demo(args.seed, as_of, args.keep)
+    demo = run_demo(args.seed, as_of, args.keep, args.all)
     emit(rendered(demo.summary, args.format, args.all), args.out)
     if demo.folder is not None:
         print(f"keepwarm: demo kept in {demo.folder} (try: keepwarm --config "

@@ -30,8 +30,8 @@ def add_output_options(p: argparse.ArgumentParser) -> None:
                    "(default: text)")
     p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE (atomically) "
                    "instead of standard output")
-    p.add_argument("--all", action="store_true", help="JSON: include every scored contact "
-                   "with its risk, not only the top N")
+    p.add_argument("--all", action="store_true", help="list everyone in every section, with "
+                   "no cap (JSON: also every scored contact with its risk)")
 
 
 def parse_as_of(value: str | None, tz_name: str = "UTC") -> datetime:
@@ -83,6 +83,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     config = ctx.config
     as_of = parse_as_of(args.as_of, config.report.timezone)
-    summary = build_summary(ctx.store(), config, as_of)
+    summary = build_summary(ctx.store(), config, as_of, full=args.all)
     emit(rendered(summary, args.format, args.all), args.out)
     return 0

@@ -103,6 +103,7 @@ class ReportSettings(_Section):
     top: Annotated[int, Field(ge=1, le=100)] = 10
     dormant: Annotated[int, Field(ge=0, le=50)] = 5
     owed_reply_days: Annotated[int, Field(ge=1, le=60)] = 3
+    owed_limit: Annotated[int, Field(ge=1, le=100)] = 5
     group_size: Annotated[int, Field(ge=2)] = 10
     timezone: str = "UTC"
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"

@@ -84,10 +84,12 @@ def _folder(keep: Path | None) -> Iterator[Path]:
         yield Path(tmp)
 
 
-def run_demo(seed: int = 7, as_of: datetime | None = None, keep: Path | None = None) -> DemoRun:
+def run_demo(seed: int = 7, as_of: datetime | None = None, keep: Path | None = None,
+             full: bool = False) -> DemoRun:
     """Build, import and summarise the demo history for ``seed`` at ``as_of`` (default now).
 
-    With ``keep``, the mbox, .ics, store and a ready-to-use config.toml stay in that folder.
+    With ``keep``, the mbox, .ics, store and a ready-to-use config.toml stay in that folder;
+    ``full`` (``--all``) caps no section of the summary.
     """
     as_of = (as_of or now_utc()).astimezone(UTC)
     history = build_history(as_of, seed)
@@ -102,7 +104,7 @@ def run_demo(seed: int = 7, as_of: datetime | None = None, keep: Path | None = N
         try:
             env = Env(state_dir=folder / "state", interactive=False, now=lambda: as_of)
             results = Engine(store, config, env).sync()
-            summary = build_summary(store, config, as_of)
+            summary = build_summary(store, config, as_of, full=full)
         finally:
             store.dispose()
     return DemoRun(history, summary, results, messages, meetings,

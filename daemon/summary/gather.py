@@ -22,6 +22,7 @@ from daemon.summary import claims, message
 from daemon.summary.content import Summary, week_label
 from daemon.summary.sections import (
     new_relationships,
+    owed_by_person,
     owed_replies,
     sync_health,
 )
@@ -32,9 +33,9 @@ def _people(scored: Scored) -> dict[str, Entry]:
 
 
 def build_summary(store: Store, config: Config, as_of: datetime,
-                  scored: Scored | None = None) -> Summary:
+                  scored: Scored | None = None, *, full: bool = False) -> Summary:
     """The weekly summary at ``as_of`` (aware; naive means UTC). ``scored`` overrides the model
-    (tests and the backtest pass their own)."""
+    (tests and the backtest pass their own); ``full`` (``--all``) caps no section."""
     as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
     hidden = Hidden.at(store, config, as_of)
     scored = scored if scored is not None else score(store, config, as_of, hidden=hidden)
@@ -48,19 +49,24 @@ def build_summary(store: Store, config: Config, as_of: datetime,
     undelivered = tuple(row.iso_week for row in claims.missed(store, week))
     people = _people(scored)
     owed = [_named(o, people) for o in owed]
+    owed_people = owed_by_person(owed, {a: e.strength for a, e in people.items()})
     new = [_named(n, people) for n in new]
     losing = [e for e in scored.losing_touch if not hidden(e.key)]
     dormant = [e for e in scored.dormant if not hidden(e.key)]
     return Summary(
         as_of=as_of, timezone=rep.timezone,
         week=week, undelivered=undelivered,
-        losing_touch=tuple(losing[: rep.top]), dormant=tuple(dormant[: rep.dormant]),
+        losing_touch=tuple(losing if full else losing[: rep.top]),
+        dormant=tuple(dormant if full else dormant[: rep.dormant]),
         owed=tuple(owed), new=tuple(new), health=tuple(health), everyone=scored.everyone,
         totals={"losing_touch": len(losing), "dormant": len(dormant), "owed": len(owed),
-                "new": len(new), "scored": len(scored.everyone)},
+                "owed_people": len(owed_people), "new": len(new),
+                "scored": len(scored.everyone)},
+        owed_people=tuple(owed_people), full=full,
         sender=message.sender(config), to=message.recipient(config),
         settings={"top": rep.top, "dormant": rep.dormant,
-                  "owed_reply_days": rep.owed_reply_days, "group_size": rep.group_size},
+                  "owed_reply_days": rep.owed_reply_days, "group_size": rep.group_size,
+                  "owed_limit": rep.owed_limit},
     )
 
 

@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from daemon.model.vocab import Shape
 from daemon.store.vocab import AccountStatus
 from daemon.summary.content import Summary
+from daemon.summary.sections import OwedPerson
 
 SHAPES: dict[str, str] = {  # shape -> words
     Shape.OWE_REPLY: "you owe them a reply",
@@ -145,6 +146,7 @@ def summary_data(summary: Summary, *, everyone: bool = False) -> dict[str, Any]:
         "losing_touch": [_entry(e, i) for i, e in enumerate(summary.losing_touch, 1)],
         "dormant": [_entry(e, i) for i, e in enumerate(summary.dormant, 1)],
         "owed_replies": _plain(list(summary.owed)),
+        "owed_people": [_owed_person(o, i) for i, o in enumerate(summary.owed_people, 1)],
         "new_relationships": _plain(list(summary.new)),
         "sync_health": [{**_plain(h), "problem": h.problem} for h in summary.health],
     }
@@ -154,6 +156,13 @@ def summary_data(summary: Summary, *, everyone: bool = False) -> dict[str, Any]:
         ranked = sorted(summary.everyone, key=lambda e: (-e.risk, e.key))
         data["everyone"] = [_entry(e, i) for i, e in enumerate(ranked, 1)]
     return data
+
+
+def _owed_person(person: OwedPerson, rank: int) -> dict[str, Any]:
+    """One owed person with the keys of their threads (the threads are in owed_replies)."""
+    data = _plain(person)
+    data["threads"] = [t.thread_key for t in person.threads]
+    return {"rank": rank, **data}
 
 
 def _entry(entry: Any, rank: int) -> dict[str, Any]:

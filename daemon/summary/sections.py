@@ -7,7 +7,8 @@ touchpoints and the sync state, read by :mod:`daemon.store.threads` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,6 +35,19 @@ class OwedReply:
     waiting_days: float
     messages: int  # messages with them in the thread, both ways
     group_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class OwedPerson:
+    """One person you may owe replies to: their waiting threads, longest wait first."""
+
+    address: str
+    name: str
+    threads: tuple[OwedReply, ...]
+    waiting_days: float  # the longest wait among their threads
+    since: datetime  # when the longest-waiting message arrived
+    strength: float  # the model's strength of the relationship (0 when it does not know them)
+    priority: float  # the rank key: (1 + log(1 + strength)) x waiting_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +102,25 @@ def owed_replies(session: Session, as_of: datetime, *, min_days: int, max_group:
                      counts.get((m.thread_key, m.address), 1), m.group_size)
            for m in found]
     return sorted(out, key=lambda o: (o.last_at, o.address))
+
+
+def owed_by_person(owed: Sequence[OwedReply],
+                   strength: Mapping[str, float]) -> list[OwedPerson]:
+    """``owed`` grouped into one :class:`OwedPerson` per address, ranked by how much the
+    relationship matters (``strength`` by address) and how long they have waited."""
+    threads: dict[str, list[OwedReply]] = {}
+    for o in owed:
+        threads.setdefault(o.address, []).append(o)
+    out = []
+    for address, mine in threads.items():
+        mine.sort(key=lambda o: (o.last_at, o.thread_key))
+        oldest, power = mine[0], strength.get(address, 0.0)
+        # A product, not a tie-break: a close colleague waiting 4 days outranks a stranger
+        # waiting 5, but a stranger waiting three weeks still outranks them.
+        priority = (1.0 + math.log1p(max(power, 0.0))) * oldest.waiting_days
+        out.append(OwedPerson(address, oldest.name, tuple(mine), oldest.waiting_days,
+                              oldest.last_at, power, priority))
+    return sorted(out, key=lambda p: (-p.priority, -p.waiting_days, p.address))
 
 
 def new_relationships(session: Session, as_of: datetime, *, max_group: int,

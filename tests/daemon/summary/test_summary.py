@@ -241,7 +241,8 @@ def test_json_has_every_number(summary) -> None:
     assert data["new_relationships"][0]["how"] == "exchange"
     assert {h["name"] for h in data["sync_health"] if h["problem"]} == {
         "archive", "outlook", "calendar"}
-    assert data["totals"] == {"losing_touch": 2, "dormant": 1, "owed": 3, "new": 2, "scored": 5}
+    assert data["totals"] == {"losing_touch": 2, "dormant": 1, "owed": 3, "owed_people": 3,
+                              "new": 2, "scored": 5}
     assert "everyone" not in data
 
 
