@@ -22,6 +22,7 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 
 from daemon.store import Store
+from daemon.store.contacts import touchpoint_counts
 from daemon.store.roles import Exchange, audience, exchanges
 from daemon.sync.addresses import normalise
 from daemon.sync.automation import robot_name
@@ -110,3 +111,25 @@ def roles_at(store: Store, before: datetime, keep: Iterable[str] = ()) -> Roles:
                    and x.outbound >= LIST_THREADS]
         reach = audience(s, one_way, before)
     return classify(rows, reach, keep)
+
+
+@dataclass(frozen=True, slots=True)
+class NotAPerson:
+    """One address left out by itself, for ``keepwarm ignore check``."""
+
+    kind: str  # list | automated
+    address: str
+    reason: str
+    touchpoints: int
+
+
+def explain(store: Store, before: datetime, keep: Iterable[str] = ()) -> list[NotAPerson]:
+    """Every address :func:`roles_at` leaves out, lists first, each kind the most-touched
+    first (the ones a user would miss most, should a rule be wrong)."""
+    roles = roles_at(store, before, keep)
+    with store.session() as s:
+        counts = {a: n for a, _, n in touchpoint_counts(s)}
+    rows = [NotAPerson(kind, a, why, counts.get(a, 0))
+            for kind, found in (("list", roles.lists), ("automated", roles.automated))
+            for a, why in found.items()]
+    return sorted(rows, key=lambda r: (r.kind != "list", -r.touchpoints, r.address))

@@ -4,10 +4,15 @@ left out of every section, decided from the store at report time; ``[ignore] kee
 
 from __future__ import annotations
 
+import argparse
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
+from rich.console import Console
 
+from daemon.cli import ignore as ignore_command
 from daemon.config import Config
 from daemon.model.hidden import Hidden
 from daemon.store.models import Account
@@ -97,3 +102,28 @@ def test_keep_and_a_people_group_bring_one_back(filled) -> None:
     hidden = Hidden.at(filled, grouped, AS_OF)
     assert not hidden("dev@lists.example.org")  # a person writes from one of the addresses
     assert hidden("team@corp.example")
+
+
+def test_ignore_check_says_who_was_left_out_and_why_capped_with_a_count(filled) -> None:
+    class Ctx:
+        config = Config.model_validate({"me": {"addresses": ["me@acme.example"]}})
+        console = Console(file=io.StringIO(), width=200)
+
+        def store(self):  # type: ignore[no-untyped-def]
+            return filled
+
+    ctx = Ctx()
+    with time_machine.travel(AS_OF, tick=False):
+        assert ignore_command.run_check(argparse.Namespace(top=5, limit=1), ctx) == 0
+    lines = ctx.console.file.getvalue().splitlines()
+    assert "Left out as lists, group or role addresses: 2" in lines
+    assert ("  team@corp.example: never wrote to you; got your mail in 24 threads with 24 "
+            "different correspondents") in lines
+    assert "  and 1 more (--limit 0 lists all)" in lines  # dev@lists.example.org, capped
+    assert "Left out as automated senders: 2" in lines
+    assert "  ci@robots.example: 'bot' in the name (kernel test robot)" in lines
+    assert any("[ignore] keep" in line for line in lines)
+    with time_machine.travel(AS_OF, tick=False):
+        ignore_command.run_check(argparse.Namespace(top=5, limit=0), ctx)
+    assert ("  reports@build.example: wrote in 26 threads; you answered 1, and it never wrote "
+            "back to an answer") in ctx.console.file.getvalue().splitlines()
