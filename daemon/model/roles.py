@@ -23,7 +23,7 @@ from fnmatch import fnmatchcase
 
 from daemon.store import Store
 from daemon.store.contacts import touchpoint_counts
-from daemon.store.roles import Exchange, audience, exchanges
+from daemon.store.roles import Exchange, Threads, audience, exchanges, threads
 from daemon.sync.addresses import normalise
 from daemon.sync.automation import robot_name
 
@@ -69,23 +69,28 @@ def _list_by_use(x: Exchange, reach: tuple[int, int] | None) -> str | None:
     return None
 
 
-def _robot_by_use(x: Exchange) -> str | None:
+def _may_be_robot(x: Exchange) -> bool:
+    """Enough mail from them, and almost none to them, to look at their threads. By message
+    counts too: where mail carries no thread headers every message is a thread of its own,
+    and a person answered each time would look unanswered."""
+    return x.inbound >= ROBOT_THREADS and x.outbound <= ROBOT_ANSWERED * x.inbound
+
+
+def _robot_by_use(x: Exchange, t: Threads | None) -> str | None:
     if x.inbound_bulk >= 2 and 2 * x.inbound_bulk >= x.inbound:
         return f"{x.inbound_bulk} of {x.inbound} messages carried bulk or automated headers"
-    # by threads, and by message counts too: where mail carries no thread headers every
-    # message is a thread of its own, and a person answered each time would look unanswered
-    if (x.threads_in >= ROBOT_THREADS and x.threads_answered == 0
-            and x.threads_replied <= ROBOT_ANSWERED * x.threads_in
-            and x.outbound <= ROBOT_ANSWERED * x.inbound):
-        return (f"wrote in {x.threads_in} threads; you answered {x.threads_replied}, "
+    if (t is not None and t.wrote >= ROBOT_THREADS and t.answered == 0
+            and t.replied <= ROBOT_ANSWERED * t.wrote):
+        return (f"wrote in {t.wrote} threads; you answered {t.replied}, "
                 "and it never wrote back to an answer")
     return None
 
 
 def classify(rows: Iterable[Exchange], reach: Mapping[int, tuple[int, int]],
-             keep: Iterable[str] = ()) -> Roles:
-    """:class:`Roles` from the store's exchanges and the audience of one-way addresses;
-    addresses matching ``keep`` (exact, or shell-style patterns) are people."""
+             answers: Mapping[int, Threads], keep: Iterable[str] = ()) -> Roles:
+    """:class:`Roles` from the store's exchanges, the audience of one-way addresses and the
+    threads of possible robots; addresses matching ``keep`` (exact, or shell-style patterns)
+    are people."""
     kept = [normalise(k) if not any(c in k for c in "*?[") else k.lower() for k in keep]
     lists: dict[str, str] = {}
     robots: dict[str, str] = {}
@@ -96,7 +101,7 @@ def classify(rows: Iterable[Exchange], reach: Mapping[int, tuple[int, int]],
         if why:
             lists[x.address] = why
             continue
-        why = robot_name(x.address, x.name) or _robot_by_use(x)
+        why = robot_name(x.address, x.name) or _robot_by_use(x, answers.get(x.contact_id))
         if why:
             robots[x.address] = why
     return Roles(lists, robots)
@@ -110,7 +115,8 @@ def roles_at(store: Store, before: datetime, keep: Iterable[str] = ()) -> Roles:
                    if x.inbound == x.inbound_bulk and not x.meetings
                    and x.outbound >= LIST_THREADS]
         reach = audience(s, one_way, before)
-    return classify(rows, reach, keep)
+        answers = threads(s, [x.contact_id for x in rows if _may_be_robot(x)], before)
+    return classify(rows, reach, answers, keep)
 
 
 @dataclass(frozen=True, slots=True)
