@@ -53,6 +53,9 @@ def world() -> list[Meaning]:
     out += [mail(250 - 10 * i, "reports@build.example", thread=f"b{i}") for i in range(25)]
     out += [mail(6, "reports@build.example", "outbound", thread="b24"),
             mail(5, "reports@build.example", thread="b25")]
+    # a sender whose mail mostly carries bulk or Auto-Submitted headers, the latest not
+    out += [mail(40 - 10 * i, "status@ops.example", thread=f"s{i}", bulk=True) for i in range(3)]
+    out.append(mail(5, "status@ops.example", thread="s9"))
     # a person, for contrast: owed a reply, and a real exchange
     out += [mail(100, "ann@acme.example", thread="a0"),
             mail(99, "ann@acme.example", "outbound", thread="a0"),
@@ -74,7 +77,8 @@ def config(**ignore: object) -> Config:
 
 
 NOT_PEOPLE = {"team@corp.example": "list", "dev@lists.example.org": "list",
-              "ci@robots.example": "automated", "reports@build.example": "automated"}
+              "ci@robots.example": "automated", "reports@build.example": "automated",
+              "status@ops.example": "automated"}
 
 
 def _shown(summary) -> set[str]:  # type: ignore[no-untyped-def]
@@ -120,10 +124,12 @@ def test_ignore_check_says_who_was_left_out_and_why_capped_with_a_count(filled) 
     assert ("  team@corp.example: never wrote to you; got your mail in 24 threads with 24 "
             "different correspondents") in lines
     assert "  and 1 more (--limit 0 lists all)" in lines  # dev@lists.example.org, capped
-    assert "Left out as automated senders: 2" in lines
+    assert "Left out as automated senders: 3" in lines
     assert "  ci@robots.example: 'bot' in the name (kernel test robot)" in lines
     assert any("[ignore] keep" in line for line in lines)
     with time_machine.travel(AS_OF, tick=False):
         ignore_command.run_check(argparse.Namespace(top=5, limit=0), ctx)
+    lines = ctx.console.file.getvalue().splitlines()
     assert ("  reports@build.example: wrote in 26 threads; you answered 1, and it never wrote "
-            "back to an answer") in ctx.console.file.getvalue().splitlines()
+            "back to an answer") in lines
+    assert "  status@ops.example: 3 of 4 messages carried bulk or automated headers" in lines
