@@ -32,7 +32,7 @@ LIST_HOSTS = ("vger.kernel.org", "googlegroups.com", "groups.io", "freelists.org
 LIST_LABELS = {"lists", "list", "mailman"}  # a host label that only list servers use
 LIST_THREADS, LIST_PEOPLE = 5, 20  # "several threads", "many different correspondents"
 ROBOT_THREADS = 20  # enough threads to judge how a sender is answered
-ROBOT_ANSWERED = 0.05  # the user answers at most this share of a robot's threads
+ROBOT_ANSWERED = 0.02  # the user answers at most this share of a robot's threads (1 in 50)
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ def _robot_by_use(x: Exchange, t: Threads | None) -> str | None:
         return f"{x.inbound_bulk} of {x.inbound} messages carried bulk or automated headers"
     if (t is not None and t.wrote >= ROBOT_THREADS and t.answered == 0
             and t.replied <= ROBOT_ANSWERED * t.wrote):
+        if not t.replied:
+            return f"wrote in {t.wrote} threads; you never answered"
         return (f"wrote in {t.wrote} threads; you answered {t.replied}, "
                 "and it never wrote back to an answer")
     return None
