@@ -43,7 +43,7 @@ class Roles:
     automated: Mapping[str, str] = field(default_factory=dict)
 
     def of(self, address: str) -> str | None:
-        """"list" or "automated" for a classified address, else None."""
+        """The kind of a classified address (``list`` or ``automated``), else None."""
         if address in self.lists:
             return "list"
         return "automated" if address in self.automated else None
