@@ -1,4 +1,5 @@
-"""``keepwarm ignore check``: the dry run of the ``[ignore]`` rules against the store."""
+"""``keepwarm ignore check``: the dry run of the ``[ignore]`` rules against the store, then
+what Keepwarm leaves out by itself (lists, role addresses, robots), each with its reason."""
 
 from __future__ import annotations
 
@@ -11,21 +12,30 @@ def register(sub: Any) -> None:
     isub = p.add_subparsers(dest="ignore_command", metavar="ACTION")
     c = isub.add_parser("check", help="show what each [ignore] rule hides (dry run)")
     c.add_argument("--top", type=int, default=5, help="names shown per rule (default 5)")
+    c.add_argument("--limit", type=int, default=10,
+                   help="lists and robots shown per kind (default 10; 0: all)")
     c.set_defaults(func=run_check)
     p.set_defaults(func=lambda args, ctx: (p.print_help(), 2)[1])
 
 
 def run_check(args: argparse.Namespace, ctx: Any) -> int:
-    """Print one row per rule: contacts and touchpoints hidden, and the top names."""
-    from rich.table import Table
-
+    """Print one row per rule (contacts and touchpoints hidden, the top names), then the lists
+    and robots left out by themselves, one line each with the reason."""
     from daemon.model import ignore
 
     settings = ctx.config.ignore
     results = ignore.check(ctx.store(), settings, top=args.top)
     if not results:
-        ctx.console.print("No [ignore] rules configured; nothing is hidden.")
-        return 0
+        ctx.console.print("No [ignore] rules configured.", markup=False)
+    else:
+        _rules_table(ctx, results)
+    _not_people(ctx, getattr(args, "limit", 10))
+    return 0
+
+
+def _rules_table(ctx: Any, results: list[Any]) -> None:
+    from rich.table import Table
+
     table = Table(title="What each [ignore] rule hides")
     for col in ("rule", "contacts", "touchpoints", "top names"):
         table.add_column(col, justify="right" if col in ("contacts", "touchpoints") else "left")
@@ -37,4 +47,30 @@ def run_check(args: argparse.Namespace, ctx: Any) -> int:
     for r in broad:
         ctx.console.print(f"warning: {r.rule.label} hides {r.contacts} contacts; "
                           "check it does not hide people you care about.")
-    return 0
+
+
+TITLES = {"list": "lists, group or role addresses", "automated": "automated senders"}
+
+
+def _not_people(ctx: Any, limit: int) -> None:
+    """One line per address left out as a list or a robot, and why; at most ``limit`` per
+    kind, then how many more; then how to keep one."""
+    from daemon.clock import now_utc
+    from daemon.model.roles import explain
+
+    rows = explain(ctx.store(), now_utc(), ctx.config.ignore.keep)
+    if not rows:
+        ctx.console.print("No address was treated as a list or an automated sender.")
+        return
+    for kind, title in TITLES.items():
+        mine = [r for r in rows if r.kind == kind]
+        ctx.console.print(f"\nLeft out as {title}: {len(mine)}", markup=False)
+        shown = mine if limit <= 0 else mine[:limit]
+        for r in shown:
+            ctx.console.print(f"  {r.address}: {r.reason}", markup=False, highlight=False,
+                              soft_wrap=True)
+        if len(mine) > len(shown):
+            ctx.console.print(f"  and {len(mine) - len(shown)} more (--limit 0 lists all)")
+    ctx.console.print("\nA person among them? Add the address to [ignore] keep = [...] in your "
+                      "config file, or group it with their other address in [[people]].",
+                      markup=False)

@@ -65,8 +65,9 @@ class IgnoreSettings(_Section):
     addresses: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()  # addresses (or patterns) never treated as a list or a robot
 
-    @field_validator("patterns")
+    @field_validator("patterns", "keep")
     @classmethod
     def _globs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in value:  # fnmatch takes an unclosed "[" literally: it would match nothing

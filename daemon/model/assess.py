@@ -76,6 +76,14 @@ def _next_meeting(frame: Frame, as_of: int) -> np.ndarray:
     return np.where(nxt == np.iinfo(np.int64).max, -1, nxt)
 
 
+def heard_from(frame: Frame, as_of: int) -> np.ndarray:
+    """Per person: has any human (not bulk, not list) message from them reached you, or have
+    you met, before ``as_of``? Group size does not matter: one reply in a big thread counts.
+    Without it a tie is one-way (a list, an alias, someone you only copy) and never fades."""
+    rows = (frame.t < as_of) & ~frame.noise & ((frame.direction != OUT) | frame.meeting)
+    return np.bincount(frame.person[rows], minlength=len(frame.persons)) > 0
+
+
 def evaluate(frame: Frame, as_of: int, *, hidden: np.ndarray | None = None,
              upcoming: bool = True, cap: int = 10) -> Evaluation:
     """Score every person of ``frame`` at ``as_of`` (UTC seconds) from touchpoints before it.
@@ -96,6 +104,7 @@ def evaluate(frame: Frame, as_of: int, *, hidden: np.ndarray | None = None,
         (agg.all_noise, Exclusion.BULK),
         (~has, Exclusion.GROUP_ONLY),
         (agg.n_out == 0, Exclusion.INBOUND_ONLY),
+        (~heard_from(frame, as_of), Exclusion.OUTBOUND_ONLY),
         ((agg.first < NEW_DAYS) | (agg.gaps + 1 < NEW_INTERACTION_DAYS), Exclusion.TOO_NEW),
         (nxt >= 0, Exclusion.UPCOMING_MEETING),
     ]
@@ -125,5 +134,5 @@ def monthly(frame: Frame, as_of: int, months: int = 12) -> np.ndarray:
     return out.reshape(len(frame.persons), months)
 
 
-__all__ = ["EXCLUSIONS", "GROUP_NAMES", "SHAPE_NAMES", "Evaluation", "evaluate", "monthly",
-           "OUT", "IN", "MUTUAL"]
+__all__ = ["EXCLUSIONS", "GROUP_NAMES", "SHAPE_NAMES", "Evaluation", "evaluate", "heard_from",
+           "monthly", "OUT", "IN", "MUTUAL"]

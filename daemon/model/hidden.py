@@ -1,9 +1,12 @@
-"""Who the report leaves out, decided once per report: the ``[ignore]`` rules and the snoozes in
-force at its as-of time, in one :class:`Hidden`.
+"""Who the report leaves out, decided once per report: the ``[ignore]`` rules, the snoozes in
+force at its as-of time, and the addresses that are not people (lists, robots:
+:mod:`daemon.model.roles`), in one :class:`Hidden`.
 
 The model marks these people excluded (``ignored`` before ``snoozed``) and every summary
 section leaves them out, all through the same object. A person is hidden when any of their
-addresses is, so one address of a ``[[people]]`` group hides the whole group.
+addresses is ignored or snoozed, so one address of a ``[[people]]`` group hides the whole
+group; but a group is a list or a robot only when all its addresses are (a person who writes
+from one address and is copied at a role alias is still a person).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from daemon.config import Config, IgnoreSettings
 from daemon.config import Person as PersonSettings
 from daemon.model.frame import identities
 from daemon.model.ignore import Matcher
+from daemon.model.roles import Roles, roles_at
 from daemon.model.vocab import Exclusion
 from daemon.store import Store, snoozes
 
@@ -25,25 +29,31 @@ class Hidden:
 
     def __init__(self, ignore: IgnoreSettings | None = None,
                  snoozed: Mapping[str, datetime | None] | None = None,
-                 people: Sequence[PersonSettings] = ()) -> None:
+                 people: Sequence[PersonSettings] = (), roles: Roles | None = None) -> None:
         self.matcher = Matcher(ignore or IgnoreSettings())
         self.snoozed = dict(snoozed or {})
+        self.roles = roles or Roles()
         persons, index = identities((), people)
         self._person = {a: persons[i].addresses for a, i in index.items()}
 
     @classmethod
     def at(cls, store: Store, config: Config, as_of: datetime) -> Hidden:
-        """The rules of ``config`` and the snoozes of ``store`` in force at ``as_of``."""
-        return cls(config.ignore, snoozes.active(store, as_of), config.people)
+        """The rules of ``config``, the snoozes of ``store`` in force at ``as_of`` and the lists
+        and robots its mail before ``as_of`` shows."""
+        return cls(config.ignore, snoozes.active(store, as_of), config.people,
+                   roles_at(store, as_of, config.ignore.keep))
 
     def why(self, addresses: Iterable[str]) -> Exclusion | None:
-        """Ignored or snoozed, for a person with these addresses; None: shown."""
+        """Ignored, snoozed, a list or a robot, for a person with these addresses; None: shown."""
         addresses = tuple(addresses)
         if self.matcher and any(self.matcher.ignored(a) for a in addresses):
             return Exclusion.IGNORED
         if any(a in self.snoozed for a in addresses):
             return Exclusion.SNOOZED
-        return None
+        kinds = {self.roles.of(a) for a in addresses}
+        if None in kinds or not kinds:
+            return None
+        return Exclusion.LIST if kinds == {"list"} else Exclusion.AUTOMATED
 
     def until(self, addresses: Iterable[str]) -> datetime | None:
         """When the person's snooze ends (that of their first snoozed address)."""

@@ -17,6 +17,9 @@ EXCLUDED = {
     Exclusion.GROUP_ONLY: "Only seen in large threads or meetings.",
     Exclusion.INBOUND_ONLY: "They write to you, but you have never written back or met.",
     Exclusion.TOO_NEW: "Too new to have a rhythm yet ({count} so far).",
+    Exclusion.OUTBOUND_ONLY: "You write to them, but they have never written to you or met you.",
+    Exclusion.LIST: "A mailing list or group address, not a person.",
+    Exclusion.AUTOMATED: "An automated sender, not a person.",
     Exclusion.UPCOMING_MEETING: "A meeting is already on the calendar for {meeting}.",
 }
 

@@ -27,6 +27,10 @@ class Exclusion(StrEnum):
     INBOUND_ONLY = "inbound_only"  # you never wrote back or met
     TOO_NEW = "too_new"  # too young for a rhythm
     UPCOMING_MEETING = "upcoming_meeting"  # a meeting is already on the calendar
+    # issue 17 (appended, so the codes above keep their values):
+    OUTBOUND_ONLY = "outbound_only"  # they never wrote to you or met you
+    LIST = "list"  # a mailing list, group alias or role address
+    AUTOMATED = "automated"  # a robot, however often you answer it
 
 
 class Shape(StrEnum):

@@ -37,3 +37,28 @@ def is_bulk(rec: MessageRecord, labels: set[str], listed: bool) -> bool:
         return False
     precedence = (rec.precedence or "").strip().lower()
     return rec.list_unsubscribe or precedence in {"bulk", "junk"}
+
+
+_TOKENS = re.compile(r"[^a-z0-9]+")
+_ROBOT_WORDS = {"bot", "bots", "robot", "robots"}
+
+
+def robot_name(address: str, name: str = "") -> str | None:
+    """Why ``address`` with display ``name`` reads as a machine, or None: a noreply/role local
+    part (:func:`is_automated_sender`), or ``bot``/``robot`` as a word of the local part or the
+    name (``pr-tracker-bot@``, "kernel test robot", ``dependabot[bot]``). A word merely ending
+    in "bot" (``syzbot+1f3a@``) counts only when the name is empty or one lower-case word, as
+    a program's is: "Jane Talbot" is a person."""
+    local = address.rpartition("@")[0].lower()
+    if is_automated_sender(address.lower()):
+        return f"role or noreply address ({local}@)"
+    words = set(_TOKENS.split(local)) - {""}
+    said = set(_TOKENS.split(name.lower())) - {""}
+    if words & _ROBOT_WORDS:
+        return f"'bot' in the address ({local}@)"
+    if said & _ROBOT_WORDS:
+        return f"'bot' in the name ({name})"
+    machine_name = not name.strip() or name.strip() == name.strip().lower() and " " not in name
+    if machine_name and any(w.endswith("bot") and len(w) > 4 for w in words | said):
+        return f"'bot' in the address ({local}@)"
+    return None
