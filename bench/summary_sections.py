@@ -69,12 +69,21 @@ def code_hash() -> str:
     return h.hexdigest()[:12]
 
 
+def same(address: str) -> str:
+    """The mailbox an address reaches: Gmail ignores dots and googlemail.com is gmail.com (the
+    store keys contacts the same way, so ``a.b@gmail.com`` is the contact ``ab@gmail.com``)."""
+    local, _, domain = address.lower().rpartition("@")
+    if domain in ("gmail.com", "googlemail.com"):
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"{local}@{domain}"
+
+
 def senders(files: list[Path]) -> set[str]:
     """Every address that ever sent a message in ``files`` (the independent 'wrote to you')."""
     out: set[str] = set()
     for path in files:
         for value in SENDER.findall(path.read_bytes()):
-            out.update(a.lower() for a in ADDRESS.findall(value.decode("utf-8", "replace")))
+            out.update(same(a) for a in ADDRESS.findall(value.decode("utf-8", "replace")))
     return out
 
 
@@ -87,7 +96,7 @@ def flag(addresses: tuple[str, ...], name: str, wrote: set[str]) -> str | None:
         return "robot"
     if any(NOREPLY.match(x) for x in locals_):
         return "noreply"
-    if not any(a.lower() in wrote for a in addresses):
+    if not any(same(a) in wrote for a in addresses):
         return "never wrote"
     return None
 
