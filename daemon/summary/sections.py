@@ -113,7 +113,7 @@ def owed_by_person(owed: Sequence[OwedReply],
         threads.setdefault(o.address, []).append(o)
     out = []
     for address, mine in threads.items():
-        mine.sort(key=lambda o: (o.last_at, o.thread_key))
+        mine.sort(key=lambda o: (-o.waiting_days, o.last_at, o.thread_key))  # longest first
         oldest, power = mine[0], strength.get(address, 0.0)
         # A product, not a tie-break: a close colleague waiting 4 days outranks a stranger
         # waiting 5, but a stranger waiting three weeks still outranks them.

@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from daemon.cli import report as cmd
@@ -164,6 +164,7 @@ def test_report_all_lists_everyone_in_text(tmp_path: Path) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.integers(0, 6), st.floats(3, 29)), max_size=40),
        st.dictionaries(st.integers(0, 6).map(lambda i: f"p{i}@x"), st.floats(0, 100)))
+@example(threads=[(0, 28.999999999999996), (0, 29.0)], strength={})  # one microsecond apart
 def test_grouping_keeps_every_thread_once(threads: list[tuple[int, float]],
                                           strength: dict[str, float]) -> None:
     owed = [OwedReply(f"p{who}@x", f"P{who}", f"t{n}", AS_OF - timedelta(days=wait), wait, 1, 1)
