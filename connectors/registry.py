@@ -58,6 +58,7 @@ CONNECTORS: dict[str, Connector] = {c.kind: c for c in (
     Connector("ics", "connectors.local.ics"),
     Connector("google", "connectors.google", signs_in=True, sends="gmail"),
     Connector("microsoft", "connectors.microsoft", signs_in=True, sends="graph"),
+    Connector("imap", "connectors.imap"),
 )}
 
 
