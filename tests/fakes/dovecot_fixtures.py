@@ -49,3 +49,25 @@ def account(box: dovecot.Mailbox, **settings: object) -> ImapAccount:
 
 def tls(box: dovecot.Mailbox) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(box.server.ca_file))
+
+
+ENRON = Path("/work/shared/data/enron/allen-p")
+
+
+@pytest.fixture(scope="session")
+def enron(server: dovecot.Dovecot) -> dovecot.Mailbox:
+    """A mailbox of a real Enron owner's mail: inbox (66) and 200 sent messages, each
+    APPENDed with its Date as INTERNALDATE, as a migration tool would."""
+    import mailbox as mbox
+    from email.utils import parsedate_to_datetime
+
+    if not ENRON.exists():
+        pytest.skip(f"{ENRON} is not here")
+    box = server.add_user()
+    for folder, name, limit in (("INBOX", "inbox.mbox", 66), ("Sent Messages", "sent.mbox", 200)):
+        raw = [m.as_bytes().replace(b"\n", b"\r\n")
+               for m in list(mbox.mbox(str(ENRON / name)))[:limit]]
+        when = [parsedate_to_datetime(m.split(b"\r\nDate: ", 1)[1].split(b"\r\n")[0].decode())
+                for m in raw]
+        box.append(folder, raw, when=list(when))
+    return box

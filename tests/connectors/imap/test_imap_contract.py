@@ -7,8 +7,12 @@ import pytest
 from connectors.imap.source import ImapSource
 
 from contract.suite import SourceContract, Upstream
+from fakes import dovecot_fixtures
 from fakes.dovecot import Mailbox
-from fakes.dovecot_fixtures import account, mailbox, server  # noqa: F401 (fixtures)
+from fakes.dovecot_fixtures import account
+
+mailbox = dovecot_fixtures.mailbox
+server = dovecot_fixtures.server
 
 
 def message(i: int) -> bytes:
@@ -25,7 +29,7 @@ class TestImapContract(SourceContract):
     """Three folders (INBOX, Sent, a nested one) of messages, pages of four."""
 
     @pytest.fixture
-    def upstream(self, mailbox: Mailbox) -> Upstream:  # noqa: F811
+    def upstream(self, mailbox: Mailbox) -> Upstream:
         for folder, first, last in (("INBOX", 0, 9), ("Sent Messages", 9, 14),
                                     ("Archive/2022", 14, 21)):
             mailbox.append(folder, [message(i) for i in range(first, last)])
@@ -37,5 +41,5 @@ class TestImapContract(SourceContract):
         return Upstream(lambda: source(mailbox), delete)
 
     @pytest.fixture
-    def empty(self, mailbox: Mailbox) -> Upstream:  # noqa: F811
+    def empty(self, mailbox: Mailbox) -> Upstream:
         return Upstream(lambda: source(mailbox))
