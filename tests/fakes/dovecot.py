@@ -113,6 +113,12 @@ class Dovecot:
             raise RuntimeError(f"more than {USERS} mailboxes in one session")
         return Mailbox(self, user_name(self.used))
 
+    def kick(self, user: str) -> None:
+        """Drop every connection of ``user`` (``doveadm kick``), as a server restart would."""
+        doveadm = shutil.which("doveadm") or "/usr/bin/doveadm"
+        subprocess.run([doveadm, "-c", str(self.root / "dovecot.conf"), "kick", user],
+                       check=True, capture_output=True)
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
+
 from connectors.base import MessageRecord, Page
+from connectors.errors import SourceUnavailable
 from connectors.imap.source import ImapSource
 from daemon.store.models import Direction
 from daemon.sync.meaning import SENT, Interpreter
@@ -134,3 +137,18 @@ def test_cursor_stays_small(mailbox: Mailbox):
     mailbox.append("INBOX", [message(i) for i in range(60)])
     cursor = drain(source(mailbox))[-1].cursor
     assert cursor and re.search(r'"uids":"1:60"', cursor) and len(cursor) < 200
+
+
+def test_a_connection_dropped_mid_pass_resumes_to_the_clean_result(mailbox: Mailbox):
+    mailbox.append("INBOX", [message(i) for i in range(12)])
+    pages, store = [], {}
+    passes = source(mailbox, page_size=4).pages(None)
+    pages.append(next(passes))
+    mailbox.server.kick(mailbox.user)
+    with pytest.raises(SourceUnavailable) as caught:
+        pages.extend(passes)
+    assert "resumes" in caught.value.hint
+    store = apply({}, pages)
+    rest = drain(source(mailbox, page_size=4), pages[-1].cursor)
+    clean = apply({}, drain(source(mailbox)))
+    assert apply(store, rest) == clean and len(clean) == 12
