@@ -71,6 +71,11 @@ def _open(account: ImapAccount, secret: str) -> IMAPClient:
         raise ConnectorError(f"IMAP server {account.host} certificate refused: "
                              f"{exc.verify_message}",
                              hint="set ca_file to the CA that signed it, or fix host") from None
+    except ssl.SSLError as exc:  # not TLS at all: a wrong port or security, not worth retrying
+        raise ConnectorError(f"no TLS with IMAP server {account.host}:"
+                             f"{account.effective_port}: {exc.reason or exc}",
+                             hint='check port and security ("tls" for 993, "starttls" for '
+                                  '143)') from None
     except (socket.gaierror, ConnectionRefusedError) as exc:
         raise Transient(f"cannot reach IMAP server {account.host}:"
                         f"{account.effective_port}: {exc}") from None

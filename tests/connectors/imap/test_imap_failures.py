@@ -113,3 +113,11 @@ def test_both_failure_shapes_against_the_server(mailbox: Mailbox):
 @given(st.sets(st.integers(min_value=1, max_value=2**32 - 1), max_size=200))
 def test_uid_sets_survive_the_cursor(uids):
     assert unpack(pack(uids)) == uids
+
+
+def test_tls_to_a_clear_text_port_is_a_settings_error_not_retried(mailbox: Mailbox):
+    src = ImapSource("work/mail", account(mailbox, port=mailbox.server.plain_port),
+                     lambda: mailbox.server.password)
+    with pytest.raises(ConnectorError) as caught:
+        list(src.pages(None))
+    assert "security" in caught.value.hint and type(caught.value) is ConnectorError
