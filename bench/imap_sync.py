@@ -9,7 +9,7 @@ tests/fakes/dovecot.py), lets Dovecot index it, then times:
 - the yardstick: the server's own ``doveadm fetch`` of the same header fields, uid and date
   (no network, no IMAP parsing: what the server alone costs);
 - the IMAP connector: a first pass (``ImapSource.pages(None)``, TLS on loopback, 500 UIDs per
-  FETCH), messages per second, and the peak of Python memory (tracemalloc) during it;
+  FETCH), messages per second, and how much the process's peak RSS grew during it;
 - a second pass with nothing changed (STATUS of every folder only).
 """
 
@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import os
 import pwd
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,26 +63,25 @@ def doveadm(server: dovecot.Dovecot, *args: str) -> float:
 
 def connector_pass(server: dovecot.Dovecot, user: str, cursor: str | None
                    ) -> tuple[int, float, float, str | None]:
-    """(records, seconds, peak MiB of Python memory, last cursor) of one pass."""
+    """(records, seconds, growth of the peak RSS in MiB, last cursor) of one pass."""
     account = ImapAccount(name="bench", kind="imap", host="127.0.0.1", port=server.tls_port,
                           username=user, password_env="UNUSED", ca_file=server.ca_file)
     source = ImapSource("bench/mail", account, lambda: server.password)
-    tracemalloc.start()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     began = time.perf_counter()
     count, last = 0, cursor
     for page in source.pages(cursor):
         count += len(page.records)
         last = page.cursor
     elapsed = time.perf_counter() - began
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
+    peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     return count, elapsed, peak, last
 
 
 def main(sizes: list[int]) -> None:
     if not dovecot.available():
         sys.exit("dovecot is not installed (apt-get install dovecot-imapd)")
-    print(f"{'messages':>9} {'doveadm msg/s':>14} {'imap msg/s':>11} {'peak MiB':>9} "
+    print(f"{'messages':>9} {'doveadm msg/s':>14} {'imap msg/s':>11} {'RSS +MiB':>9} "
           f"{'no-change pass s':>17}")
     for n in sizes:
         root = Path(tempfile.mkdtemp(prefix="kw-bench-dovecot-"))
