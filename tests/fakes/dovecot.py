@@ -184,8 +184,9 @@ def start(root: Path) -> Dovecot:
     plain, tls = free_port(), free_port()
     uid, gid = _mail_owner(root)
     me = pwd.getpwuid(os.getuid()).pw_name
-    internal = "dovecot" if _exists("dovecot") else me
-    login = "dovenull" if _exists("dovenull") else me
+    root_run = os.getuid() == 0  # only root can switch to Dovecot's own unprivileged users
+    internal = "dovecot" if root_run and _exists("dovecot") else me
+    login = "dovenull" if root_run and _exists("dovenull") else me
     (root / "passwd").write_text("".join(f"{user_name(n)}:{{PLAIN}}{PASSWORD}\n"
                                          for n in range(USERS)))
     (root / "dovecot.conf").write_text(CONFIG.format(
