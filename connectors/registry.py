@@ -1,7 +1,9 @@
 """The one registry of connector kinds: which module serves a config ``kind``, and what it offers.
 
 Every registered module offers ``build(account, env) -> list[Source]``. A kind that
-``signs_in`` also offers ``authorize(account, env)`` (``keepwarm auth NAME``),
+``logs_in`` with a password offers ``check_login(account, env) -> str | None`` (what stops
+it from logging in, for ``keepwarm doctor``). A kind that ``signs_in`` also offers
+``authorize(account, env)`` (``keepwarm auth NAME``),
 ``token_path(account, env) -> Path`` (where its sign-in is kept) and
 ``granted_scopes(account, env) -> set[str] | None`` (the scopes of the last consent, short and
 lower-case or as the provider spells them; None: not signed in). A kind that ``sends`` for a
@@ -37,6 +39,7 @@ class Connector:
     module: str
     signs_in: bool = False
     sends: str | None = None  # the [delivery] method its send() serves
+    logs_in: bool = False  # offers check_login(account, env) for keepwarm doctor
 
     @property
     def offers(self) -> tuple[str, ...]:
@@ -46,6 +49,8 @@ class Connector:
             names += ["authorize", "token_path", "granted_scopes"]
         if self.sends:
             names.append("send")
+        if self.logs_in:
+            names.append("check_login")
         return tuple(names)
 
     def load(self) -> ModuleType:
@@ -58,6 +63,7 @@ CONNECTORS: dict[str, Connector] = {c.kind: c for c in (
     Connector("ics", "connectors.local.ics"),
     Connector("google", "connectors.google", signs_in=True, sends="gmail"),
     Connector("microsoft", "connectors.microsoft", signs_in=True, sends="graph"),
+    Connector("imap", "connectors.imap", logs_in=True),
 )}
 
 
@@ -97,6 +103,13 @@ def granted_scopes(account: AccountSettings, env: Env) -> set[str] | None:
     signed in, or its kind needs no sign-in. Reads only scope names, never tokens."""
     read = _offered(account, "granted_scopes")
     return None if read is None else cast(set[str] | None, read(account, env))
+
+
+def check_login(account: AccountSettings, env: Env) -> str | None:
+    """What stops ``account`` from logging in (a password kind), with its fix; None: it logs
+    in, or its kind has no login to check."""
+    check = _offered(account, "check_login")
+    return None if check is None else cast(str | None, check(account, env))
 
 
 def send_kind(method: str) -> str | None:

@@ -10,9 +10,10 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class _Account(BaseModel):
@@ -97,6 +98,50 @@ class MicrosoftAccount(_Account):
         return self.address
 
 
+class ImapAccount(_Account):
+    """Any IMAP mailbox, read with a password (an app password where the provider wants one).
+
+    ``security``: ``tls`` (implicit TLS, port 993), ``starttls`` (port 143), or ``none``, which
+    is accepted only for a loopback host (a local bridge such as Proton's). ``folders``: the
+    folders to read (default: all but Trash, Junk, Drafts); ``exclude_folders`` drops more.
+    """
+
+    kind: Literal["imap"]
+    host: str
+    port: Annotated[int, Field(ge=1, le=65535)] | None = None
+    security: Literal["tls", "starttls", "none"] = "tls"
+    username: str
+    address: str | None = None
+    password_env: str | None = None
+    password_file: Path | None = None
+    password_keyring: bool = False
+    folders: tuple[str, ...] | None = None
+    exclude_folders: tuple[str, ...] = ()
+    ca_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _safe(self) -> ImapAccount:
+        sources = [bool(self.password_env), self.password_file is not None,
+                   self.password_keyring]
+        if sum(sources) != 1:
+            raise ValueError("set exactly one of password_env, password_file, "
+                             "password_keyring = true")
+        if self.security == "none" and self.host not in LOOPBACK:
+            raise ValueError(f'security = "none" sends the password in clear: allowed only '
+                             f'for a loopback host ({", ".join(sorted(LOOPBACK))}); use "tls" '
+                             'or "starttls"')
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        """The port to connect to: the one set, else 993 for TLS and 143 otherwise."""
+        return self.port or (993 if self.security == "tls" else 143)
+
+    @property
+    def own_address(self) -> str | None:
+        return self.address or (self.username if "@" in self.username else None)
+
+
 def graph_root_of(url: str) -> str:
     """A ``graph_endpoint`` as Keepwarm uses it: the root that ``/v1.0`` is added to.
 
@@ -115,7 +160,8 @@ def graph_root_of(url: str) -> str:
 
 
 AccountSettings = Annotated[
-    Union[MaildirAccount, MboxAccount, IcsAccount, GoogleAccount, MicrosoftAccount],
+    Union[MaildirAccount, MboxAccount, IcsAccount, GoogleAccount, MicrosoftAccount,
+          ImapAccount],
     Field(discriminator="kind"),
 ]
-ACCOUNT_KINDS = ("google", "microsoft", "maildir", "mbox", "ics")
+ACCOUNT_KINDS = ("google", "microsoft", "maildir", "mbox", "ics", "imap")

@@ -24,7 +24,7 @@ MODULES = [  # command groups; each offers ``register(subparsers)``
     "daemon.cli.service",
 ]
 QUIET_LOGGERS = ("googleapiclient", "google", "msal", "urllib3", "httpx", "httpcore",
-                 "alembic", "apscheduler")
+                 "alembic", "apscheduler", "imapclient")
 
 
 def parser() -> argparse.ArgumentParser:

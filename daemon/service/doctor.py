@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 
+import connectors
 import daemon
 from daemon import config as config_mod
 from daemon.clock import now_utc
@@ -20,7 +21,7 @@ from daemon.config import Config, sanity
 from daemon.errors import KeepwarmError, with_fix
 from daemon.service import unit
 from daemon.service.checks import Check, fix, ok, warn
-from daemon.service.scopes import scope_checks
+from daemon.service.scopes import login_checks, scope_checks
 from daemon.store import Store, faults
 from daemon.store.health import sync_state
 from daemon.store.vocab import AccountStatus
@@ -46,6 +47,7 @@ def run(config_path: Path, state_dir: Path, now: datetime | None = None) -> list
     checks += mode_checks(store_paths, state_dir)
     checks += setup_checks(config)
     checks += scope_checks(config, state_dir)
+    checks += login_checks(config, state_dir)
     store = store_check(config, checks)
     if store is not None:
         try:
@@ -161,7 +163,9 @@ def stream_checks(store: Store) -> Iterator[Check]:
     with store.session() as s:
         accounts = sync_state(s)
     for acc in accounts:
-        if acc.status == AccountStatus.NEEDS_REAUTH:
+        if acc.status == AccountStatus.NEEDS_REAUTH and not connectors.signs_in(acc.kind):
+            yield fix(with_fix(f"account {acc.name}: {acc.last_error}", acc.fix))
+        elif acc.status == AccountStatus.NEEDS_REAUTH:
             yield fix(f"account {acc.name} needs a new sign-in: keepwarm auth {acc.name}")
         elif acc.status == AccountStatus.ERROR:
             yield fix(with_fix(f"account {acc.name} failed its last sync: {acc.last_error}",

@@ -1,5 +1,6 @@
 """Granted scopes of each signed-in account, as its connector reads them from its token file,
-against metadata-only needs. Only scope names are read; tokens themselves are never printed."""
+against metadata-only needs (only scope names are read; tokens themselves are never printed);
+and whether each account that logs in with a password can log in."""
 
 from __future__ import annotations
 
@@ -44,3 +45,13 @@ def scope_checks(config: Config, state_dir: Path) -> Iterator[Check]:
                        f"{', '.join(wider)}; run keepwarm auth {acc.name} to re-consent")
         else:
             yield ok(f"account {acc.name}: scopes {listed}")
+
+
+def login_checks(config: Config, state_dir: Path) -> Iterator[Check]:
+    """One line per enabled account that logs in with a password: does the login work?"""
+    env = Env(state_dir=state_dir)
+    for acc in config.accounts:
+        if acc.enabled and connectors.CONNECTORS[acc.kind].logs_in:
+            problem = connectors.check_login(acc, env)
+            yield fix(f"account {acc.name}: {problem}") if problem else ok(
+                f"account {acc.name}: logs in")
