@@ -41,7 +41,7 @@ def test_wrong_kind_names_line_key_and_choices():
     text = GOOD + '\n[[accounts]]\nname = "g"\nkind = "gogle"\n'
     [p] = problems(text)
     assert p == ("/etc/kw/config.toml:11: accounts[1].kind: 'gogle' is not one of google, "
-                 "microsoft, maildir, mbox, ics")
+                 "microsoft, maildir, mbox, ics, caldav")
 
 
 def test_unknown_key_is_an_error_on_its_line():

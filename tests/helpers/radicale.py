@@ -1,0 +1,91 @@
+"""A throwaway Radicale CalDAV server on a free loopback port, for the CalDAV tests.
+
+Started as a subprocess with htpasswd (plain) auth and a temporary storage folder; ready when
+it logs that it listens. :func:`start` returns None when Radicale is not installed, so the
+tests skip with that reason (CI installs it through the ``dev`` extra).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+USER, PASSWORD = "alice", "s3cret-pw"
+
+
+@dataclass
+class Radicale:
+    """A running server: its base URL and how to put things on it as ``alice``."""
+
+    url: str
+    proc: subprocess.Popen[str]
+    log: list[str]
+
+    def http(self, password: str = PASSWORD) -> httpx.Client:
+        return httpx.Client(base_url=self.url, auth=(USER, password), timeout=120)
+
+    def put_calendar(self, name: str, ics: bytes) -> None:
+        """Create or replace the whole calendar ``name`` from one .ics text (one member
+        per UID, overrides kept with their master: Radicale's whole-collection PUT)."""
+        with self.http() as client:
+            client.delete(f"/{USER}/{name}/")
+            resp = client.put(f"/{USER}/{name}/", content=ics,
+                              headers={"Content-Type": "text/calendar"})
+            resp.raise_for_status()
+
+    def make_calendar(self, name: str) -> None:
+        """An empty calendar ``name`` (MKCALENDAR)."""
+        with self.http() as client:
+            client.request("MKCALENDAR", f"/{USER}/{name}/").raise_for_status()
+
+    def put_event(self, calendar: str, member: str, ics: str) -> None:
+        with self.http() as client:
+            client.put(f"/{USER}/{calendar}/{member}", content=ics.encode(),
+                       headers={"Content-Type": "text/calendar"}).raise_for_status()
+
+    def delete(self, path: str) -> None:
+        with self.http() as client:
+            client.delete(f"/{USER}/{path}").raise_for_status()
+
+    def stop(self) -> None:
+        self.proc.kill()  # nothing of it is kept
+        self.proc.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(root: Path) -> Radicale | None:
+    """A Radicale serving ``root``; None when the package is missing."""
+    if importlib.util.find_spec("radicale") is None:
+        return None
+    (root / "users").write_text(f"{USER}:{PASSWORD}\n")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "radicale", "--server-hosts", f"127.0.0.1:{port}",
+         "--auth-type", "htpasswd", "--auth-htpasswd-filename", str(root / "users"),
+         "--auth-htpasswd-encryption", "plain", "--auth-delay", "0",
+         "--storage-filesystem-folder", str(root / "collections"),
+         "--logging-level", "info"],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    log: list[str] = []
+    assert proc.stderr is not None
+    for line in proc.stderr:  # blocks until Radicale says it listens, or exits
+        log.append(line)
+        if "Listening on" in line:
+            break
+    else:
+        raise RuntimeError("radicale did not start:\n" + "".join(log[-20:]))
+    stream = proc.stderr
+    threading.Thread(target=lambda: log.extend(stream), daemon=True).start()  # never blocks
+    return Radicale(f"http://127.0.0.1:{port}", proc, log)
