@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from test_caldav_contract import NOW, fresh, source, vevent
 
 from connectors.base import EventRecord, Record
 from connectors.caldav.source import dump, load
@@ -17,7 +16,7 @@ from connectors.errors import CursorExpired
 from connectors.local.ics import IcsSource
 
 from contract.suite import apply, drain, gone, ids
-from helpers.radicale import Radicale
+from helpers.radicale import NOW, Radicale, fresh, source, vevent
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "calendars"
 
