@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from connectors.base import EventRecord, Record
+from connectors.caldav.dav import DavClient
 from connectors.caldav.source import dump, load
 from connectors.errors import CursorExpired
 from connectors.local.ics import IcsSource
@@ -130,3 +132,38 @@ def test_a_refused_sync_token_is_an_expired_cursor_then_a_reconciling_listing(
     pages = s.sync()
     assert pages[0].listing is not None
     assert sorted(r.uid for r in s.store.values()) == ["e0", "e2", "e3", "new"]  # type: ignore[union-attr]
+
+
+def test_without_sync_collection_etags_find_the_changes(
+        radicale: Radicale, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = DavClient.request
+
+    def no_sync(self: DavClient, method: str, url: str, body: str, depth: str
+                ) -> httpx.Response:  # a server that does not offer RFC 6578
+        if "sync-collection" in body:
+            return httpx.Response(501)
+        return real(self, method, url, body, depth)
+
+    monkeypatch.setattr(DavClient, "request", no_sync)
+    s = Scenario(radicale)
+    s.put("a.ics", vevent("a", NOW - timedelta(days=2), "ATTENDEE:mailto:bob@x.org\r\n"))
+    s.put("w.ics", weekly())
+    assert s.sync()[0].listing is not None and len(s.store) == 7
+    s.put("b.ics", vevent("b", NOW - timedelta(hours=5)))
+    assert [r.uid for p in s.sync() for r in p.records] == ["b"]  # unchanged ETags: not read
+    radicale.delete(f"{s.cal}/a.ics")
+    s.sync()
+    assert sorted({r.uid for r in s.store.values()}) == ["b", "w"]  # type: ignore[union-attr]
+
+
+def test_a_moving_window_brings_in_later_occurrences_of_an_unchanged_series(
+        radicale: Radicale) -> None:
+    cal = fresh(radicale)
+    radicale.put_event(cal, "w.ics", vevent("w", NOW - timedelta(days=1),
+                                            "RRULE:FREQ=WEEKLY\r\n"))  # endless
+    first = drain(source(radicale, cal, now=NOW))
+    store = apply({}, first)
+    later = drain(source(radicale, cal, now=NOW + timedelta(days=14)), first[-1].cursor)
+    apply(store, later)
+    assert len(store) == len(apply({}, drain(source(radicale, cal, now=NOW + timedelta(
+        days=14))))) == len(first[0].records) + 2
