@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
@@ -72,6 +72,16 @@ class CalDavAccount(_Account):
         if not re.match(r"(?i)https?://[^/\s]+", value):
             raise ValueError(f"{value!r} is not a server URL, e.g. 'https://caldav.fastmail.com'")
         return value
+
+    @model_validator(mode="after")
+    def _one_password(self) -> CalDavAccount:
+        """Exactly one password source, so which one is used is never a guess."""
+        given = [k for k in ("password_env", "password_file", "password_keyring")
+                 if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("set exactly one of password_env, password_file or "
+                             f"password_keyring = true (found {len(given)})")
+        return self
 
 
 class GoogleAccount(_Account):
