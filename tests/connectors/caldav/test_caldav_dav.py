@@ -1,0 +1,98 @@
+"""The protocol layer on scripted answers: statuses become the typed errors the engine knows,
+a truncated sync-collection is asked again, and a damaged cursor is an expired one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from connectors.caldav.dav import Calendar, DavClient
+from connectors.caldav.source import dump, load
+from connectors.errors import AuthExpired, CursorExpired, SourceUnavailable
+
+CAL = Calendar("/u/cal/", "cal", "Cal")
+
+
+def client(handler: Callable[[httpx.Request], httpx.Response], waits: list[float]) -> DavClient:
+    dav = DavClient("https://dav.test/", "u", "pw", ca_file=None, account="a",
+                    sleep=waits.append)
+    dav.http = httpx.Client(transport=httpx.MockTransport(handler))
+    return dav
+
+
+def multistatus(*responses: str, token: str = "") -> httpx.Response:
+    body = "".join(f"<d:response>{r}</d:response>" for r in responses)
+    sync = f"<d:sync-token>{token}</d:sync-token>" if token else ""
+    return httpx.Response(207, content=f'<d:multistatus xmlns:d="DAV:">{body}{sync}'
+                                       "</d:multistatus>".encode())
+
+
+def member(href: str, etag: str) -> str:
+    return (f"<d:href>{href}</d:href><d:propstat><d:prop><d:getetag>{etag}</d:getetag>"
+            "</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>")
+
+
+def test_a_truncated_sync_is_asked_again_and_the_collection_itself_dropped() -> None:
+    asked: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request.content)
+        if b"<d:sync-token>t1<" in request.content:
+            return multistatus(member("/u/cal/b.ics", '"2"'),
+                               "<d:href>/u/cal/gone.ics</d:href>"
+                               "<d:status>HTTP/1.1 404 Not Found</d:status>", token="t2")
+        return multistatus(member("/u/cal/a.ics", '"1"'), member("/u/cal/", '"c"'),
+                           "<d:href>/u/cal/</d:href>"
+                           "<d:status>HTTP/1.1 507 Insufficient Storage</d:status>", token="t1")
+
+    changes = client(handler, []).changes(CAL, "t0")
+    assert changes.changed == {"/u/cal/a.ics": '"1"', "/u/cal/b.ics": '"2"'}
+    assert (changes.removed, changes.token, len(asked)) == (["/u/cal/gone.ics"], "t2", 2)
+
+
+@pytest.mark.parametrize("status", [403, 409, 412])
+def test_a_refused_token_is_an_expired_cursor(status: int) -> None:
+    body = b'<d:error xmlns:d="DAV:"><d:valid-sync-token/></d:error>'
+    dav = client(lambda r: httpx.Response(status, content=body), [])
+    with pytest.raises(CursorExpired):
+        dav.changes(CAL, "old")
+
+
+def test_throttling_waits_as_told_and_a_401_is_never_retried() -> None:
+    answers = iter([httpx.Response(429, headers={"Retry-After": "7"}), multistatus(token="t")])
+    waits: list[float] = []
+    assert client(lambda r: next(answers), waits).changes(CAL, "t0").token == "t"
+    assert waits == [7.0]
+    calls: list[int] = []
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(401)
+
+    with pytest.raises(AuthExpired) as info:
+        client(refuse, waits).calendars()
+    assert len(calls) == 1 and "app-specific password" in info.value.hint
+
+
+def test_a_server_that_keeps_failing_is_unavailable_in_the_end() -> None:
+    waits: list[float] = []
+    with pytest.raises(SourceUnavailable):
+        client(lambda r: httpx.Response(502), waits).changes(CAL, "t0")
+    assert len(waits) == 7  # eight attempts, no real sleep
+
+
+@given(st.dictionaries(st.text(max_size=5), st.lists(st.text(max_size=8), max_size=3)))
+def test_a_cursor_round_trips(state: dict[str, list[str]]) -> None:
+    assert load(dump(state)) == state
+
+
+@given(st.text(max_size=40))
+def test_a_damaged_cursor_is_an_expired_one(text: str) -> None:
+    try:
+        assert isinstance(load(text), dict)
+    except CursorExpired:
+        pass
