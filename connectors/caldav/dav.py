@@ -14,6 +14,7 @@ Statuses: 401 is :class:`AuthExpired` (never retried); 429 and 503 are ``Throttl
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +57,14 @@ class DavClient:
     def __init__(self, url: str, username: str, password: str, *, ca_file: Path | None,
                  account: str, sleep: Callable[[float], None] | None = None) -> None:
         self.url, self.account, self.username = url, account, username
-        verify: str | bool = str(Path(ca_file).expanduser()) if ca_file else True
+        verify: ssl.SSLContext | bool = True
+        if ca_file:  # a private CA, trusted beside nothing else
+            try:
+                verify = ssl.create_default_context(cafile=str(Path(ca_file).expanduser()))
+            except (OSError, ssl.SSLError) as exc:
+                raise ConnectorError(f"ca_file {ca_file} cannot be used: {exc}",
+                                     hint=f"fix ca_file of [[accounts]] name = {account!r}: "
+                                          "a PEM certificate") from None
         self.http = httpx.Client(auth=(username, password), verify=verify, timeout=60,
                                  follow_redirects=True)
         self.sleep = sleep
@@ -71,9 +79,17 @@ class DavClient:
                           transient=(httpx.TransportError,), **kwargs)
 
     def _once(self, method: str, url: str, body: str, depth: str) -> httpx.Response:
-        resp = self.http.request(method, urljoin(self.url, url), content=body.encode(),
-                                 headers={"Depth": depth,
-                                          "Content-Type": "application/xml; charset=utf-8"})
+        try:
+            resp = self.http.request(method, urljoin(self.url, url), content=body.encode(),
+                                     headers={"Depth": depth,
+                                              "Content-Type": "application/xml; charset=utf-8"})
+        except httpx.ConnectError as exc:  # an untrusted certificate: no retry will fix it
+            if "CERTIFICATE_VERIFY_FAILED" not in str(exc):
+                raise
+            raise ConnectorError(
+                f"the CalDAV server's certificate is not trusted: {exc}",
+                hint=f"set ca_file of [[accounts]] name = {self.account!r} to the PEM "
+                     "certificate of the CA that signed it") from None
         if resp.status_code == 401:
             raise AuthExpired(
                 f"the CalDAV server refused user {self.username!r}'s password",

@@ -8,7 +8,9 @@ tests skip with that reason (CI installs it through the ``dev`` extra).
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -32,9 +34,12 @@ class Radicale:
     url: str
     proc: subprocess.Popen[str]
     log: list[str]
+    cert: Path | None = None
 
     def http(self, password: str = PASSWORD) -> httpx.Client:
-        return httpx.Client(base_url=self.url, auth=(USER, password), timeout=120)
+        return httpx.Client(base_url=self.url, auth=(USER, password), timeout=120,
+                            verify=ssl.create_default_context(cafile=str(self.cert))
+                            if self.cert else True)
 
     def put_calendar(self, name: str, ics: bytes) -> None:
         """Create or replace the whole calendar ``name`` from one .ics text (one member
@@ -70,10 +75,25 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(root: Path) -> Radicale | None:
-    """A Radicale serving ``root``; None when the package is missing."""
+def self_signed(root: Path) -> Path | None:
+    """A self-signed certificate for 127.0.0.1 (its own CA) and its key beside it, as
+    ``root/cert.pem`` and ``root/key.pem``; None when ``openssl`` is missing."""
+    if shutil.which("openssl") is None:
+        return None
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(root / "key.pem"), "-out", str(root / "cert.pem")],
+                   check=True, capture_output=True)
+    return root / "cert.pem"
+
+
+def start(root: Path, cert: Path | None = None) -> Radicale | None:
+    """A Radicale serving ``root`` (over TLS with ``cert`` and the key beside it); None when
+    the package is missing."""
     if importlib.util.find_spec("radicale") is None:
         return None
+    tls = (["--ssl", "--certificate", str(cert), "--key", str(cert.parent / "key.pem")]
+           if cert else [])
     (root / "users").write_text(f"{USER}:{PASSWORD}\n")
     port = _free_port()
     proc = subprocess.Popen(
@@ -81,7 +101,7 @@ def start(root: Path) -> Radicale | None:
          "--auth-type", "htpasswd", "--auth-htpasswd-filename", str(root / "users"),
          "--auth-htpasswd-encryption", "plain", "--auth-delay", "0",
          "--storage-filesystem-folder", str(root / "collections"),
-         "--logging-level", "info"],
+         "--logging-level", "info", *tls],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     log: list[str] = []
     assert proc.stderr is not None
@@ -93,7 +113,7 @@ def start(root: Path) -> Radicale | None:
         raise RuntimeError("radicale did not start:\n" + "".join(log[-20:]))
     stream = proc.stderr
     threading.Thread(target=lambda: log.extend(stream), daemon=True).start()  # never blocks
-    return Radicale(f"http://127.0.0.1:{port}", proc, log)
+    return Radicale(f"{'https' if cert else 'http'}://127.0.0.1:{port}", proc, log, cert)
 
 
 NOW = datetime(2024, 3, 1, tzinfo=UTC)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from helpers.radicale import Radicale, start
+from helpers.radicale import Radicale, self_signed, start
 
 
 @pytest.fixture(scope="session")
@@ -15,4 +16,18 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
     if server is None:
         pytest.skip("Radicale is not installed (pip install -e '.[dev]' brings it)")
     yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def radicale_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Radicale, Path]]:
+    """A Radicale over TLS with a self-signed certificate, and that certificate."""
+    root = tmp_path_factory.mktemp("radicale-tls")
+    cert = self_signed(root)
+    if cert is None:
+        pytest.skip("openssl is missing: no test certificate")
+    server = start(root, cert)
+    if server is None:
+        pytest.skip("Radicale is not installed (pip install -e '.[dev]' brings it)")
+    yield server, cert
     server.stop()

@@ -14,7 +14,7 @@ import connectors
 from connectors.base import Env
 from connectors.caldav.dav import DavClient
 from connectors.caldav.source import dump, load
-from connectors.errors import AuthExpired
+from connectors.errors import AuthExpired, ConnectorError
 from connectors.settings import CalDavAccount
 from daemon.config import Config, MeSettings
 from daemon.store.models import Item, Stream
@@ -101,3 +101,19 @@ def test_a_refused_sync_token_is_reconciled_in_the_store(
         s.execute(update(Stream).values(cursor=dump(state)))
     [result] = eng.sync()
     assert result.status == "ok" and items(store) == 2
+
+
+def test_a_private_ca_is_trusted_through_ca_file(
+        radicale_tls: tuple[Radicale, Path], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    server, cert = radicale_tls
+    monkeypatch.setenv("KW_PW", PASSWORD)
+    cal = seeded(server, ("bob",))
+    env = Env(state_dir=tmp_path, now=lambda: NOW)
+    trusting = account(server, "tls", cal, password_env="KW_PW", ca_file=cert)
+    [src] = connectors.build(trusting, env)
+    assert [r.uid for p in src.pages(None) for r in p.records] == ["bob"]
+    [src] = connectors.build(account(server, "tls", cal, password_env="KW_PW"), env)
+    with pytest.raises(ConnectorError, match="not trusted") as info:
+        list(src.pages(None))
+    assert "ca_file" in info.value.hint
