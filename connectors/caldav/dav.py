@@ -102,11 +102,13 @@ class DavClient:
             raise Transient(f"{method} answered {resp.status_code}")
         return resp
 
-    def propfind(self, url: str, props: str, depth: str) -> list[ET.Element]:
-        """The ``response`` elements of a PROPFIND (empty when the resource is missing)."""
+    def propfind(self, url: str, props: str, depth: str,
+                 missing: tuple[int, ...] = (404, 405)) -> list[ET.Element]:
+        """The ``response`` elements of a PROPFIND (empty when it answers a ``missing``
+        status)."""
         resp = self.request("PROPFIND", url, f'<d:propfind {_NS}><d:prop>{props}</d:prop>'
                                              "</d:propfind>", depth)
-        if resp.status_code in (404, 405):
+        if resp.status_code in missing:
             return []
         return _responses(resp, "PROPFIND")
 
@@ -132,7 +134,8 @@ class DavClient:
 
     def _home(self, start: str) -> str | None:
         """The calendar-home-set reached from ``start``, None when none is found there."""
-        got = self.propfind(start, "<d:current-user-principal/>", "0")
+        # a start the user may not read (403) is no principal either: try the next one
+        got = self.propfind(start, "<d:current-user-principal/>", "0", (403, 404, 405))
         principal = next((h.text for r in got for h in r.iterfind(
             f".//{D}current-user-principal/{D}href") if h.text), None)
         if principal is None:

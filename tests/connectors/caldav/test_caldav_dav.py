@@ -96,3 +96,18 @@ def test_a_damaged_cursor_is_an_expired_one(text: str) -> None:
         assert isinstance(load(text), dict)
     except CursorExpired:
         pass
+
+
+def test_a_dropped_connection_is_retried() -> None:
+    answers: list[httpx.Response | Exception] = [
+        httpx.RemoteProtocolError("server disconnected"), multistatus(token="t")]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    waits: list[float] = []
+    assert client(handler, waits).changes(CAL, "t0").token == "t"
+    assert len(waits) == 1

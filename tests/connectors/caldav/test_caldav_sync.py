@@ -18,7 +18,7 @@ from connectors.errors import CursorExpired
 from connectors.local.ics import IcsSource
 
 from contract.suite import apply, drain, gone, ids
-from helpers.radicale import NOW, Radicale, fresh, source, vevent
+from helpers.radicale import NOW, PASSWORD, USER, Radicale, fresh, source, vevent
 
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "calendars"
 
@@ -167,3 +167,10 @@ def test_a_moving_window_brings_in_later_occurrences_of_an_unchanged_series(
     apply(store, later)
     assert len(store) == len(apply({}, drain(source(radicale, cal, now=NOW + timedelta(
         days=14))))) == len(first[0].records) + 2
+
+
+def test_calendars_are_found_from_a_well_known_start(radicale: Radicale) -> None:
+    cal = fresh(radicale)
+    radicale.put_event(cal, "a.ics", vevent("a", NOW - timedelta(days=1)))
+    dav = DavClient(radicale.url + "/nowhere/", USER, PASSWORD, ca_file=None, account="t")
+    assert cal in {c.ident for c in dav.calendars()}  # via /.well-known/caldav
