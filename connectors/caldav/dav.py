@@ -68,6 +68,7 @@ class DavClient:
         self.http = httpx.Client(auth=(username, password), verify=verify, timeout=60,
                                  follow_redirects=True)
         self.sleep = sleep
+        self.address: str | None = None  # learned at discovery
 
     def close(self) -> None:
         self.http.close()
@@ -129,7 +130,7 @@ class DavClient:
                 continue
             path = _path(r)
             ident = unquote(path.rstrip("/").rpartition("/")[2])
-            found.append(Calendar(path, ident, _text(r, f"{D}displayname") or ident))
+            found.append(Calendar(path, ident, _text(r, f".//{D}displayname") or ident))
         return sorted(found, key=lambda c: c.path)
 
     def _home(self, start: str) -> str | None:
@@ -140,7 +141,12 @@ class DavClient:
             f".//{D}current-user-principal/{D}href") if h.text), None)
         if principal is None:
             return None
-        got = self.propfind(principal, "<c:calendar-home-set/>", "0")
+        got = self.propfind(principal, "<c:calendar-home-set/><c:calendar-user-address-set/>",
+                            "0")
+        # the user's own address on invitations (RFC 6638), which tells "me" among attendees
+        self.address = next((h.text.strip()[7:] for r in got for h in r.iterfind(
+            f".//{C}calendar-user-address-set/{D}href") if h.text
+            and h.text.strip().lower().startswith("mailto:") and "@" in h.text), None)
         return next((h.text.strip() for r in got for h in r.iterfind(
             f".//{C}calendar-home-set/{D}href") if h.text), None)
 

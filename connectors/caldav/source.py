@@ -69,6 +69,7 @@ class _Pager:
         self.listed: list[str] = []
         self.series: list[Series] = []
         self.listing: Listing | None = None
+        self.address: str | None = None
 
     @property
     def full(self) -> bool:
@@ -76,8 +77,10 @@ class _Pager:
 
     def take(self, state: dict[str, Any]) -> Page:
         page = Page(tuple(self.records), tuple(self.gone), dump(state), self.skipped.take(),
-                    listing=self.listing, listed=tuple(self.listed), series=tuple(self.series))
-        self.records, self.gone, self.listed, self.series, self.listing = [], [], [], [], None
+                    address=self.address, listing=self.listing, listed=tuple(self.listed),
+                    series=tuple(self.series))
+        self.records, self.gone, self.listed, self.series = [], [], [], []
+        self.listing = self.address = None  # both belong on the first page only
         return page
 
 
@@ -92,10 +95,12 @@ class CalDavSource(Source):
         self.upcoming = timedelta(days=upcoming_days)
         self.clock, self.page_size = clock, page_size
         self.skipped = Skips()
+        self.read = self.yielded = 0
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of occurrences changed since ``cursor``; the last one ends the pass."""
         self.skipped = Skips()
+        self.read = self.yielded = 0  # for the pass's one log line
         old = load(cursor)
         now = utc(self.clock()) if self.clock is not None else datetime.now(UTC)
         floor, hi = now - LOOKBACK, now + self.upcoming
@@ -112,6 +117,7 @@ class CalDavSource(Source):
             pager = _Pager(self.skipped, self.page_size)
             if not old:
                 pager.listing = Listing(floor, hi)
+            pager.address = client.address
             for path, entry in sorted(old.get("cals", {}).items()):
                 if path not in state["cals"]:  # a calendar deleted or no longer chosen
                     for name, item in sorted(entry["i"].items()):
@@ -122,8 +128,8 @@ class CalDavSource(Source):
         finally:
             client.close()
         state.update(L=False, hi=hi.isoformat())
-        if self.skipped:
-            log.info("%s: skipped %s", self.key, dict(sorted(self.skipped.items())))
+        log.info("%s: %d calendars, %d members read, %d occurrences, skipped %s", self.key,
+                 len(plan), self.read, self.yielded, dict(sorted(self.skipped.items())))
         yield pager.take(state)
 
     def _choose(self, found: list[Calendar]) -> list[Calendar]:
@@ -191,6 +197,7 @@ class CalDavSource(Source):
             pager.series.extend(Series(u, floor, hi) for u in sorted({r.uid for r in records
                                                                       if r.uid}))
         pager.records.extend(records)
+        self.read, self.yielded = self.read + 1, self.yielded + len(records)
         items[name] = [etag, sorted(i[len(rel) + 1:] for i in ids if i[-_KEY_WIDTH:] >= low),
                        recurs]
 

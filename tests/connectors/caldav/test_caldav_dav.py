@@ -111,3 +111,35 @@ def test_a_dropped_connection_is_retried() -> None:
     waits: list[float] = []
     assert client(handler, waits).changes(CAL, "t0").token == "t"
     assert len(waits) == 1
+
+
+def test_discovery_finds_event_calendars_and_the_users_address() -> None:
+    def prop(href: str, inner: str) -> str:
+        return (f"<d:href>{href}</d:href><d:propstat><d:prop>{inner}</d:prop>"
+                "<d:status>HTTP/1.1 200 OK</d:status></d:propstat>")
+
+    cal = "<d:resourcetype><d:collection/><c:calendar/></d:resourcetype>"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body, path = request.content, request.url.path
+        if b"current-user-principal" in body:
+            answer = prop(path, "<d:current-user-principal><d:href>/p/me/</d:href>"
+                                "</d:current-user-principal>")
+        elif b"calendar-home-set" in body:
+            answer = prop("/p/me/", "<c:calendar-home-set><d:href>/h/</d:href>"
+                                    "</c:calendar-home-set><c:calendar-user-address-set>"
+                                    "<d:href>/p/me/</d:href><d:href>mailto:me@x.org</d:href>"
+                                    "</c:calendar-user-address-set>")
+        else:
+            answer = "</d:response><d:response>".join([
+                prop("/h/", "<d:resourcetype><d:collection/></d:resourcetype>"),
+                prop("/h/work/", f"{cal}<d:displayname>Work</d:displayname>"),
+                prop("/h/tasks/", f"{cal}<c:supported-calendar-component-set>"
+                                  '<c:comp name="VTODO"/></c:supported-calendar-component-set>')])
+        return httpx.Response(207, content=(
+            '<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+            f"<d:response>{answer}</d:response></d:multistatus>").encode())
+
+    dav = client(handler, [])
+    assert dav.calendars() == [Calendar("/h/work/", "work", "Work")]
+    assert dav.address == "me@x.org"
