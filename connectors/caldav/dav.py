@@ -184,17 +184,22 @@ class DavClient:
                 for r in self.propfind(cal.path, "<d:getetag/>", "1")
                 if not _path(r).endswith("/")}
 
-    def fetch(self, cal: Calendar, paths: list[str]) -> dict[str, tuple[str, bytes]]:
-        """Path -> (ETag, iCalendar data) of the members still there, by multiget."""
-        out: dict[str, tuple[str, bytes]] = {}
+    def fetch(self, cal: Calendar, paths: list[str]) -> dict[str, tuple[str, bytes] | None]:
+        """Unquoted path -> (ETag, iCalendar data) by multiget; None for a member the server
+        says is gone (404). A member it says nothing about is left out."""
+        out: dict[str, tuple[str, bytes] | None] = {}
         for i in range(0, len(paths), MULTIGET_CHUNK):
             hrefs = "".join(f"<d:href>{_esc(p)}</d:href>" for p in paths[i:i + MULTIGET_CHUNK])
             body = (f"<c:calendar-multiget {_NS}><d:prop><d:getetag/><c:calendar-data/>"
                     f"</d:prop>{hrefs}</c:calendar-multiget>")
             for r in _responses(self.request("REPORT", cal.path, body, "1"), "multiget"):
                 data = r.find(f".//{C}calendar-data")
-                if _status(r) in (200, None) and data is not None and data.text:
-                    out[_path(r)] = (_text(r, f".//{D}getetag"), data.text.encode("utf-8"))
+                # keyed unquoted: a server may quote a name otherwise than it was asked
+                if _status(r) == 404:
+                    out[unquote(_path(r))] = None
+                elif _status(r) in (200, None) and data is not None and data.text:
+                    out[unquote(_path(r))] = (_text(r, f".//{D}getetag"),
+                                              data.text.encode("utf-8"))
         return out
 
 

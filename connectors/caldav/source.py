@@ -26,6 +26,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 from connectors.base import EventRecord, Listing, Page, Series, Skips, Source
 from connectors.caldav.dav import MULTIGET_CHUNK, Calendar, Changes, DavClient
@@ -161,15 +162,25 @@ class CalDavSource(Source):
         if state["L"]:  # a listing names what it does not re-read
             for name in sorted(set(items) - set(read)):
                 pager.listed.extend(_ids(cal.ident, name, items[name]))
+        unanswered = False
         for i in range(0, len(read), MULTIGET_CHUNK):
             chunk = read[i:i + MULTIGET_CHUNK]
             got = client.fetch(cal, [cal.path.rstrip("/") + "/" + n for n in chunk])
             for name in chunk:
-                self._member(cal, name, got.get(cal.path.rstrip("/") + "/" + name), items,
-                             pager, window)
+                path = unquote(cal.path.rstrip("/") + "/" + name)
+                if path in got:
+                    self._member(cal, name, got[path], items, pager, window)
+                else:  # not answered: kept as it was, and asked again next time
+                    self.skipped["unreadable_event"] += 1
+                    unanswered = True
+                    if name in items:
+                        items[name][0] = ""
+                        if state["L"]:
+                            pager.listed.extend(_ids(cal.ident, name, items[name]))
                 if pager.full:
                     yield pager.take(state)
-        entry["t"] = changes.token
+        if not unanswered:  # else the old token reports the unanswered members again
+            entry["t"] = changes.token
 
     def _member(self, cal: Calendar, name: str, got: tuple[str, bytes] | None,
                 items: dict[str, Entry], pager: _Pager, window: tuple[datetime, datetime]
@@ -177,7 +188,7 @@ class CalDavSource(Source):
         """Add one member's occurrences, the ids it no longer yields, and its series."""
         floor, hi = window
         old = items.get(name)
-        if got is None:  # removed between the report and the fetch
+        if got is None:  # removed between the report and the fetch (404)
             if old is not None:
                 pager.gone.extend(_ids(cal.ident, name, items.pop(name)))
             return

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from connectors.base import EventRecord, Record
-from connectors.caldav.dav import DavClient
+from connectors.caldav.dav import Calendar, DavClient
 from connectors.caldav.source import dump, load
 from connectors.errors import CursorExpired
 from connectors.local.ics import IcsSource
@@ -174,3 +174,23 @@ def test_calendars_are_found_from_a_well_known_start(radicale: Radicale) -> None
     radicale.put_event(cal, "a.ics", vevent("a", NOW - timedelta(days=1)))
     dav = DavClient(radicale.url + "/nowhere/", USER, PASSWORD, ca_file=None, account="t")
     assert cal in {c.ident for c in dav.calendars()}  # via /.well-known/caldav
+
+
+def test_a_member_the_server_does_not_answer_is_asked_again(
+        radicale: Radicale, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = Scenario(radicale)
+    s.put("a.ics", vevent("a", NOW - timedelta(days=2)))
+    s.sync()
+    s.put("b.ics", vevent("b", NOW - timedelta(days=1)))
+    real = DavClient.fetch
+
+    def silent_on_b(self: DavClient, cal: Calendar, paths: list[str]
+                    ) -> dict[str, tuple[str, bytes] | None]:
+        return {p: got for p, got in real(self, cal, paths).items() if not p.endswith("/b.ics")}
+
+    with monkeypatch.context() as patched:
+        patched.setattr(DavClient, "fetch", silent_on_b)
+        pages = drain(source(radicale, s.cal), s.cursor)
+    assert not ids(pages) and sum(p.skipped.get("unreadable_event", 0) for p in pages) == 1
+    again = drain(source(radicale, s.cal), pages[-1].cursor)
+    assert [r.uid for p in again for r in p.records] == ["b"]  # type: ignore[union-attr]
