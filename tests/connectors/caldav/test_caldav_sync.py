@@ -30,7 +30,13 @@ def meaning(rec: Record) -> tuple[object, ...]:
             rec.organizer, rec.attendees)
 
 
+# Exchange and Outlook exports, heavy with overrides and Windows time zones, and Google's. Not
+# here: files Radicale refuses (khal's folded DELEGATED-FROM, two others), icalevents'
+# cest_exchange (one all-day occurrence differs where its UNTIL, a UTC time on a DATE series,
+# breaks RFC 5545), and the 4,778-event export and icalevents' recurring_override_exchange
+# (matched, 644 occurrences each way, by hand), too slow to upload here (a minute or more).
 @pytest.mark.parametrize("name", ["icalevents__basic_google.ics",
+                                  "recurring-ical-events__Germany_outlook.ics",
                                   "recurring-ical-events__machbar_16_feb_2019.ics"])
 def test_first_sync_equals_the_seeded_real_calendar(radicale: Radicale, name: str) -> None:
     path = SHARED / name
