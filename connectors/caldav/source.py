@@ -8,9 +8,10 @@ member, its ETag, the ids it yielded and whether it recurs. A pass::
 
     discover calendars ─▶ per calendar, what changed since its token (sync-collection,
     or every ETag by PROPFIND) ─▶ removed members: their ids gone
-                         ─▶ changed members (and, once a day, recurring ones: the window
-                            moved): multiget, expand, ids no longer yielded gone, a changed
-                            series re-listed whole (Page.series)
+                         ─▶ changed members (and, once a day, recurring ones and those
+                            that yielded nothing yet: the window moved): multiget, expand,
+                            ids no longer yielded gone, a changed series re-listed whole
+                            (Page.series)
                          ─▶ the calendar's new token, saved with its last page
 
 A pass from no cursor opens a listing of ``[now - LOOKBACK, now + upcoming_days)``; members
@@ -157,8 +158,8 @@ class CalDavSource(Source):
         for name in sorted(removed & set(items)):
             pager.gone.extend(_ids(cal.ident, name, items.pop(name)))
         read = sorted(n for n, etag in changed.items() if items.get(n, [None])[0] != etag)
-        if refresh:  # the window moved: recurring members may have new occurrences in it
-            read = sorted({*read, *(n for n, item in items.items() if item[2])})
+        if refresh:  # the window moved: series, and events once beyond it, may now be in it
+            read = sorted({*read, *(n for n, item in items.items() if item[2] or not item[1])})
         if state["L"]:  # a listing names what it does not re-read
             for name in sorted(set(items) - set(read)):
                 pager.listed.extend(_ids(cal.ident, name, items[name]))

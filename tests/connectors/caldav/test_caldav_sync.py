@@ -175,6 +175,16 @@ def test_a_moving_window_brings_in_later_occurrences_of_an_unchanged_series(
         days=14))))) == len(first[0].records) + 2
 
 
+def test_an_event_beyond_the_window_is_read_when_the_window_reaches_it(
+        radicale: Radicale) -> None:
+    cal = fresh(radicale)
+    radicale.put_event(cal, "far.ics", vevent("far", NOW + timedelta(days=90)))
+    first = drain(source(radicale, cal, now=NOW))
+    assert not ids(first)
+    later = drain(source(radicale, cal, now=NOW + timedelta(days=40)), first[-1].cursor)
+    assert [r.uid for p in later for r in p.records] == ["far"]  # type: ignore[union-attr]
+
+
 def test_calendars_are_found_from_a_well_known_start(radicale: Radicale) -> None:
     cal = fresh(radicale)
     radicale.put_event(cal, "a.ics", vevent("a", NOW - timedelta(days=1)))
