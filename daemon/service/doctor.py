@@ -162,9 +162,7 @@ def stream_checks(store: Store) -> Iterator[Check]:
         accounts = sync_state(s)
     for acc in accounts:
         if acc.status == AccountStatus.NEEDS_REAUTH:
-            # the connector's own fix: a password account (IMAP, CalDAV) has no keepwarm auth
-            yield fix(f"account {acc.name} needs a new sign-in: "
-                      f"{acc.fix or f'keepwarm auth {acc.name}'}")
+            yield fix(f"account {acc.name} needs a new sign-in: keepwarm auth {acc.name}")
         elif acc.status == AccountStatus.ERROR:
             yield fix(with_fix(f"account {acc.name} failed its last sync: {acc.last_error}",
                                acc.fix))

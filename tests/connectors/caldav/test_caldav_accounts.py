@@ -117,3 +117,16 @@ def test_a_private_ca_is_trusted_through_ca_file(
     with pytest.raises(ConnectorError, match="not trusted") as info:
         list(src.pages(None))
     assert "ca_file" in info.value.hint
+
+
+def test_check_login_says_what_stops_the_account(
+        radicale: Radicale, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from connectors.caldav import check_login
+
+    monkeypatch.setenv("KW_GOOD", PASSWORD)
+    monkeypatch.setenv("KW_BAD", "nope")
+    env = Env(state_dir=tmp_path)
+    cal = fresh(radicale)
+    assert check_login(account(radicale, "a", cal, password_env="KW_GOOD"), env) is None
+    problem = check_login(account(radicale, "a", cal, password_env="KW_BAD"), env)
+    assert problem is not None and "refused" in problem and "app-specific" in problem

@@ -100,15 +100,10 @@ def test_an_account_that_needs_a_sign_in(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{state / 'keepwarm.db'}")
     with store.transaction() as s:
         s.add(Account(name="m", kind="microsoft", status="needs_reauth"))
-        s.add(Account(name="cal", kind="caldav", status="needs_reauth",
-                      last_error_fix="fix the password of [[accounts]] name = 'cal'"))
     store.dispose()
     out = lines(doctor.run(cfg, state, now=NOW))
     assert "FIX  account g: not signed in: keepwarm auth g" in out
     assert "FIX  account m needs a new sign-in: keepwarm auth m" in out
-    # a password account names its own fix: it has no keepwarm auth
-    assert "FIX  account cal needs a new sign-in: fix the password of [[accounts]] name = " \
-        "'cal'" in out
 
 
 def test_a_failing_account_shows_its_error_and_fix(tmp_path: Path) -> None:
