@@ -61,6 +61,7 @@ CONNECTORS: dict[str, Connector] = {c.kind: c for c in (
     Connector("maildir", "connectors.local.archive"),
     Connector("mbox", "connectors.local.archive"),
     Connector("ics", "connectors.local.ics"),
+    Connector("caldav", "connectors.caldav", logs_in=True),
     Connector("google", "connectors.google", signs_in=True, sends="gmail"),
     Connector("microsoft", "connectors.microsoft", signs_in=True, sends="graph"),
     Connector("imap", "connectors.imap", logs_in=True),

@@ -50,6 +50,41 @@ class IcsAccount(_Account):
     upcoming_days: Annotated[int, Field(ge=0, le=365)] = 60
 
 
+class CalDavAccount(_Account):
+    """The calendars of a CalDAV server (Fastmail, iCloud, Nextcloud, Radicale ...)."""
+
+    kind: Literal["caldav"]
+    url: str
+    username: str
+    password_env: str | None = None
+    password_file: Path | None = None
+    password_keyring: bool = False
+    calendars: tuple[str, ...] = ()
+    ca_file: Path | None = None
+    upcoming_days: Annotated[int, Field(ge=0, le=365)] = 60
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        """A bare host (``caldav.icloud.com``) means https; discovery starts there."""
+        value = value.strip()
+        if not re.match(r"(?i)https?://", value):
+            value = "https://" + value
+        if not re.match(r"(?i)https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not a server URL, e.g. 'https://caldav.fastmail.com'")
+        return value
+
+    @model_validator(mode="after")
+    def _one_password(self) -> CalDavAccount:
+        """Exactly one password source, so which one is used is never a guess."""
+        given = [k for k in ("password_env", "password_file", "password_keyring")
+                 if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("set exactly one of password_env, password_file or "
+                             f"password_keyring = true (found {len(given)})")
+        return self
+
+
 class GoogleAccount(_Account):
     """Gmail and Google Calendar through one OAuth sign-in."""
 
@@ -161,7 +196,7 @@ def graph_root_of(url: str) -> str:
 
 AccountSettings = Annotated[
     Union[MaildirAccount, MboxAccount, IcsAccount, GoogleAccount, MicrosoftAccount,
-          ImapAccount],
+          ImapAccount, CalDavAccount],
     Field(discriminator="kind"),
 ]
-ACCOUNT_KINDS = ("google", "microsoft", "maildir", "mbox", "ics", "imap")
+ACCOUNT_KINDS = ("google", "microsoft", "maildir", "mbox", "ics", "imap", "caldav")

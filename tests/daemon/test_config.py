@@ -41,7 +41,7 @@ def test_wrong_kind_names_line_key_and_choices():
     text = GOOD + '\n[[accounts]]\nname = "g"\nkind = "gogle"\n'
     [p] = problems(text)
     assert p == ("/etc/kw/config.toml:11: accounts[1].kind: 'gogle' is not one of google, "
-                 "microsoft, maildir, mbox, ics, imap")
+                 "microsoft, maildir, mbox, ics, imap, caldav")
 
 
 def test_unknown_key_is_an_error_on_its_line():
@@ -201,3 +201,15 @@ def test_a_graph_endpoint_keepwarm_cannot_use_is_refused_with_the_line(written, 
     (problem,) = problems(MICROSOFT + f'graph_endpoint = "{written}"\n')
     assert problem.startswith("/etc/kw/config.toml:5: accounts[0].graph_endpoint: ")
     assert says in problem
+
+
+def test_a_caldav_account_names_exactly_one_password_source():
+    base = GOOD + '\n[[accounts]]\nname = "c"\nkind = "caldav"\nurl = "caldav.icloud.com"\n' \
+        'username = "me@icloud.com"\n'
+    [p] = problems(base)
+    assert "exactly one of password_env, password_file or password_keyring" in p
+    [p] = problems(base + 'password_env = "PW"\npassword_keyring = true\n')
+    assert "found 2" in p
+    [account] = [a for a in parse(base + 'password_env = "PW"\n', Path("/x")).accounts
+                 if a.kind == "caldav"]
+    assert account.url == "https://caldav.icloud.com"  # a bare host means https
