@@ -1,8 +1,8 @@
 """Read one password from the single source an account configures: an environment variable,
 a file only its owner can read (0600), or the system keyring (service ``keepwarm``).
 
-Shared by the connectors that log in with a password (IMAP, CalDAV). It mirrors what
-``[delivery]`` does in ``daemon.summary.smtp`` but cannot import ``daemon``, so it raises
+Shared by the connectors that log in with a password (IMAP, CalDAV) and by the SMTP delivery
+(``daemon.summary.smtp``, which turns the failure into its own error). It raises
 :class:`MissingSecret`, an :class:`~connectors.errors.AuthExpired`: a missing or unsafe
 password is never retried, the account waits for the fix the hint names. The password itself
 is never put into a message.

@@ -3,66 +3,31 @@ environment variable, a 0600 file, or the system keyring. The password is never 
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
-import stat
 from email.message import EmailMessage
 from email.utils import getaddresses
 
+from connectors.secrets import MissingSecret, read_password
 from daemon.config import DeliverySettings
 from daemon.errors import DeliveryError
 
-KEYRING_SERVICE = "keepwarm"
 LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 TIMEOUT = 30.0
 
 
 def password(settings: DeliverySettings) -> str | None:
-    """The SMTP password from the one source configured; None when no login is configured."""
-    if settings.password_env:
-        value = os.environ.get(settings.password_env)
-        if not value:
-            raise DeliveryError(f"environment variable {settings.password_env} is not set",
-                                hint="set it in the service's environment "
-                                     "(systemctl --user edit keepwarm)")
-        return value
-    if settings.password_file:
-        return _read_secret_file(settings)
-    if settings.password_keyring:
-        return _from_keyring(settings)
-    return None
-
-
-def _read_secret_file(settings: DeliverySettings) -> str:
-    assert settings.password_file is not None
-    path = settings.password_file.expanduser()
+    """The SMTP password from the one source configured; None when no login is configured.
+    Read as the connectors read theirs (:mod:`connectors.secrets`), failing as a
+    :class:`DeliveryError` that names the fix."""
+    if not (settings.password_env or settings.password_file or settings.password_keyring):
+        return None
     try:
-        st = path.stat()
-        if stat.S_IMODE(st.st_mode) & 0o077:
-            raise DeliveryError(
-                f"password file {path} is readable by others "
-                f"(mode {stat.S_IMODE(st.st_mode):04o}); refusing to use it",
-                hint=f"chmod 600 {path}")
-        return path.read_text(encoding="utf-8").strip("\r\n")
-    except OSError as exc:
-        raise DeliveryError(f"cannot read password file {path}: {exc.strerror}",
-                            hint="check delivery.password_file") from None
-
-
-def _from_keyring(settings: DeliverySettings) -> str:
-    user = settings.user or ""
-    try:
-        import keyring
-
-        value = keyring.get_password(KEYRING_SERVICE, user)
-    except Exception as exc:  # no backend, locked collection, D-Bus unavailable
-        raise DeliveryError(f"keyring unavailable: {type(exc).__name__}",
-                            hint="unlock the keyring or use password_file") from None
-    if not value:
-        raise DeliveryError(f"no password in the keyring for service {KEYRING_SERVICE!r} "
-                            f"user {user!r}", hint=f"keyring set {KEYRING_SERVICE} {user}")
-    return value
+        return read_password(setting="[delivery]", user=settings.user or "",
+                             env=settings.password_env, file=settings.password_file,
+                             keyring=settings.password_keyring)
+    except MissingSecret as exc:
+        raise DeliveryError(str(exc), hint=exc.hint) from None
 
 
 def send_smtp(message: EmailMessage, settings: DeliverySettings,
