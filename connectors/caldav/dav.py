@@ -25,6 +25,7 @@ import httpx
 
 from connectors import retry
 from connectors.errors import AuthExpired, ConnectorError, CursorExpired, Throttled, Transient
+from connectors.tls import private_ca
 
 D, C = "{DAV:}", "{urn:ietf:params:xml:ns:caldav}"
 _NS = 'xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"'
@@ -59,12 +60,7 @@ class DavClient:
         self.url, self.account, self.username = url, account, username
         verify: ssl.SSLContext | bool = True
         if ca_file:  # a private CA, trusted beside nothing else
-            try:
-                verify = ssl.create_default_context(cafile=str(Path(ca_file).expanduser()))
-            except (OSError, ssl.SSLError) as exc:
-                raise ConnectorError(f"ca_file {ca_file} cannot be used: {exc}",
-                                     hint=f"fix ca_file of [[accounts]] name = {account!r}: "
-                                          "a PEM certificate") from None
+            verify = private_ca(Path(ca_file), f"ca_file of [[accounts]] name = {account!r}")
         self.http = httpx.Client(auth=(username, password), verify=verify, timeout=60,
                                  follow_redirects=True)
         self.sleep = sleep

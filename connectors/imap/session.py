@@ -17,6 +17,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from connectors import retry
 from connectors.errors import AuthExpired, ConnectorError, SourceUnavailable, Transient
 from connectors.settings import ImapAccount
+from connectors.tls import private_ca
 
 log = logging.getLogger("connectors.imap")
 TIMEOUT = 60.0
@@ -41,13 +42,7 @@ def tls_context(account: ImapAccount) -> ssl.SSLContext:
     """The system's trusted CAs, or only ``ca_file`` (a private CA) when set."""
     if account.ca_file is None:
         return ssl.create_default_context()
-    path = account.ca_file.expanduser()
-    try:
-        return ssl.create_default_context(cafile=str(path))
-    except (OSError, ssl.SSLError) as exc:
-        raise ConnectorError(f"cannot use ca_file {path}: "
-                             f"{getattr(exc, 'strerror', None) or type(exc).__name__}",
-                             hint="point ca_file at a PEM file of the CA") from None
+    return private_ca(account.ca_file, "ca_file")
 
 
 def connect(account: ImapAccount, password: Callable[[], str],

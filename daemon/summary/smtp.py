@@ -8,7 +8,9 @@ import ssl
 from email.message import EmailMessage
 from email.utils import getaddresses
 
+from connectors.errors import ConnectorError
 from connectors.secrets import MissingSecret, read_password
+from connectors.tls import private_ca
 from daemon.config import DeliverySettings
 from daemon.errors import DeliveryError
 
@@ -61,13 +63,10 @@ def tls_context(settings: DeliverySettings) -> ssl.SSLContext:
     """The system's trusted CAs, or only ``[delivery] ca_file`` (a private CA) when set."""
     if settings.ca_file is None:
         return ssl.create_default_context()
-    path = settings.ca_file.expanduser()
     try:
-        return ssl.create_default_context(cafile=str(path))
-    except (OSError, ssl.SSLError) as exc:
-        raise DeliveryError(f"cannot use delivery.ca_file {path}: "
-                            f"{getattr(exc, 'strerror', None) or type(exc).__name__}",
-                            hint="point delivery.ca_file at a PEM file of the CA") from None
+        return private_ca(settings.ca_file, "delivery.ca_file")
+    except ConnectorError as exc:
+        raise DeliveryError(str(exc), hint=exc.hint) from None
 
 
 def check_password_source(settings: DeliverySettings) -> str | None:
