@@ -30,26 +30,7 @@ ME = "me@big.example"
 def history(messages: int, persons: int, seed: int = 17) -> dict[str, np.ndarray]:
     """Messages and their touchpoints as arrays, in :func:`report_big.history`'s layout."""
     rng = np.random.default_rng(seed)
-    sizes = rng.choice(SIZES, messages)
-    n = int(sizes.sum())
-    item_t = np.sort(rb.AS_OF_S - (rng.random(messages) * 3 * 365 * 86400).astype(np.int64)
-                     // 60 * 60)
-    meeting = rng.random(messages) < 0.10
-    rate = rng.pareto(1.2, persons) + 0.05  # heavy-tailed: a few people write most mail
-    first = rng.choice(persons, messages, p=rate / rate.sum())
-    item = np.repeat(np.arange(messages), sizes)
-    k = np.arange(n) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-    contact = (first[item] + k * 7919) % persons
-    email_dir = np.where(rng.random(messages) < 0.4, 0, 1)  # 0 outbound, 1 inbound
-    thread = np.where(meeting, -1, np.arange(messages) // 3 + rng.integers(0, 3, messages))
-    return {
-        "sizes": sizes, "item_t": item_t, "item_meeting": meeting,
-        "item": item, "contact": contact, "t": item_t[item],
-        "direction": np.where(meeting, 2, email_dir)[item],
-        "group": sizes[item], "bulk": (rng.random(messages) < 0.08)[item],
-        "listed": (rng.random(messages) < 0.03)[item], "direct": rng.random(n) < 0.8,
-        "thread": thread[item],
-    }
+    return rb.layout(rng, rng.choice(SIZES, messages), persons)
 
 
 def build(path: Path, messages: int = 700_000, persons: int = 20_000) -> dict[str, int]:

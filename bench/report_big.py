@@ -50,6 +50,13 @@ def history(n: int, persons: int, seed: int = 11) -> dict[str, np.ndarray]:
     sizes = sizes[: int(np.searchsorted(np.cumsum(sizes), n)) + 1]
     sizes[-1] -= int(sizes.sum()) - n
     sizes = sizes[sizes > 0]
+    return layout(rng, sizes, persons)
+
+
+def layout(rng: np.random.Generator, sizes: np.ndarray, persons: int) -> dict[str, np.ndarray]:
+    """Items of ``sizes`` counterparts each, spread over three years before ``AS_OF``, and their
+    touchpoints as arrays (touchpoints in item order, items in time order)."""
+    n = int(sizes.sum())
     items = sizes.size
     item_t = np.sort(AS_OF_S - (rng.random(items) * 3 * 365 * 86400).astype(np.int64) // 60 * 60)
     meeting = rng.random(items) < 0.10
