@@ -81,17 +81,33 @@ def _parse_value(value: str) -> tuple[tuple[tuple[str, str], ...], int]:
         return fast, 0
     forged = 0
     try:
-        header = default_policy.header_factory("To", value)
-        found = [(a.display_name, a.addr_spec) for a in header.addresses]  # type: ignore[attr-defined]
-        found, forged = _as_written(found, value)
+        found, forged = _registry(value)
     except Exception:  # the registry raises IndexError etc. on junk such as 'bob@'
-        found = [(_lenient(n), a) for n, a in email.utils.getaddresses([value])]
+        try:  # an encoded word that decodes to a line break: read each word as a quoted name
+            found, forged = _registry(_WORD.sub(_quoted, value), value)
+        except Exception:
+            found = [(_lenient(n), a) for n, a in email.utils.getaddresses([value])]
     good, bad = _joined(found)
     return good, bad + forged
 
 
 _WORD = re.compile(r"=\?[^?\s]*\?[bq]\?[^?\s]*\?=", re.IGNORECASE)  # a whole encoded word
 _LAYOUT = re.compile(r'[\s"]+')
+
+
+def _registry(value: str, written: str | None = None) -> tuple[list[tuple[str, str]], int]:
+    """The header registry's (name, address) pairs of ``value``, kept as :func:`_as_written`
+    in ``written`` (default: ``value``) says."""
+    header = default_policy.header_factory("To", value)
+    found = [(a.display_name, a.addr_spec) for a in header.addresses]  # type: ignore[attr-defined]
+    return _as_written(found, value if written is None else written)
+
+
+def _quoted(word: re.Match[str]) -> str:
+    """An encoded word as the quoted name it is: decoded, controls dropped (the registry
+    refuses a line break in a name), quotes and backslashes escaped."""
+    text = _UNSAFE.sub("", _lenient(word.group(0)))
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _as_written(found: list[tuple[str, str]], value: str) -> tuple[list[tuple[str, str]], int]:

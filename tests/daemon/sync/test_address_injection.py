@@ -44,6 +44,7 @@ ENCODE = st.sampled_from([q_word, b_word])
                                              "{r} ({e})", "Team: {e} <{r}>;"]))
 @example("attacker\r\n victim@evil.example\r\nx-injected", q_word, "real@ok.example",
          "{e} <{r}>")
+@example("\rvictim@evil.example", q_word, "0@ok.example", "Team: {e} <{r}>;")
 def test_a_decoded_display_name_never_becomes_an_address_and_the_real_one_parses(
         name, encode, real, form):
     value = form.format(e=encode(name), r=real)
