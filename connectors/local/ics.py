@@ -41,9 +41,11 @@ def build(account: IcsAccount, env: Env) -> list[Source]:
                       env.now)]
 
 
-def ics_files(root: Path) -> list[tuple[str, Path]]:
-    """(relative name, path) of every .ics file under ``root``, sorted."""
-    return sorted((rel, p) for rel, p in visible_files(root) if p.name.lower().endswith(".ics"))
+def ics_files(root: Path, skipped: Skips | None = None) -> list[tuple[str, Path]]:
+    """(relative name, path) of every .ics file under ``root``, sorted; folders that cannot be
+    listed are counted in ``skipped``."""
+    return sorted((rel, p) for rel, p in visible_files(root, skipped)
+                  if p.name.lower().endswith(".ics"))
 
 
 class IcsSource(Source):
@@ -78,7 +80,8 @@ class IcsSource(Source):
         lo, hi = now - LOOKBACK, now + self.upcoming
         done: dict[str, dict[str, Any]] = dict(state.get("files") or {})
         pos: dict[str, Any] | None = state.get("pos")
-        files = ics_files(root)
+        files = ics_files(root, self.skipped)
+        blind = bool(self.skipped.get("unreadable_folder"))  # files under it went unnamed
         pager = Pager(self.skipped, self.page_size)
         if not state:  # from the top: every occurrence in the window is named by this pass
             pager.listing = Listing(lo, hi)
@@ -89,7 +92,7 @@ class IcsSource(Source):
             pos = None
             yield from self._file(rel, path, done, resume, pager, lo, hi)
         listed = {rel for rel, _ in files}
-        for rel in sorted(set(done) - listed):  # a deleted file: all its occurrences are gone
+        for rel in sorted(set(done) - listed) if not blind else ():  # deleted: all gone
             pager.gone.extend(sorted(unpack_ids(done.pop(rel).get("ids")) or ()))
         report_skipped(self.key, self.skipped)
         yield pager.take({"files": done, "pos": None})

@@ -119,3 +119,29 @@ def test_an_archive_root_that_cannot_be_read_is_one_clear_error(
     with pytest.raises(BadArchive) as caught:
         drain(source)
     assert "cannot be read" in str(caught.value) and "read access" in caught.value.hint
+
+
+def test_an_unreadable_calendar_folder_is_counted_and_its_events_are_not_gone(
+        tmp_path: Path, unreadable: Unreadable) -> None:
+    """A folder of .ics files that cannot be listed is not a folder whose files were deleted:
+    its occurrences stay (no ``gone``), the pass says it is incomplete, and once the folder is
+    readable again nothing is read twice."""
+    from connectors.local.ics import IcsSource
+
+    event = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\n"
+             "DTSTART:20240105T100000Z\r\nDTEND:20240105T110000Z\r\n"
+             "ATTENDEE:mailto:a@x.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    (tmp_path / "top.ics").write_text(event.format(uid="top"))
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "in.ics").write_text(event.format(uid="in"))
+    first = list(IcsSource("c/calendar", tmp_path, "c").pages(None))
+    assert len(ids(first)) == 2
+    unreadable.deny(tmp_path / "locked")
+    second = list(IcsSource("c/calendar", tmp_path, "c").pages(first[-1].cursor))
+    assert [g for p in second for g in p.gone] == []
+    assert skipped(second) == {"unreadable_folder": 1}
+    assert any(p.incomplete for p in second)
+    unreadable.restore()
+    unreadable.denied.clear()
+    third = list(IcsSource("c/calendar", tmp_path, "c").pages(second[-1].cursor))
+    assert ids(third) == [] and [g for p in third for g in p.gone] == []
