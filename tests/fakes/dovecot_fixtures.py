@@ -14,6 +14,7 @@ import pytest
 from connectors.settings import ImapAccount
 
 from fakes import dovecot
+from helpers import servers
 
 PASSWORD_ENV = "KW_TEST_IMAP_PASSWORD"
 
@@ -23,7 +24,7 @@ def server() -> Iterator[dovecot.Dovecot]:
     """One Dovecot for the session, in a folder of its own (it must be reachable by the mail
     user when the tests run as root)."""
     if not dovecot.available():
-        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd)")
+        servers.missing("dovecot is not installed (apt-get install dovecot-imapd)")
     root = Path(tempfile.mkdtemp(prefix="kw-dovecot-"))
     server = dovecot.start(root)
     yield server
