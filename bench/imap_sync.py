@@ -10,15 +10,21 @@ tests/fakes/dovecot.py), lets Dovecot index it, then times:
   (no network, no IMAP parsing: what the server alone costs);
 - the IMAP connector: a first pass (``ImapSource.pages(None)``, TLS on loopback, 500 UIDs per
   FETCH), messages per second, and how much the process's peak RSS grew during it;
-- a second pass with nothing changed (STATUS of every folder only).
+- a second pass with nothing changed (STATUS of every folder only);
+- passes after one new message and one flag change in INBOX, from the first pass's cursor, by
+  QRESYNC (``UID FETCH ... CHANGEDSINCE ... VANISHED``) and by ``UID SEARCH ALL`` (the
+  connector told the server offers neither, from the same cursor without mod-sequences):
+  5 paired rounds, alternating which goes first, medians and the median ratio.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,6 +36,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from gen_maildir import generate  # noqa: E402
 
+from connectors.imap import changes  # noqa: E402
 from connectors.imap.source import ImapSource  # noqa: E402
 from connectors.settings import ImapAccount  # noqa: E402
 
@@ -78,11 +85,38 @@ def connector_pass(server: dovecot.Dovecot, user: str, cursor: str | None
     return count, elapsed, peak, last
 
 
+def change_passes(server: dovecot.Dovecot, user: str, cursor: str | None,
+                  rounds: int = 5) -> tuple[float, float, float]:
+    """Median seconds of a pass by QRESYNC and by UID SEARCH ALL after one change each
+    round, and the median of their paired ratios."""
+    box, real = dovecot.Mailbox(server, user), changes.mode
+    state = json.loads(cursor or "{}")
+    for folder in state["f"].values():
+        folder["ms"] = None  # what a server without CONDSTORE leaves in the cursor
+    plain_cursor = json.dumps(state)
+    times: dict[str, list[float]] = {"qresync": [], "search": []}
+    for r in range(rounds):
+        box.append("INBOX", [f"Message-ID: <bench{r}@x.org>\r\nFrom: a@x.org\r\n\r\n.\r\n"
+                             .encode()])
+        with box.client() as c:
+            c.select_folder("INBOX")
+            c.add_flags(c.search("ALL")[r:r + 1], [b"\\Flagged"])
+        for how in (("qresync", "search") if r % 2 == 0 else ("search", "qresync")):
+            changes.mode = real if how == "qresync" else (lambda _: changes.PLAIN)  # type: ignore[assignment]
+            times[how].append(connector_pass(server, user, cursor if how == "qresync"
+                                             else plain_cursor)[1])
+        changes.mode = real  # type: ignore[assignment]
+    ratio = statistics.median(s / q for q, s in zip(times["qresync"], times["search"],
+                                                    strict=True))
+    return statistics.median(times["qresync"]), statistics.median(times["search"]), ratio
+
+
 def main(sizes: list[int]) -> None:
     if not dovecot.available():
         sys.exit("dovecot is not installed (apt-get install dovecot-imapd)")
     print(f"{'messages':>9} {'doveadm msg/s':>14} {'imap msg/s':>11} {'RSS +MiB':>9} "
-          f"{'no-change pass s':>17}")
+          f"{'no-change pass s':>17} {'QRESYNC pass s':>15} {'SEARCH pass s':>14} "
+          f"{'SEARCH/QRESYNC':>15}")
     for n in sizes:
         root = Path(tempfile.mkdtemp(prefix="kw-bench-dovecot-"))
         server = dovecot.start(root)
@@ -92,8 +126,9 @@ def main(sizes: list[int]) -> None:
             yard = doveadm(server, "fetch", "-u", box.user, FIELDS, "mailbox", "*", "all")
             count, elapsed, peak, cursor = connector_pass(server, box.user, None)
             _, again, _, _ = connector_pass(server, box.user, cursor)
+            qresync, search, ratio = change_passes(server, box.user, cursor)
             print(f"{count:>9} {n / yard:>14.0f} {count / elapsed:>11.0f} {peak:>9.1f} "
-                  f"{again:>17.2f}")
+                  f"{again:>17.2f} {qresync:>15.3f} {search:>14.3f} {ratio:>14.2f}x")
         finally:
             server.stop()
             shutil.rmtree(root, ignore_errors=True)

@@ -45,7 +45,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path):
         s.dispose()
         return
     if not PG_URL:
-        pytest.skip("KEEPWARM_TEST_PG_URL not set (no PostgreSQL server)")
+        from helpers import servers
+
+        servers.missing("KEEPWARM_TEST_PG_URL not set (no PostgreSQL server)")
     yield from _pg_store(PG_URL)
 
 

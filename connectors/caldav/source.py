@@ -98,6 +98,7 @@ class CalDavSource(Source):
         self.clock, self.page_size = clock, page_size
         self.skipped = Skips()
         self.read = self.yielded = 0
+        self.holders: dict[str, set[str]] = {}
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         """Pages of occurrences changed since ``cursor``; the last one ends the pass."""
@@ -117,6 +118,7 @@ class CalDavSource(Source):
                      "cals": {c.path: old["cals"][c.path] for c in cals
                               if c.path in old.get("cals", {})}}
             pager = _Pager(self.skipped, self.page_size)
+            self.holders = _holders(state["cals"])
             if not old:
                 pager.listing = Listing(floor, hi)
             pager.address = client.address
@@ -205,9 +207,14 @@ class CalDavSource(Source):
             pager.gone.extend(sorted(i for i in _ids(cal.ident, name, old)
                                      if i not in ids and i[-_KEY_WIDTH:] >= low))
         recurs = b"RRULE" in data or b"RDATE" in data
-        if old is not None and recurs:  # a changed series, listed whole on this page
-            pager.series.extend(Series(u, floor, hi) for u in sorted({r.uid for r in records
-                                                                      if r.uid}))
+        uids = sorted({r.uid for r in records if r.uid})
+        for uid in uids:
+            self.holders.setdefault(uid, set()).add(rel)
+        # A changed series is listed whole on this page, unless another member holds it too
+        # (one meeting in two calendars): the engine would forget that copy's occurrences;
+        # this member's own are in ``gone`` above.
+        if old is not None and recurs:
+            pager.series.extend(Series(u, floor, hi) for u in uids if self.holders[u] == {rel})
         pager.records.extend(records)
         self.read, self.yielded = self.read + 1, self.yielded + len(records)
         items[name] = [etag, sorted(i[len(rel) + 1:] for i in ids if i[-_KEY_WIDTH:] >= low),
@@ -217,6 +224,16 @@ class CalDavSource(Source):
 def _name(cal: Calendar, path: str) -> str:
     """A member's name inside its calendar (the path's last segment)."""
     return path.rstrip("/").rpartition("/")[2]
+
+
+def _holders(cals: dict[str, Any]) -> dict[str, set[str]]:
+    """Per event UID, the members (``CALENDAR/RESOURCE``) the cursor knows to hold it."""
+    out: dict[str, set[str]] = {}
+    for entry in cals.values():
+        for name, item in entry["i"].items():
+            for suffix in item[1]:
+                out.setdefault(suffix[:-_KEY_WIDTH - 1], set()).add(f"{entry['id']}/{name}")
+    return out
 
 
 def _ids(ident: str, name: str, item: Entry) -> list[str]:

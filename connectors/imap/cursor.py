@@ -1,7 +1,8 @@
 """The IMAP cursor: per folder its UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ (when the server offers
 CONDSTORE) and the UIDs already read, as IMAP sequence-set text (``1:40,42,45:90``: a folder's
-UIDs mostly ascend without gaps, so this stays short); and, while a full listing is open, the
-folders it has yet to name.
+UIDs mostly ascend without gaps, so this stays short), and of those the ones read with the
+``\\Draft`` flag (omitted when none: cursors written before it read as none); and, while a
+full listing is open, the folders it has yet to name.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class FolderState:
     uidnext: int = 0
     modseq: int | None = None
     uids: set[int] = field(default_factory=set)
+    drafts: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -35,7 +37,8 @@ class State:
     def dump(self) -> str:
         data: dict[str, Any] = {"v": VERSION, "f": {
             name: {"uv": f.uidvalidity, "next": f.uidnext, "ms": f.modseq,
-                   "uids": pack(f.uids)} for name, f in sorted(self.folders.items())}}
+                   "uids": pack(f.uids)} | ({"dr": pack(f.drafts)} if f.drafts else {})
+            for name, f in sorted(self.folders.items())}}
         if self.relist is not None:
             data["relist"] = self.relist
         return json.dumps(data, separators=(",", ":"))
@@ -50,7 +53,8 @@ def load(cursor: str | None) -> State | None:
         if data.get("v") != VERSION:
             raise ValueError("another version")
         folders = {name: FolderState(int(f["uv"]), int(f["next"]), f.get("ms"),
-                                     unpack(f["uids"])) for name, f in data["f"].items()}
+                                     unpack(f["uids"]), unpack(f.get("dr", "")))
+                   for name, f in data["f"].items()}
         relist = data.get("relist")
         return State(folders, list(relist) if relist is not None else None)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -57,6 +57,11 @@ def message_time(date_header: str | None, internal: datetime | None) -> datetime
     return sent
 
 
+def is_draft(data: dict[bytes, Any]) -> bool:
+    """Whether a FETCH answer's FLAGS hold ``\\Draft``."""
+    return b"\\draft" in {f.lower() for f in data.get(b"FLAGS", ())}
+
+
 def _header_block(data: dict[bytes, Any]) -> bytes:
     """The header block of a FETCH answer, whatever spelling of the key the server echoed."""
     for key, value in data.items():
@@ -74,8 +79,7 @@ def to_records(folder: str, uidvalidity: int, labels: tuple[str, ...],
         data = answer.get(uid)
         if data is None:  # expunged between SEARCH and FETCH: the next pass reports it gone
             continue
-        flags = {f.lower() for f in data.get(b"FLAGS", ())}
-        extra = ("draft",) if b"\\draft" in flags else ()
+        extra = ("draft",) if is_draft(data) else ()
         rec = parse_block(_header_block(data).replace(b"\r\n", b"\n"),
                           source_id(folder, uidvalidity, uid), labels + extra)
         if rec is None:

@@ -45,7 +45,7 @@ def parse_duration(spec: str, pattern: str = DURATION) -> timedelta:
     return int(m.group(1)) * UNITS[m.group(2)]
 
 
-PATH_KEYS = ("path", "client_secrets", "folder", "password_file")
+PATH_KEYS = ("path", "client_secrets", "folder", "password_file", "ca_file")
 
 
 class _Section(BaseModel):

@@ -264,7 +264,9 @@ def pg_database() -> Iterator[str]:
     """A fresh, migrated database on the test server (skipped when none is configured)."""
     url = os.environ.get("KEEPWARM_TEST_PG_URL")
     if not url:
-        pytest.skip("KEEPWARM_TEST_PG_URL not set (no PostgreSQL server)")
+        from helpers import servers
+
+        servers.missing("KEEPWARM_TEST_PG_URL not set (no PostgreSQL server)")
     from tests.conftest import _pg_store
 
     stores = _pg_store(url)

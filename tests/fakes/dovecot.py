@@ -177,8 +177,9 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], log: Path) -> N
     raise RuntimeError("dovecot did not start listening")
 
 
-def start(root: Path) -> Dovecot:
-    """Write a config under ``root`` and start ``dovecot -F`` with it."""
+def start(root: Path, capability: str | None = None) -> Dovecot:
+    """Write a config under ``root`` and start ``dovecot -F`` with it; ``capability``, when
+    given, is the whole CAPABILITY list it announces after login (to hide extensions)."""
     binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
     ca_file, _ = make_tls(root)
     plain, tls = free_port(), free_port()
@@ -191,7 +192,8 @@ def start(root: Path) -> Dovecot:
                                          for n in range(USERS)))
     (root / "dovecot.conf").write_text(CONFIG.format(
         root=root, plain=plain, tls=tls, uid=uid, gid=gid,
-        login_user=login, internal_user=internal))
+        login_user=login, internal_user=internal)
+        + (f"imap_capability = {capability}\n" if capability else ""))
     process = subprocess.Popen([binary, "-F", "-c", str(root / "dovecot.conf")],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _wait_listening(tls, process, root / "dovecot.log")

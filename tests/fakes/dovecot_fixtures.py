@@ -14,6 +14,7 @@ import pytest
 from connectors.settings import ImapAccount
 
 from fakes import dovecot
+from helpers import servers
 
 PASSWORD_ENV = "KW_TEST_IMAP_PASSWORD"
 
@@ -23,12 +24,42 @@ def server() -> Iterator[dovecot.Dovecot]:
     """One Dovecot for the session, in a folder of its own (it must be reachable by the mail
     user when the tests run as root)."""
     if not dovecot.available():
-        pytest.skip("dovecot is not installed (apt-get install dovecot-imapd)")
+        servers.missing("dovecot is not installed (apt-get install dovecot-imapd)")
     root = Path(tempfile.mkdtemp(prefix="kw-dovecot-"))
     server = dovecot.start(root)
     yield server
     server.stop()
     shutil.rmtree(root, ignore_errors=True)
+
+
+# What Dovecot announces, less the extensions a flavour hides (imap_capability replaces it).
+BASE = ("IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT NAMESPACE UIDPLUS UNSELECT "
+        "CHILDREN LIST-EXTENDED LIST-STATUS MOVE SPECIAL-USE LITERAL+")
+FLAVOURS = {"qresync": None, "condstore": f"{BASE} CONDSTORE", "plain": BASE}
+
+
+@pytest.fixture(scope="session")
+def servers_by_flavour(server: dovecot.Dovecot) -> Iterator[dict[str, dovecot.Dovecot]]:
+    """The session's server (QRESYNC and CONDSTORE) and, started on first use, one hiding
+    QRESYNC and one hiding both."""
+    started: dict[str, dovecot.Dovecot] = {"qresync": server}
+    roots = []
+    for flavour in ("condstore", "plain"):
+        roots.append(Path(tempfile.mkdtemp(prefix=f"kw-dovecot-{flavour}-")))
+        started[flavour] = dovecot.start(roots[-1], FLAVOURS[flavour])
+    yield started
+    for flavour, root in zip(("condstore", "plain"), roots, strict=True):
+        started[flavour].stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(params=list(FLAVOURS))
+def any_mailbox(request: pytest.FixtureRequest, servers_by_flavour: dict[str, dovecot.Dovecot],
+                monkeypatch: pytest.MonkeyPatch) -> dovecot.Mailbox:
+    """A new, empty user of each flavour of server in turn (QRESYNC, CONDSTORE, neither)."""
+    server = servers_by_flavour[request.param]
+    monkeypatch.setenv(PASSWORD_ENV, server.password)
+    return server.add_user()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import servers
 from helpers.radicale import Radicale, self_signed, start
 
 
@@ -14,7 +15,7 @@ from helpers.radicale import Radicale, self_signed, start
 def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
     server = start(tmp_path_factory.mktemp("radicale"))
     if server is None:
-        pytest.skip("Radicale is not installed (pip install -e '.[dev]' brings it)")
+        servers.missing("Radicale is not installed (pip install -e '.[dev]' brings it)")
     yield server
     server.stop()
 
@@ -25,9 +26,9 @@ def radicale_tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Rad
     root = tmp_path_factory.mktemp("radicale-tls")
     cert = self_signed(root)
     if cert is None:
-        pytest.skip("openssl is missing: no test certificate")
+        servers.missing("openssl is missing: no test certificate")
     server = start(root, cert)
     if server is None:
-        pytest.skip("Radicale is not installed (pip install -e '.[dev]' brings it)")
+        servers.missing("Radicale is not installed (pip install -e '.[dev]' brings it)")
     yield server, cert
     server.stop()

@@ -114,6 +114,15 @@ def test_changes_between_syncs_keep_the_store_equal_to_upstream(radicale: Radica
     radicale.delete(f"{s.cal}/b.ics")  # deleted
     assert b_ids <= gone(s.sync())
 
+    radicale.delete(f"{s.cal}/a.ics")  # then the token is lost with a change behind it
+    state = load(s.cursor)
+    for entry in state["cals"].values():
+        entry["t"] += "0"
+    with pytest.raises(CursorExpired):
+        drain(source(radicale, s.cal), dump(state))
+    s.cursor = None  # the engine's answer: a listing from scratch, reconciled (sync() checks)
+    assert s.sync()[0].listing is not None and "a" not in {r.uid for r in s.store.values()}  # type: ignore[union-attr]
+
 
 def _with_override(master: str, override: str) -> str:
     """One resource: the master VEVENT and an override VEVENT of the same UID."""
