@@ -19,6 +19,7 @@ from daemon.model.entries import Entry, Scored
 from daemon.model.frame import Frame, seconds
 from daemon.model.hidden import Hidden
 from daemon.model.load import load
+from daemon.model.quiet import own_silence
 from daemon.model.vocab import Exclusion, Group
 from daemon.store import Store
 from daemon.store.columns import DIRECTION_NAMES
@@ -64,12 +65,15 @@ def score_frame(frame: Frame, as_of: datetime, *, hidden: Hidden | None = None,
     ev = evaluate(frame, at, hidden=hide, upcoming=upcoming, cap=cap)
     months = monthly(frame, at)
     entries = _entries(frame, ev, months, as_of, until, tz)
-    losing = sorted((e for e in entries if e.group == Group.LOSING_TOUCH),
+    # while you yourself are quiet, only those who went quiet before you did are news
+    quiet = own_silence(frame, at)
+    listed = [e for e in entries if quiet is None or quiet.predates(e.silence_days)]
+    losing = sorted((e for e in listed if e.group == Group.LOSING_TOUCH),
                     key=lambda e: (-e.score, e.key))
-    dormant = sorted((e for e in entries if e.group == Group.DORMANT),
+    dormant = sorted((e for e in listed if e.group == Group.DORMANT),
                      key=lambda e: (-e.numbers["total_weight"], e.key))
     everyone = sorted(entries, key=lambda e: (GROUP_NAMES.index(e.group), -e.score, e.key))
-    return Scored(as_of, tuple(losing), tuple(dormant), tuple(everyone))
+    return Scored(as_of, tuple(losing), tuple(dormant), tuple(everyone), quiet)
 
 
 def _when(t: int) -> datetime:
