@@ -10,6 +10,10 @@ baselines and the label. Metrics live in :mod:`daemon.model.metrics`.
 - Label: lapsed = no interaction either way in [T, T + horizon). A snapshot counts only if
   the owner still sends mail (any outbound touchpoint) at or after T + horizon.
 - The model sees only touchpoints before T (no upcoming-meeting exclusion).
+- A row names its contact twice, so an outside checker can join on either: ``key``, the
+  person's key in the store (its primary normalised address; ``contact`` is the same), and
+  ``address``, the store address of the candidate's last interaction before T (one of a
+  ``[[people]]`` group's addresses).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class Snapshot:
     track_b: np.ndarray  # bool
     scores: dict[str, np.ndarray]  # method -> risk-like score
     x: np.ndarray  # the model's feature matrix for the candidates (for fitting)
+    seen_as: tuple[str, ...] = ()  # per candidate, the address of their last interaction
 
 
 def snapshot_times(start: date, end: date, every: timedelta) -> list[datetime]:
@@ -81,11 +86,13 @@ def snapshots(owner: str, frame: Frame, times: list[datetime], horizon: timedelt
         recent = np.bincount(frame.person[window & (frame.t >= t - RECENT_DAYS * DAY)],
                              minlength=size) > 0
         ev = evaluate(frame, t, upcoming=False, cap=cap)
+        last = np.full(size, -1, dtype=np.int64)
+        np.maximum.at(last, p, np.flatnonzero(window))
         yield Snapshot(
             owner=owner, as_of=when, contacts=tuple(frame.persons[i].key for i in cand),
             label=~touched[cand], track_b=recent[cand],
             scores={"model": ev.risk[cand], **_baselines(frame, inter, t, size, cand, count)},
-            x=features(ev.agg)[cand])
+            x=features(ev.agg)[cand], seen_as=tuple(frame.address(r) for r in last[cand]))
 
 
 def _baselines(frame: Frame, inter: np.ndarray, t: int, size: int, cand: np.ndarray,
@@ -118,7 +125,9 @@ def rows(snap: Snapshot) -> Iterator[dict[str, object]]:
     rank_b = {int(i): r for r, i in enumerate(b_order, 1)}
     for i, contact in enumerate(snap.contacts):
         yield {"owner": snap.owner, "as_of": snap.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
-               "contact": contact, "risk": round(float(risk[i]), 6), "rank": int(rank[i]),
+               "contact": contact, "key": contact,
+               "address": snap.seen_as[i] if snap.seen_as else contact,
+               "risk": round(float(risk[i]), 6), "rank": int(rank[i]),
                "label": bool(snap.label[i]), "track": "B" if snap.track_b[i] else "A",
                "rank_b": rank_b.get(i),
                **{m: round(float(snap.scores[m][i]), 6) for m in METHODS[1:]}}
