@@ -73,7 +73,9 @@ def build(persons: Sequence[Person], person: Iterable[int] | np.ndarray,
     cols[4] = np.maximum(cols[4], 1)
     seen = None if seen_as is None else np.asarray(
         list(seen_as) if not isinstance(seen_as, np.ndarray) else seen_as, np.int32)[order]
-    return Frame(tuple(persons), *cols, seen_as=seen)
+    person_, t_, direction_, meeting_, group_, noise_, direct_, thread_ = cols
+    return Frame(tuple(persons), person_, t_, direction_, meeting_, group_, noise_, direct_,
+                 thread_, seen)
 
 
 def identities(addresses: Iterable[tuple[str, str]],
