@@ -85,7 +85,7 @@ def evaluate_track(snaps: list[Snapshot], track: str, boot: int = 1000,
     labels = [s.label[m] for s, m in zip(snaps, sel, strict=True)]
     n_rows = sum(int(m.sum()) for m in sel)
     aucs, precs = {}, {}
-    for method in METHODS:
+    for method in (m for m in METHODS if all(m in s.scores for s in snaps)):
         per_owner: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {i: [] for i in at.values()}
         prec_sum, prec_n = np.zeros(len(owners)), np.zeros(len(owners))
         for s, m, lab in zip(snaps, sel, labels, strict=True):
