@@ -97,9 +97,10 @@ def render(results: list[TrackResult], snaps: list[Snapshot], args: argparse.Nam
             for m in MODELS if m in r.auc)
         lines.append(f"track {r.track}: {r.rows} candidate rows, {r.lapsed} lapsed, "
                      f"{r.snapshots} owner-snapshots, {r.owners} owners; {beats}")
-    lines += ["", "Reliability of the model's risk (track A, by decile):", "",
-              "| risk from | mean predicted | observed lapse | rows |",
-              "|-----------|----------------|----------------|------|"]
-    for low, pred, obs, n in reliability(snaps):
-        lines.append(f"| {low:9.3f} | {pred:14.3f} | {obs:14.3f} | {n:4d} |")
+    for m in (m for m in MODELS if all(m in s.scores for s in snaps)):
+        lines += ["", f"Reliability of the {m} risk (track A, by decile):", "",
+                  "| risk from | mean predicted | observed lapse | rows |",
+                  "|-----------|----------------|----------------|------|"]
+        for low, pred, obs, n in reliability(snaps, method=m):
+            lines.append(f"| {low:9.3f} | {pred:14.3f} | {obs:14.3f} | {n:4d} |")
     return "\n".join(lines)

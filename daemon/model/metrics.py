@@ -116,10 +116,11 @@ def evaluate_track(snaps: list[Snapshot], track: str, boot: int = 1000,
                        sum(1 for m in sel if m.any()), aucs, precs)
 
 
-def reliability(snaps: list[Snapshot], bins: int = 10) -> list[tuple[float, float, float, int]]:
-    """(low, mean predicted, observed lapse rate, n) per equal-count decile of the model's
+def reliability(snaps: list[Snapshot], bins: int = 10,
+                method: str = "model") -> list[tuple[float, float, float, int]]:
+    """(low, mean predicted, observed lapse rate, n) per equal-count decile of ``method``'s
     risk over all track-A rows."""
-    risk = np.concatenate([s.scores["model"] for s in snaps]) if snaps else np.zeros(0)
+    risk = np.concatenate([s.scores[method] for s in snaps]) if snaps else np.zeros(0)
     label = np.concatenate([s.label for s in snaps]) if snaps else np.zeros(0, bool)
     if risk.size == 0:
         return []

@@ -132,6 +132,9 @@ def test_the_command_pools_owners_and_writes_rows(tmp_path, capsys) -> None:  # 
     model_auc = auc(np.array([r["risk"] for r in lines]), np.array([r["label"] for r in lines]))
     assert f"| A     | model     | {model_auc:.3f}" in printed
     assert "Reliability" in printed
+    assert "| A     | adapted   |" in printed  # issue 11: adapted and unadapted side by side
+    assert "Reliability of the adapted risk" in printed
+    assert all("adapted" in r for r in lines)
 
 
 def test_rows_name_the_contact_by_store_key_and_by_the_address_seen(store) -> None:  # type: ignore[no-untyped-def]
