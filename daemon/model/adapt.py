@@ -1,7 +1,7 @@
 """Learn from the user's own past: the shipped coefficients are a prior, the user's own labelled
 snapshots update them with shrinkage.
 
-At a scoring time T, every snapshot T' = T - horizon - k x 4 weeks (k = 0, 1, ...) has a fully
+At a scoring time T, every snapshot T' = T - horizon - k x 2 weeks (k = 0..51) has a fully
 passed horizon (T' + horizon <= T): its candidates (the backtest's regular two-way contacts,
 :mod:`daemon.model.examples`) are labelled examples from this very user. The fit maximises
 their log-likelihood minus ``PRIOR_STRENGTH / 2 x |coef - prior|^2``, an L2 penalty centred on
@@ -28,7 +28,7 @@ from daemon.model.frame import Frame
 from daemon.model.rhythm import DAY, aggregate
 from daemon.model.risk import COEF, features, sigmoid
 
-HORIZON_DAYS, EVERY_DAYS, SNAPSHOTS = 84, 28, 26  # two years of monthly snapshots
+HORIZON_DAYS, EVERY_DAYS, SNAPSHOTS = 84, 14, 52  # two years, every 2 weeks (bench/generalise.py)
 PRIOR_STRENGTH = 30.0  # the prior is worth about this many examples per coefficient
 MIN_EXAMPLES = 40  # fewer, or one class only: the prior as shipped
 ROW_BUDGET = 60_000  # touchpoint rows the adaptation reads at most (bench/score.py)
