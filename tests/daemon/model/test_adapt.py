@@ -106,3 +106,18 @@ def test_weekly_scoring_uses_the_adapted_model() -> None:
     adapted = {e.key: e.risk for e in score_frame(frame, AS_OF).everyone}
     shipped = {e.key: e.risk for e in score_frame(frame, AS_OF, adapted=False).everyone}
     assert adapted.keys() == shipped.keys() and adapted != shipped
+
+
+def test_a_large_store_learns_from_a_fixed_sample_of_whole_persons(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Past ROW_BUDGET rows the adaptation reads a fixed sample of whole persons (the same one
+    every week), still cut at T."""
+    import daemon.model.adapt as adapt_module
+
+    frame = episodic_user()
+    full = examples(frame, T)
+    monkeypatch.setattr(adapt_module, "ROW_BUDGET", len(frame) // 3)
+    part = examples(frame, T)
+    assert 0 < len(part) < len(full)
+    assert np.array_equal(examples(frame, T).x, part.x)  # deterministic
+    later = with_rows(frame, list(range(60)), [T + DAY] * 60, [0] * 60)
+    assert np.array_equal(examples(later, T).x, part.x)  # nothing after T, even sampled
