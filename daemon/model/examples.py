@@ -12,7 +12,7 @@ so no touchpoint at or after T can reach a past snapshot's features or labels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -75,11 +75,11 @@ def before(frame: Frame, t: int) -> Frame:
 
 
 def rows(frame: Frame, keep: np.ndarray) -> Frame:
-    """The frame's rows where ``keep`` holds (same persons, same order)."""
+    """The frame's rows where ``keep`` holds (same persons, same order): every per-row column
+    is cut, whatever columns the frame has."""
     if keep.all():
         return frame
-    return replace(frame, person=frame.person[keep], t=frame.t[keep],
-                   direction=frame.direction[keep], meeting=frame.meeting[keep],
-                   group=frame.group[keep], noise=frame.noise[keep], direct=frame.direct[keep],
-                   thread=frame.thread[keep],
-                   seen_as=None if frame.seen_as is None else frame.seen_as[keep])
+    n = len(frame)
+    cut = {f.name: value[keep] for f in fields(frame)
+           if isinstance(value := getattr(frame, f.name), np.ndarray) and value.shape[:1] == (n,)}
+    return replace(frame, **cut)
