@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from daemon.errors import ConfigError
-from daemon.model.backtest import METHODS, Snapshot, rows, snapshot_times, snapshots
+from daemon.model.backtest import (
+    BASELINES,
+    METHODS,
+    MODELS,
+    Snapshot,
+    rows,
+    snapshot_times,
+    snapshots,
+)
 from daemon.model.load import load
 from daemon.model.metrics import TrackResult, evaluate_track, reliability
 from daemon.store import Store
@@ -79,17 +87,20 @@ def render(results: list[TrackResult], snaps: list[Snapshot], args: argparse.Nam
     lines.append("| track | method    | ROC AUC               | precision@5           |")
     lines.append("|-------|-----------|-----------------------|-----------------------|")
     for r in results:
-        for m in METHODS:
+        for m in (m for m in METHODS if m in r.auc):
             lines.append(f"| {r.track:<5} | {m:<9} | {r.auc[m]!s:<21} | {r.precision[m]!s:<21} |")
     lines.append("")
     for r in results:
-        beaten = all(r.auc["model"].value > r.auc[m].value for m in METHODS[1:])
+        beats = "; ".join(
+            f"{m} beats every baseline on AUC: "
+            f"{'yes' if all(r.auc[m].value > r.auc[b].value for b in BASELINES) else 'NO'}"
+            for m in MODELS if m in r.auc)
         lines.append(f"track {r.track}: {r.rows} candidate rows, {r.lapsed} lapsed, "
-                     f"{r.snapshots} owner-snapshots, {r.owners} owners; model beats every "
-                     f"baseline on AUC: {'yes' if beaten else 'NO'}")
-    lines += ["", "Reliability of the model's risk (track A, by decile):", "",
-              "| risk from | mean predicted | observed lapse | rows |",
-              "|-----------|----------------|----------------|------|"]
-    for low, pred, obs, n in reliability(snaps):
-        lines.append(f"| {low:9.3f} | {pred:14.3f} | {obs:14.3f} | {n:4d} |")
+                     f"{r.snapshots} owner-snapshots, {r.owners} owners; {beats}")
+    for m in (m for m in MODELS if all(m in s.scores for s in snaps)):
+        lines += ["", f"Reliability of the {m} risk (track A, by decile):", "",
+                  "| risk from | mean predicted | observed lapse | rows |",
+                  "|-----------|----------------|----------------|------|"]
+        for low, pred, obs, n in reliability(snaps, method=m):
+            lines.append(f"| {low:9.3f} | {pred:14.3f} | {obs:14.3f} | {n:4d} |")
     return "\n".join(lines)

@@ -85,14 +85,15 @@ def heard_from(frame: Frame, as_of: int) -> np.ndarray:
 
 
 def evaluate(frame: Frame, as_of: int, *, hidden: np.ndarray | None = None,
-             upcoming: bool = True, cap: int = 10) -> Evaluation:
+             upcoming: bool = True, cap: int = 10, coef: np.ndarray | None = None) -> Evaluation:
     """Score every person of ``frame`` at ``as_of`` (UTC seconds) from touchpoints before it.
 
     ``hidden`` holds an EXCLUSIONS index per person (ignored/snoozed) decided by the caller;
-    with ``upcoming`` a meeting already booked after ``as_of`` excludes the person."""
+    with ``upcoming`` a meeting already booked after ``as_of`` excludes the person; ``coef``
+    (None: the shipped ones) are the risk model's coefficients."""
     agg = aggregate(frame, as_of, cap)
     size = len(frame.persons)
-    risk = lapse_risk(agg)
+    risk = lapse_risk(agg) if coef is None else lapse_risk(agg, coef)
     has = np.isfinite(agg.silence)
     ratio = np.where(has, agg.silence / agg.rhythm, 0.0)
     overdue = np.clip(ratio - 1.0, 0.0, 1.0)

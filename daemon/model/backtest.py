@@ -3,13 +3,14 @@ backtest, and collect one row per (owner, snapshot, candidate) with the model's 
 baselines and the label. Metrics live in :mod:`daemon.model.metrics`.
 
 - Snapshots at ``start``, then every ``every`` until ``end``, at 00:00 UTC.
-- An *interaction* is any touchpoint whose item has at most 5 counterparts (messages with
-  more than 5 recipients are not interactions).
-- Candidates at T: at least 4 interactions in the 26 weeks before T, with mail in both
-  directions among them. Track B: those with an interaction in the 28 days before T.
-- Label: lapsed = no interaction either way in [T, T + horizon). A snapshot counts only if
-  the owner still sends mail (any outbound touchpoint) at or after T + horizon.
+- Interactions, candidates, tracks and labels as :mod:`daemon.model.examples` defines them
+  (the same definitions the adaptation learns from). A snapshot counts only if the owner
+  still sends mail (any outbound mail) at or after T + horizon.
 - The model sees only touchpoints before T (no upcoming-meeting exclusion).
+- A row names its contact twice, so an outside checker can join on either: ``key``, the
+  person's key in the store (its primary normalised address; ``contact`` is the same), and
+  ``address``, the store address of the candidate's last interaction before T (one of a
+  ``[[people]]`` group's addresses).
 """
 
 from __future__ import annotations
@@ -20,14 +21,17 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
+from daemon.model.adapt import adapt
 from daemon.model.assess import evaluate
-from daemon.model.frame import IN, OUT, Frame
+from daemon.model.examples import candidates, interactions, lapsed, sent_times
+from daemon.model.frame import Frame
 from daemon.model.rhythm import DAY
 from daemon.model.risk import features
+from daemon.model.risk import risk as lapse_risk
 
-MAX_RECIPIENTS = 5
-MIN_INTERACTIONS, WINDOW_DAYS, RECENT_DAYS = 4, 26 * 7, 28
-METHODS = ("model", "recency", "frequency", "gap_ratio")
+MODELS = ("model", "adapted")  # shipped coefficients; adapted to the owner's past before T
+BASELINES = ("recency", "frequency", "gap_ratio")
+METHODS = MODELS + BASELINES
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class Snapshot:
     track_b: np.ndarray  # bool
     scores: dict[str, np.ndarray]  # method -> risk-like score
     x: np.ndarray  # the model's feature matrix for the candidates (for fitting)
+    seen_as: tuple[str, ...] = ()  # per candidate, the address of their last interaction
 
 
 def snapshot_times(start: date, end: date, every: timedelta) -> list[datetime]:
@@ -54,38 +59,31 @@ def snapshot_times(start: date, end: date, every: timedelta) -> list[datetime]:
 
 
 def snapshots(owner: str, frame: Frame, times: list[datetime], horizon: timedelta,
-              cap: int = 10) -> Iterator[Snapshot]:
-    """Every counting snapshot of one owner's frame (owner still sending after the horizon)."""
+              cap: int = 10, adapted: bool = True) -> Iterator[Snapshot]:
+    """Every counting snapshot of one owner's frame (owner still sending after the horizon).
+    With ``adapted``, the "adapted" method scores with coefficients fitted to the owner's own
+    snapshots before T (:mod:`daemon.model.adapt`, which reads only the frame cut at T)."""
     size = len(frame.persons)
-    inter = frame.group <= MAX_RECIPIENTS
-    email = ~frame.meeting
-    outbound_times = frame.t[(frame.direction == OUT) & email]
-    last_sent = int(outbound_times.max()) if outbound_times.size else None
+    inter = interactions(frame)
+    sent = sent_times(frame)
     h = int(horizon.total_seconds())
     for when in times:
         t = int(when.timestamp())
-        if last_sent is None or last_sent < t + h:
+        if sent.size == 0 or sent[-1] < t + h:
             continue
-        window = inter & (frame.t < t) & (frame.t >= t - WINDOW_DAYS * DAY)
-        p = frame.person[window]
-        count = np.bincount(p, minlength=size)
-        outs = np.bincount(p, weights=(frame.direction[window] == OUT) & email[window],
-                           minlength=size)
-        ins = np.bincount(p, weights=(frame.direction[window] == IN) & email[window],
-                          minlength=size)
-        cand = np.flatnonzero((count >= MIN_INTERACTIONS) & (outs > 0) & (ins > 0))
-        if cand.size == 0:
+        c = candidates(frame, t, inter)
+        if c.index.size == 0:
             continue
-        future = inter & (frame.t >= t) & (frame.t < t + h)
-        touched = np.bincount(frame.person[future], minlength=size) > 0
-        recent = np.bincount(frame.person[window & (frame.t >= t - RECENT_DAYS * DAY)],
-                             minlength=size) > 0
+        cand = c.index
         ev = evaluate(frame, t, upcoming=False, cap=cap)
+        scores = {"model": ev.risk[cand]}
+        if adapted:
+            scores["adapted"] = lapse_risk(ev.agg, adapt(frame, t, cap=cap))[cand]
         yield Snapshot(
             owner=owner, as_of=when, contacts=tuple(frame.persons[i].key for i in cand),
-            label=~touched[cand], track_b=recent[cand],
-            scores={"model": ev.risk[cand], **_baselines(frame, inter, t, size, cand, count)},
-            x=features(ev.agg)[cand])
+            label=lapsed(frame, t, h, cand, inter), track_b=c.recent,
+            scores={**scores, **_baselines(frame, inter, t, size, cand, c.count)},
+            x=features(ev.agg)[cand], seen_as=tuple(frame.address(r) for r in c.last))
 
 
 def _baselines(frame: Frame, inter: np.ndarray, t: int, size: int, cand: np.ndarray,
@@ -118,10 +116,12 @@ def rows(snap: Snapshot) -> Iterator[dict[str, object]]:
     rank_b = {int(i): r for r, i in enumerate(b_order, 1)}
     for i, contact in enumerate(snap.contacts):
         yield {"owner": snap.owner, "as_of": snap.as_of.strftime("%Y-%m-%dT%H:%M:%SZ"),
-               "contact": contact, "risk": round(float(risk[i]), 6), "rank": int(rank[i]),
+               "contact": contact, "key": contact,
+               "address": snap.seen_as[i] if snap.seen_as else contact,
+               "risk": round(float(risk[i]), 6), "rank": int(rank[i]),
                "label": bool(snap.label[i]), "track": "B" if snap.track_b[i] else "A",
                "rank_b": rank_b.get(i),
-               **{m: round(float(snap.scores[m][i]), 6) for m in METHODS[1:]}}
+               **{m: round(float(snap.scores[m][i]), 6) for m in METHODS[1:] if m in snap.scores}}
 
 
 def rank_order(score: np.ndarray, keys: tuple[str, ...]) -> list[int]:

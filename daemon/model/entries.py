@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from daemon.model.quiet import OwnSilence
 from daemon.model.vocab import Exclusion, Group, Shape
 from daemon.store.vocab import Channel, Direction
 
@@ -45,3 +46,4 @@ class Scored:
     losing_touch: tuple[Entry, ...]  # ranked, highest score first (all of them, not only top N)
     dormant: tuple[Entry, ...]  # ranked
     everyone: tuple[Entry, ...]  # every scored person, excluded ones included
+    own_silence: OwnSilence | None = None  # you sent nothing for weeks: lists show only older fades

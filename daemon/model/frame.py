@@ -41,6 +41,12 @@ class Frame:
     noise: np.ndarray  # bool: bulk/automated or list traffic
     direct: np.ndarray  # bool: the user was a direct (To:) party
     thread: np.ndarray  # int64 thread code
+    seen_as: np.ndarray | None = None  # int32 index into the person's addresses (None: all 0)
+
+    def address(self, row: int) -> str:
+        """The store address touchpoint ``row`` was seen with (one of its person's)."""
+        person = self.persons[int(self.person[row])]
+        return person.addresses[0 if self.seen_as is None else int(self.seen_as[row])]
 
     def __len__(self) -> int:
         return int(self.t.size)
@@ -55,15 +61,21 @@ def build(persons: Sequence[Person], person: Iterable[int] | np.ndarray,
           t: Iterable[int] | np.ndarray, direction: Iterable[int] | np.ndarray,
           meeting: Iterable[bool] | np.ndarray, group: Iterable[int] | np.ndarray,
           noise: Iterable[bool] | np.ndarray, direct: Iterable[bool] | np.ndarray,
-          thread: Iterable[int] | np.ndarray) -> Frame:
-    """A frame from raw columns in any order (sorted here by person, then time)."""
+          thread: Iterable[int] | np.ndarray,
+          seen_as: Iterable[int] | np.ndarray | None = None) -> Frame:
+    """A frame from raw columns in any order (sorted here by person, then time); ``seen_as``
+    (optional) is each row's index into its person's addresses."""
     cols = [np.asarray(list(c) if not isinstance(c, np.ndarray) else c, dtype=d) for c, d in (
         (person, np.int32), (t, np.int64), (direction, np.int8), (meeting, bool),
         (group, np.int32), (noise, bool), (direct, bool), (thread, np.int64))]
     order = np.lexsort((cols[1], cols[0]))
     cols = [c[order] for c in cols]
     cols[4] = np.maximum(cols[4], 1)
-    return Frame(tuple(persons), *cols)
+    seen = None if seen_as is None else np.asarray(
+        list(seen_as) if not isinstance(seen_as, np.ndarray) else seen_as, np.int32)[order]
+    person_, t_, direction_, meeting_, group_, noise_, direct_, thread_ = cols
+    return Frame(tuple(persons), person_, t_, direction_, meeting_, group_, noise_, direct_,
+                 thread_, seen)
 
 
 def identities(addresses: Iterable[tuple[str, str]],

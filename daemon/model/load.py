@@ -18,7 +18,9 @@ def load(store: Store, people: Sequence[PersonSettings] = ()) -> Frame:
     cols = touchpoint_columns(store)
     persons, index = identities(((a, n) for _, a, n in cols.contacts), people)
     of_contact = np.zeros(max((c for c, _, _ in cols.contacts), default=0) + 1, dtype=np.int32)
+    seen_as = np.zeros_like(of_contact)  # which of the person's addresses a contact id is
     for cid, addr, _ in cols.contacts:
         of_contact[cid] = index[addr]
+        seen_as[cid] = persons[index[addr]].addresses.index(addr)
     return build(persons, of_contact[cols.contact], cols.t, cols.direction, cols.meeting,
-                 cols.group, cols.noise, cols.direct, cols.thread)
+                 cols.group, cols.noise, cols.direct, cols.thread, seen_as[cols.contact])

@@ -85,7 +85,7 @@ def evaluate_track(snaps: list[Snapshot], track: str, boot: int = 1000,
     labels = [s.label[m] for s, m in zip(snaps, sel, strict=True)]
     n_rows = sum(int(m.sum()) for m in sel)
     aucs, precs = {}, {}
-    for method in METHODS:
+    for method in (m for m in METHODS if all(m in s.scores for s in snaps)):
         per_owner: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {i: [] for i in at.values()}
         prec_sum, prec_n = np.zeros(len(owners)), np.zeros(len(owners))
         for s, m, lab in zip(snaps, sel, labels, strict=True):
@@ -116,10 +116,11 @@ def evaluate_track(snaps: list[Snapshot], track: str, boot: int = 1000,
                        sum(1 for m in sel if m.any()), aucs, precs)
 
 
-def reliability(snaps: list[Snapshot], bins: int = 10) -> list[tuple[float, float, float, int]]:
-    """(low, mean predicted, observed lapse rate, n) per equal-count decile of the model's
+def reliability(snaps: list[Snapshot], bins: int = 10,
+                method: str = "model") -> list[tuple[float, float, float, int]]:
+    """(low, mean predicted, observed lapse rate, n) per equal-count decile of ``method``'s
     risk over all track-A rows."""
-    risk = np.concatenate([s.scores["model"] for s in snaps]) if snaps else np.zeros(0)
+    risk = np.concatenate([s.scores[method] for s in snaps]) if snaps else np.zeros(0)
     label = np.concatenate([s.label for s in snaps]) if snaps else np.zeros(0, bool)
     if risk.size == 0:
         return []

@@ -14,11 +14,13 @@ import numpy as np
 from daemon.clock import zone
 from daemon.config import Config
 from daemon.model import reasons
+from daemon.model.adapt import adapt
 from daemon.model.assess import EXCLUSIONS, GROUP_NAMES, SHAPE_NAMES, Evaluation, evaluate, monthly
 from daemon.model.entries import Entry, Scored
 from daemon.model.frame import Frame, seconds
 from daemon.model.hidden import Hidden
 from daemon.model.load import load
+from daemon.model.quiet import own_silence
 from daemon.model.vocab import Exclusion, Group
 from daemon.store import Store
 from daemon.store.columns import DIRECTION_NAMES
@@ -54,22 +56,28 @@ def _exclusions(frame: Frame,
 
 
 def score_frame(frame: Frame, as_of: datetime, *, hidden: Hidden | None = None,
-                upcoming: bool = True, cap: int = 10, tz: tzinfo = UTC) -> Scored:
+                upcoming: bool = True, cap: int = 10, tz: tzinfo = UTC,
+                adapted: bool = True) -> Scored:
     """The model's answer for a frame: every present person as an :class:`Entry`, grouped.
     ``hidden`` (None: nobody) excludes people; ``tz`` is the zone the reasons' dates are
-    written in (the report's)."""
+    written in (the report's); ``adapted`` fits the risk to the user's own past
+    (:mod:`daemon.model.adapt`; False: the shipped coefficients)."""
     as_of = as_of.astimezone(UTC) if as_of.tzinfo else as_of.replace(tzinfo=UTC)
     at = seconds(as_of)
     hide, until = _exclusions(frame, hidden)
-    ev = evaluate(frame, at, hidden=hide, upcoming=upcoming, cap=cap)
+    coef = adapt(frame, at, cap=cap) if adapted else None
+    ev = evaluate(frame, at, hidden=hide, upcoming=upcoming, cap=cap, coef=coef)
     months = monthly(frame, at)
     entries = _entries(frame, ev, months, as_of, until, tz)
-    losing = sorted((e for e in entries if e.group == Group.LOSING_TOUCH),
+    # while you yourself are quiet, only those who went quiet before you did are news
+    quiet = own_silence(frame, at)
+    listed = [e for e in entries if quiet is None or quiet.predates(e.silence_days)]
+    losing = sorted((e for e in listed if e.group == Group.LOSING_TOUCH),
                     key=lambda e: (-e.score, e.key))
-    dormant = sorted((e for e in entries if e.group == Group.DORMANT),
+    dormant = sorted((e for e in listed if e.group == Group.DORMANT),
                      key=lambda e: (-e.numbers["total_weight"], e.key))
     everyone = sorted(entries, key=lambda e: (GROUP_NAMES.index(e.group), -e.score, e.key))
-    return Scored(as_of, tuple(losing), tuple(dormant), tuple(everyone))
+    return Scored(as_of, tuple(losing), tuple(dormant), tuple(everyone), quiet)
 
 
 def _when(t: int) -> datetime:

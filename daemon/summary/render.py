@@ -150,6 +150,10 @@ def summary_data(summary: Summary, *, everyone: bool = False) -> dict[str, Any]:
         "new_relationships": _plain(list(summary.new)),
         "sync_health": [{**_plain(h), "problem": h.problem} for h in summary.health],
     }
+    if summary.own_silence is not None:
+        data["own_silence"] = {**_plain(summary.own_silence),
+                               "message": summary.own_silence.message,
+                               "note": summary.own_silence.note}
     if summary.undelivered:
         data["undelivered_weeks"] = list(summary.undelivered)
     if everyone:

@@ -132,3 +132,23 @@ def test_the_command_pools_owners_and_writes_rows(tmp_path, capsys) -> None:  # 
     model_auc = auc(np.array([r["risk"] for r in lines]), np.array([r["label"] for r in lines]))
     assert f"| A     | model     | {model_auc:.3f}" in printed
     assert "Reliability" in printed
+    assert "| A     | adapted   |" in printed  # issue 11: adapted and unadapted side by side
+    assert "Reliability of the adapted risk" in printed
+    assert all("adapted" in r for r in lines)
+
+
+def test_rows_name_the_contact_by_store_key_and_by_the_address_seen(store) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11: an outside checker joins on either the person's key or the address used."""
+    from daemon.config import Person
+    from daemon.model.load import load
+
+    touches = [t for t in history() if t.address != "keep@x.com"]
+    touches += every("keep@x.com", 14, 5, start=8)  # the work address, older
+    touches += every("keep@home.example", 14, 5, start=1)  # the home address, last used
+    store_of(store, touches)
+    people = [Person(name="Keep", addresses=["keep@x.com", "keep@home.example"])]
+    [snap] = list(snapshots("o", load(store, people), [AS_OF], H))
+    got = {r["key"]: r["address"] for r in rows(snap)}
+    assert got["keep@x.com"] == "keep@home.example"
+    assert got["gone@x.com"] == "gone@x.com"
+    assert all(r["contact"] == r["key"] for r in rows(snap))

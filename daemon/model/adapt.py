@@ -1,0 +1,124 @@
+"""Learn from the user's own past: the shipped coefficients are a prior, the user's own labelled
+snapshots update them with shrinkage.
+
+At a scoring time T, every snapshot T' = T - horizon - k x 2 weeks (k = 0..51) has a fully
+passed horizon (T' + horizon <= T): its candidates (the backtest's regular two-way contacts,
+:mod:`daemon.model.examples`) are labelled examples from this very user. The fit maximises
+their log-likelihood minus ``PRIOR_STRENGTH / 2 x |coef - prior|^2``, an L2 penalty centred on
+the prior: a new user (no examples) gets the prior exactly, and the more examples, the more
+the data outweighs it.
+
+No leakage by construction: everything here reads the frame cut at T (``_past``).
+A snapshot's features read only touchpoints before T' (:func:`~daemon.model.rhythm.aggregate`),
+its label only [T', T' + horizon), and a snapshot counts only if you still sent mail in
+[T' + horizon, T) (a mailbox that ends is not a lapse).
+
+Speed: at most ``ROW_BUDGET`` touchpoint rows take part (persons sampled by a fixed hash of
+their index when a store is larger), and each snapshot aggregates only its candidates' rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from daemon.model.examples import before, candidates, interactions, lapsed, rows, sent_times
+from daemon.model.frame import Frame
+from daemon.model.rhythm import DAY, aggregate
+from daemon.model.risk import COEF, features, sigmoid
+
+HORIZON_DAYS, EVERY_DAYS, SNAPSHOTS = 84, 14, 52  # two years, every 2 weeks (bench/generalise.py)
+PRIOR_STRENGTH = 30.0  # the prior is worth about this many examples per coefficient
+MIN_EXAMPLES = 40  # fewer, or one class only: the prior as shipped
+ROW_BUDGET = 60_000  # touchpoint rows the adaptation reads at most (bench/score.py)
+
+
+@dataclass(frozen=True)
+class Examples:
+    """The user's own labelled candidate rows: features, label (lapsed) and snapshot time."""
+
+    x: np.ndarray
+    y: np.ndarray
+    at: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.y.size)
+
+
+def _past(frame: Frame, as_of: int) -> Frame:
+    """The frame cut at ``as_of`` (nothing at or after it: no leakage), and at most ROW_BUDGET
+    of its rows: whole persons, taken in a fixed pseudo-random order, renumbered."""
+    cut = frame.t < as_of
+    if int(np.count_nonzero(cut)) <= ROW_BUDGET:
+        return before(frame, as_of)
+    size = len(frame.persons)
+    order = np.argsort((np.arange(size, dtype=np.uint64) * np.uint64(2654435761))
+                       % np.uint64(1 << 32), kind="stable")
+    counts = np.bincount(frame.person[cut], minlength=size)[order]
+    take = np.zeros(size, dtype=bool)
+    take[order[np.cumsum(counts) <= ROW_BUDGET]] = True
+    sub = rows(frame, cut & take[frame.person])  # and only those persons: per-person arrays shrink
+    renumber = (np.cumsum(take) - 1).astype(np.int32)
+    persons = tuple(p for p, keep in zip(frame.persons, take.tolist(), strict=True) if keep)
+    return replace(sub, persons=persons, person=renumber[sub.person])
+
+
+def examples(frame: Frame, as_of: int, cap: int = 10) -> Examples:
+    """Every labelled candidate row of the snapshots before ``as_of`` (UTC seconds)."""
+    past = _past(frame, as_of)
+    inter = interactions(past)
+    sent = sent_times(past)
+    h = HORIZON_DAYS * DAY
+    xs, ys, ats = [], [], []
+    for k in range(SNAPSHOTS):
+        t = as_of - h - k * EVERY_DAYS * DAY
+        if sent.size == 0 or sent[-1] < t + h:
+            continue  # you sent nothing after its horizon: the mailbox, not the tie, ended
+        cand = candidates(past, t, inter).index
+        if cand.size == 0:
+            continue
+        mine = np.zeros(len(past.persons), dtype=bool)
+        mine[cand] = True
+        agg = aggregate(rows(past, mine[past.person] & (past.t < t)), t, cap)
+        xs.append(features(agg)[cand])
+        ys.append(lapsed(past, t, h, cand, inter))
+        ats.append(np.full(cand.size, t, dtype=np.int64))
+    if not xs:
+        return Examples(np.zeros((0, COEF.size - 1)), np.zeros(0, bool), np.zeros(0, np.int64))
+    return Examples(np.concatenate(xs), np.concatenate(ys), np.concatenate(ats))
+
+
+def fit_toward(x: np.ndarray, y: np.ndarray, prior: np.ndarray,
+               strength: float = PRIOR_STRENGTH, iterations: int = 25) -> np.ndarray:
+    """Logistic regression by Newton's method with an L2 penalty centred on ``prior``."""
+    xa = np.column_stack([np.ones(len(x)), x])
+    coef = prior.astype(float).copy()
+    eye = strength * np.eye(xa.shape[1])
+    for _ in range(iterations):
+        p = sigmoid(xa @ coef)
+        grad = xa.T @ (p - y) + strength * (coef - prior)
+        hess = _gram(xa, p * (1 - p)) + eye
+        step = np.linalg.solve(hess, grad)
+        coef -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return coef
+
+
+def _gram(xa: np.ndarray, w: np.ndarray, chunk: int = 512) -> np.ndarray:
+    """``xa.T @ diag(w) @ xa`` in row chunks: one big product of this thin shape starts
+    BLAS threads, which on a busy machine made it 15 times slower than these small ones."""
+    xw = xa * w[:, None]
+    out = np.zeros((xa.shape[1], xa.shape[1]))
+    for start in range(0, len(xa), chunk):
+        out += xw[start:start + chunk].T @ xa[start:start + chunk]
+    return out
+
+
+def adapt(frame: Frame, as_of: int, prior: np.ndarray = COEF, cap: int = 10) -> np.ndarray:
+    """The coefficients for scoring at ``as_of``: ``prior`` updated by the user's own past."""
+    ex = examples(frame, as_of, cap)
+    if len(ex) < MIN_EXAMPLES or ex.y.all() or not ex.y.any():
+        return prior
+    return fit_toward(ex.x, ex.y.astype(float), prior)
