@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from daemon.clock import zone
 from daemon.model.entries import Entry
+from daemon.summary.actions import Confirmation
 from daemon.summary.sections import AccountHealth, NewRelationship, OwedPerson, OwedReply
 from daemon.summary.slots import week_label
 
@@ -42,6 +43,7 @@ class Summary:
     undelivered: tuple[str, ...] = ()  # earlier weeks whose summary could not be delivered
     owed_people: tuple[OwedPerson, ...] = ()  # every owed person, ranked; text shows owed_limit
     full: bool = False  # --all: every section lists everyone, nothing is capped
+    done: tuple[Confirmation, ...] = ()  # commands mailed to yourself, carried out this week
 
     @property
     def tz(self) -> ZoneInfo:

@@ -152,6 +152,8 @@ def summary_data(summary: Summary, *, everyone: bool = False) -> dict[str, Any]:
     }
     if summary.undelivered:
         data["undelivered_weeks"] = list(summary.undelivered)
+    if summary.done:
+        data["done_by_mail"] = _plain(list(summary.done))
     if everyone:
         ranked = sorted(summary.everyone, key=lambda e: (-e.risk, e.key))
         data["everyone"] = [_entry(e, i) for i, e in enumerate(ranked, 1)]
