@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from daemon.config import parse_duration
 from daemon.store import ignores, mailed
 from daemon.store.models import Contact, Snooze
-from daemon.sync.commands import VALID_WEEKS, find
+from daemon.sync.commands import VALID_WEEKS, find, index
 from daemon.sync.meaning import Mailed
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ def carry_out(session: Session, key: Callable[[], bytes], found: list[Mailed],
     skips per reason. One log line when anything was found, with counts only."""
     skipped: Counter[str] = Counter()
     done = 0
-    contacts: list[str] | None = None
+    contacts: dict[str, list[str]] | None = None  # by reference, built once when needed
     for m in found:
         before = mailed.carrier(session, m.tag.token)
         if before is not None:
@@ -43,7 +43,7 @@ def carry_out(session: Session, key: Callable[[], bytes], found: list[Mailed],
                 skipped["replayed_command"] += 1
             continue
         if contacts is None:
-            contacts = list(session.execute(select(Contact.address)).scalars())
+            contacts = index(key(), session.execute(select(Contact.address)).scalars())
         hit = find(key(), m.tag, contacts, m.at.date())
         if hit is None:
             skipped["forged_command"] += 1

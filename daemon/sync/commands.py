@@ -1,11 +1,13 @@
 """Commands sent by mail to yourself: the per-installation secret, the tokens, and the tagged
 addresses that carry them (``you+kw.snooze.4w.<token>@yourdomain``).
 
-A token is a truncated HMAC-SHA256, under a secret kept in the state folder (mode 0600), over
-(command, contact, ISO week of the summary that offered it). Nobody who mails the user can
-forge one; one minted for Nora names Nora and nobody else; and it is honoured for
-:data:`VALID_WEEKS` weeks. The token cannot be read back: the sync finds the contact by
-computing the token of each stored contact (:func:`find`).
+A token is two truncated HMAC-SHA256s under a secret kept in the state folder (mode 0600): a
+short reference to the contact (the same for every token of that contact, meaningless without
+the secret) and a MAC over (command, contact, ISO week of the summary that offered it). Nobody
+who mails the user can forge one; one minted for Nora names Nora and nobody else; and it is
+honoured for :data:`VALID_WEEKS` weeks. The sync finds the contact through the reference
+(:func:`index`, one HMAC per stored contact, built once for a page of commands), then checks
+the MAC for each week: a flood of forged commands costs one index, not a scan each.
 
 Gmail ignores dots in a local part (``daemon.sync.addresses.normalise`` drops them), so the tag
 is read without its dots: the commands are a prefix-free set and a token has a fixed length.
@@ -18,7 +20,7 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -28,7 +30,9 @@ from daemon.sync.addresses import normalise
 
 SECRET_FILE = "actions.key"
 PREFIX = "kw"
-TOKEN_LENGTH = 12  # 60 bits of base32: a forger's guess succeeds once in 10^18
+REF_LENGTH = 4  # 20 bits: a handful of stored contacts share one, the MAC tells them apart
+MAC_LENGTH = 12  # 60 bits of base32: a forger's guess succeeds once in 10^18
+TOKEN_LENGTH = REF_LENGTH + MAC_LENGTH
 VALID_WEEKS = 4  # a token is honoured up to this many ISO weeks after the week it names
 EXPIRED_WEEKS = 26  # older ones back to this are counted as expired rather than forged
 # command -> (its words in the address, what it does, for the mail's subject)
@@ -76,8 +80,17 @@ def week_of(day: date) -> str:
 
 def token(key: bytes, command: str, contact: str, week: str) -> str:
     """The token of ``command`` for ``contact`` (a normalised address) offered in ``week``."""
-    mac = hmac.new(key, f"{command}\0{contact}\0{week}".encode(), hashlib.sha256).digest()
-    return base64.b32encode(mac).decode("ascii").lower()[:TOKEN_LENGTH]
+    return ref(key, contact) + _b32(key, f"{command}\0{contact}\0{week}")[:MAC_LENGTH]
+
+
+def ref(key: bytes, contact: str) -> str:
+    """The contact's reference: the first characters of every token naming it."""
+    return _b32(key, f"contact\0{contact}")[:REF_LENGTH]
+
+
+def _b32(key: bytes, text: str) -> str:
+    mac = hmac.new(key, text.encode(), hashlib.sha256).digest()
+    return base64.b32encode(mac).decode("ascii").lower()
 
 
 def address(me: str, command: str, tok: str) -> str:
@@ -107,13 +120,22 @@ def parse(address_: str, me: set[str]) -> Tag | None:
     return Tag(command, tok)
 
 
-def find(key: bytes, tag: Tag, contacts: Iterable[str], sent: date) -> tuple[str, int] | None:
-    """(contact, age in weeks) whose token ``tag`` carries, for a message sent on ``sent``;
-    weeks from one ahead (a report zone east of UTC) back to :data:`EXPIRED_WEEKS` are tried,
-    newest first. None: no stored contact has that token (forged)."""
-    weeks = [(age, week_of(sent - timedelta(weeks=age))) for age in range(-1, EXPIRED_WEEKS + 1)]
-    people = list(contacts)
-    for age, week in weeks:
+def index(key: bytes, contacts: Iterable[str]) -> dict[str, list[str]]:
+    """Stored contacts by reference, for :func:`find`."""
+    found: dict[str, list[str]] = {}
+    for contact in contacts:
+        found.setdefault(ref(key, contact), []).append(contact)
+    return found
+
+
+def find(key: bytes, tag: Tag, contacts: Mapping[str, list[str]],
+         sent: date) -> tuple[str, int] | None:
+    """(contact, age in weeks) whose token ``tag`` carries, for a message sent on ``sent``
+    (``contacts``: an :func:`index`); weeks from one ahead (a report zone east of UTC) back to
+    :data:`EXPIRED_WEEKS` are tried, newest first. None: no stored contact has that token."""
+    people = contacts.get(tag.token[:REF_LENGTH], [])
+    for age in range(-1, EXPIRED_WEEKS + 1) if people else ():
+        week = week_of(sent - timedelta(weeks=age))
         for contact in people:
             if hmac.compare_digest(token(key, tag.command, contact, week), tag.token):
                 return contact, max(age, 0)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from connectors.base import MessageRecord
 from daemon.sync import commands
 from daemon.sync.addresses import normalise
-from daemon.sync.commands import COMMANDS, TOKEN_LENGTH, Tag, address, find, parse, token
+from daemon.sync.commands import COMMANDS, TOKEN_LENGTH, Tag, address, find, index, parse, token
 from daemon.sync.meaning import Interpreter
 
 KEY = b"k" * 32
@@ -46,8 +46,8 @@ def test_the_parser_never_raises(text: str, me: set[str]) -> None:
 def test_other_plus_tags_and_short_tokens_are_not_commands() -> None:
     me = {"me@example.com"}
     for text in ("me+news@example.com", "me+kw.snooze.4w.short@example.com",
-                 "me+kw.delete.all.abcdefghijkl@example.com", "me@example.com",
-                 "me+kw.snooze.4w.abcdefghijk1@example.com"):  # '1' is not base32
+                 "me+kw.delete.all.abcdefghijklmnop@example.com", "me@example.com",
+                 "me+kw.snooze.4w.abcdefghijklmno1@example.com"):  # '1' is not base32
         assert parse(text, me) is None
 
 
@@ -63,13 +63,16 @@ def test_a_token_names_one_command_contact_and_week() -> None:
 
 def test_find_tells_valid_expired_and_forged() -> None:
     sent = date(2026, 12, 2)  # 2026-W49
-    people = ["bob@example.org", "nora@example.org"]
+    people = index(KEY, ["bob@example.org", "nora@example.org"])
     fresh = Tag("ignoreperson", token(KEY, "ignoreperson", "nora@example.org", "2026-W48"))
     old = Tag("ignoreperson", token(KEY, "ignoreperson", "nora@example.org", "2026-W40"))
     assert find(KEY, fresh, people, sent) == ("nora@example.org", 1)
     assert find(KEY, old, people, sent) == ("nora@example.org", 9)
     assert find(KEY, Tag("ignoreperson", "a" * TOKEN_LENGTH), people, sent) is None
-    assert find(KEY, fresh, ["bob@example.org"], sent) is None  # not for another contact
+    assert find(KEY, fresh, index(KEY, ["bob@example.org"]), sent) is None  # another's
+    bob = index(KEY, ["bob@example.org"])  # Nora's MAC behind Bob's reference: forged
+    forged = Tag("ignoreperson", next(iter(bob)) + fresh.token[4:])
+    assert find(KEY, forged, {**people, **bob}, sent) is None
 
 
 def test_the_secret_is_private_and_stable(tmp_path: Path) -> None:

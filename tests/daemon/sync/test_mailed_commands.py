@@ -187,7 +187,8 @@ def test_actions_mailed_to_yourself_are_carried_out_once(box: Any, store: Store)
     old = commands.week_of((t0 - timedelta(weeks=10)).date())
     expired = commands.address(box.me, "ignoreperson",
                                commands.token(key, "ignoreperson", NORA, old))
-    forged = commands.address(box.me, "ignoreperson", "a" * commands.TOKEN_LENGTH)
+    forged = commands.address(box.me, "ignoreperson",  # Nora's reference, a made-up MAC
+                              commands.ref(key, NORA) + "a" * commands.MAC_LENGTH)
     day = t0 + timedelta(days=1)
     box.put(box.me, addr(NORA, "snooze4w"), day, "<c1@me>", sent=True)
     box.put(box.me, addr(BOB, "ignoredomain"), day + timedelta(hours=1), "<c2@me>", sent=True)
