@@ -100,3 +100,12 @@ def test_meaning_keeps_commands_apart_from_touchpoints() -> None:
     assert meaning is not None and [c.address for c in meaning.counterparts] == [
         "nora@example.org"]
     assert interp.commands[-1].at == datetime(2026, 12, 2, tzinfo=UTC)
+
+
+def test_doctor_checks_the_secret_is_private(tmp_path: Path) -> None:
+    from daemon.service.doctor import mode_checks
+
+    commands.secret(tmp_path)
+    (tmp_path / commands.SECRET_FILE).chmod(0o644)
+    (found,) = mode_checks([], tmp_path)
+    assert found.level == "FIX" and f"chmod 600 {tmp_path / commands.SECRET_FILE}" in found.text
