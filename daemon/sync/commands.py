@@ -30,6 +30,7 @@ from daemon.sync.addresses import normalise
 
 SECRET_FILE = "actions.key"
 PREFIX = "kw"
+TAGGED = "+" + PREFIX  # in every tagged address, lower-cased (dots dropped or not): a cheap test
 REF_LENGTH = 4  # 20 bits: a handful of stored contacts share one, the MAC tells them apart
 MAC_LENGTH = 12  # 60 bits of base32: a forger's guess succeeds once in 10^18
 TOKEN_LENGTH = REF_LENGTH + MAC_LENGTH

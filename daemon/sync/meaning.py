@@ -22,7 +22,7 @@ from connectors.base import EventRecord, MessageRecord, Record
 from daemon.store.vocab import Channel, Direction
 from daemon.sync.addresses import clean, normalise, parse_addresses, storable
 from daemon.sync.automation import is_automated_sender, is_bulk
-from daemon.sync.commands import Tag, parse
+from daemon.sync.commands import TAGGED, Tag, parse
 from daemon.sync.dates import parse_date
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -119,7 +119,7 @@ class Interpreter:
         to = parse_addresses(rec.to, self.skipped)
         others = parse_addresses(rec.cc + rec.bcc, self.skipped)
         outbound = sender in self.me or bool(labels & SENT)
-        tags = [t for _, a in to + others if (t := parse(a, self.me)) is not None]
+        tags = [t for _, a in to + others if TAGGED in a and (t := parse(a, self.me)) is not None]
         if tags:
             if not outbound:  # anyone can write to the tagged address: never a command
                 self._skip("foreign_command")
@@ -191,7 +191,7 @@ class Interpreter:
 
 
 def _untagged(pairs: list[tuple[str, str]], me: set[str]) -> list[tuple[str, str]]:
-    return [(n, a) for n, a in pairs if parse(a, me) is None]
+    return [(n, a) for n, a in pairs if TAGGED not in a or parse(a, me) is None]
 
 
 def _fingerprint(at: datetime, sender: str, recipients: list[str]) -> str:
