@@ -1,8 +1,9 @@
 """End to end (issue 16): a summary offers actions as mail to yourself; the user "sends" one (it
 lands in the provider's Sent view); the next sync carries it out exactly once; the next summary
 confirms it. Forged, replayed and expired tokens and mail from someone else to a tagged address
-do nothing and are counted. Against the fake Gmail and Graph servers and a maildir with a Sent
-folder, through the real connectors, engine and summary.
+do nothing and are counted. Against the fake Gmail and Graph servers, a maildir with a Sent
+folder and a folder of mbox files with a Sent file, through the real connectors, engine and
+summary.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import select, update
 
 from connectors import microsoft
 from connectors.base import Env
-from connectors.settings import MaildirAccount
+from connectors.settings import MaildirAccount, MboxAccount
 from daemon.config import Config, MeSettings
 from daemon.model.entries import Entry, Scored
 from daemon.store import Store, ignores
@@ -119,6 +120,23 @@ class Maildir:
         return MaildirAccount(name="md", kind="maildir", path=self.root)
 
 
+class Mbox(Maildir):
+    """A folder of mbox files (Thunderbird's, a Takeout): the Sent view is the ``Sent`` file."""
+
+    def put(self, frm: str, to: str, when: datetime, mid: str, sent: bool) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ("Sent" if sent else "Inbox"), "a", encoding="utf-8") as fh:
+            fh.write(f"From {frm} {when:%a %b %d %H:%M:%S %Y}\nFrom: {frm}\nTo: {to}\n"
+                     f"Message-ID: {mid}\nDate: {format_datetime(when)}\n\nbody\n\n")
+
+    def sent_view(self) -> list[str]:
+        return [line[4:] for line in (self.root / "Sent").read_text().splitlines()
+                if line.startswith("To: ")]
+
+    def account(self) -> Any:
+        return MboxAccount(name="mb", kind="mbox", path=self.root)
+
+
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
     folder = tmp_path_factory.mktemp("graph-commands")
@@ -127,15 +145,17 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]
         yield fake, folder / "state"
 
 
-@pytest.fixture(params=["gmail", "graph", "maildir"])
+@pytest.fixture(params=["gmail", "graph", "maildir", "mbox"])
 def box(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     if request.param == "gmail":
         with FakeGoogle() as fake:
             yield Gmail(fake, tmp_path)
     elif request.param == "graph":
         yield Graph(*request.getfixturevalue("graph"))
-    else:
+    elif request.param == "maildir":
         yield Maildir(tmp_path)
+    else:
+        yield Mbox(tmp_path)
 
 
 def _entry(key: str, as_of: datetime) -> Entry:
