@@ -1,9 +1,9 @@
 """End to end (issue 16): a summary offers actions as mail to yourself; the user "sends" one (it
 lands in the provider's Sent view); the next sync carries it out exactly once; the next summary
 confirms it. Forged, replayed and expired tokens and mail from someone else to a tagged address
-do nothing and are counted. Against the fake Gmail and Graph servers, a maildir with a Sent
-folder and a folder of mbox files with a Sent file, through the real connectors, engine and
-summary.
+do nothing and are counted. Against the fake Gmail and Graph servers, a real Dovecot (IMAP), a
+maildir with a Sent folder and a folder of mbox files with a Sent file, through the real
+connectors, engine and summary.
 """
 
 from __future__ import annotations
@@ -32,12 +32,15 @@ from daemon.summary.render import render_html, render_json, render_text
 from daemon.sync import commands
 from daemon.sync.engine import Engine
 
+from fakes import dovecot
 from fakes import google_fixtures as gfix
 from fakes import graph_fixtures as msfix
+from fakes.dovecot_fixtures import account as imap_account
+from fakes.dovecot_fixtures import mailbox, server  # noqa: F401 (fixtures)
 from fakes.google_server import FakeGoogle
 from fakes.graph_mailbox import Mailbox
 
-NORA, BOB, EVE = "nora@example.org", "bob@acme.example", "eve@evil.example"
+NORA, BOB, EVE = "nora@wingtip.example", "bob@acme.example", "eve@evil.example"
 NAMES = {NORA: "Nora Petrova", BOB: "Bob Stone"}
 
 
@@ -137,6 +140,28 @@ class Mbox(Maildir):
         return MboxAccount(name="mb", kind="mbox", path=self.root)
 
 
+class Imap(Maildir):
+    """A real Dovecot: the Sent view is its special-use ``Sent`` folder."""
+
+    def __init__(self, box: dovecot.Mailbox, folder: Path) -> None:
+        super().__init__(folder)
+        self.mailbox, self.me = box, box.user
+
+    def put(self, frm: str, to: str, when: datetime, mid: str, sent: bool) -> None:
+        raw = (f"From: {frm}\r\nTo: {to}\r\nMessage-ID: {mid}\r\n"
+               f"Date: {format_datetime(when)}\r\n\r\nbody\r\n").encode()
+        self.mailbox.append("Sent" if sent else "INBOX", [raw], when=[when])
+
+    def sent_view(self) -> list[str]:
+        with self.mailbox.client() as c:
+            c.select_folder("Sent", readonly=True)
+            found = c.fetch(c.search("ALL"), ["BODY.PEEK[HEADER.FIELDS (TO)]"])
+        return [v[b"BODY[HEADER.FIELDS (TO)]"].decode().strip()[4:] for v in found.values()]
+
+    def account(self) -> Any:
+        return imap_account(self.mailbox)
+
+
 @pytest.fixture(scope="module")
 def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]]:
     folder = tmp_path_factory.mktemp("graph-commands")
@@ -145,7 +170,7 @@ def graph(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Path]
         yield fake, folder / "state"
 
 
-@pytest.fixture(params=["gmail", "graph", "maildir", "mbox"])
+@pytest.fixture(params=["gmail", "graph", "maildir", "mbox", "imap"])
 def box(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
     if request.param == "gmail":
         with FakeGoogle() as fake:
@@ -154,8 +179,10 @@ def box(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
         yield Graph(*request.getfixturevalue("graph"))
     elif request.param == "maildir":
         yield Maildir(tmp_path)
-    else:
+    elif request.param == "mbox":
         yield Mbox(tmp_path)
+    else:
+        yield Imap(request.getfixturevalue("mailbox"), tmp_path)
 
 
 def _entry(key: str, as_of: datetime) -> Entry:
