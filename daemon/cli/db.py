@@ -40,8 +40,9 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
         saved = save(store)
     finally:
         store.dispose()
-    if saved.error is not None and len(saved.unreadable) == 2 and not any(
-            saved.data[t] for t in saved.unreadable):  # not one row of either table
+    tables = saved.data.keys() - {"format"}
+    if saved.error is not None and saved.unreadable.keys() == tables and not any(
+            saved.data[t] for t in saved.unreadable):  # not one row of any table
         _nothing_read(saved.error, url)
     for table, why in saved.unreadable.items():
         print(f"keepwarm: warning: {table}: read {len(saved.data[table])} rows, the rest is "
@@ -78,10 +79,10 @@ def cmd_import(args: argparse.Namespace, ctx: Context) -> int:
     except (OSError, ValueError) as exc:
         raise UsageError(f"cannot read {args.file}: {exc}") from None
     try:
-        snoozes, weeks, kept = restore(ctx.store(), data)
+        snoozes, weeks, ignores, kept = restore(ctx.store(), data)
     except ValueError as exc:
         raise UsageError(f"{args.file}: {exc}", hint="give a file `keepwarm db export` "
                          "wrote") from None
-    ctx.console.print(f"added {snoozes} snoozes and {weeks} sent-summary weeks; {kept} were "
-                      "already there")
+    ctx.console.print(f"added {snoozes} snoozes, {weeks} sent-summary weeks and {ignores} "
+                      f"ignores added by mail; {kept} were already there")
     return 0

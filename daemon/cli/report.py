@@ -83,6 +83,6 @@ def run(args: argparse.Namespace, ctx: Context) -> int:
 
     config = ctx.config
     as_of = parse_as_of(args.as_of, config.report.timezone)
-    summary = build_summary(ctx.store(), config, as_of, full=args.all)
+    summary = build_summary(ctx.store(), config, as_of, full=args.all, state_dir=ctx.state_dir)
     emit(rendered(summary, args.format, args.all), args.out)
     return 0

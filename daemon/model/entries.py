@@ -16,6 +16,17 @@ from daemon.store.vocab import Channel, Direction
 
 
 @dataclass(frozen=True, slots=True)
+class Action:
+    """One thing the reader can do from the summary by sending mail to themselves (issue 16):
+    ``url`` is a ``mailto:`` link to ``address``, their own address plus-tagged."""
+
+    command: str  # snooze4w | snooze3m | ignoreperson | ignoredomain
+    label: str  # what the link says: "snooze 4 weeks"
+    address: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One person (an identity group of one or more addresses) as seen at ``as_of``."""
 
@@ -36,6 +47,7 @@ class Entry:
     excluded_because: Exclusion | None = None
     monthly: tuple[int, ...] = ()  # interactions per month, 12 values, oldest first
     numbers: dict[str, float] = field(default_factory=dict)
+    actions: tuple[Action, ...] = ()  # filled by the summary (daemon.summary.actions)
 
 
 @dataclass(frozen=True, slots=True)

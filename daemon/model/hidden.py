@@ -20,7 +20,7 @@ from daemon.model.frame import identities
 from daemon.model.ignore import Matcher
 from daemon.model.roles import Roles, roles_at
 from daemon.model.vocab import Exclusion
-from daemon.store import Store, snoozes
+from daemon.store import Store, ignores, snoozes
 
 
 class Hidden:
@@ -38,9 +38,9 @@ class Hidden:
 
     @classmethod
     def at(cls, store: Store, config: Config, as_of: datetime) -> Hidden:
-        """The rules of ``config``, the snoozes of ``store`` in force at ``as_of`` and the lists
-        and robots its mail before ``as_of`` shows."""
-        return cls(config.ignore, snoozes.active(store, as_of), config.people,
+        """The rules of ``config`` with the store's ignores (mailed commands), the snoozes of
+        ``store`` in force at ``as_of`` and the lists and robots its mail before ``as_of`` shows."""
+        return cls(with_stored(config.ignore, store), snoozes.active(store, as_of), config.people,
                    roles_at(store, as_of, config.ignore.keep))
 
     def why(self, addresses: Iterable[str]) -> Exclusion | None:
@@ -61,3 +61,12 @@ class Hidden:
 
     def __call__(self, address: str) -> bool:
         return self.why(self._person.get(address, (address,))) is not None
+
+
+def with_stored(settings: IgnoreSettings, store: Store) -> IgnoreSettings:
+    """The ``[ignore]`` rules plus the addresses and domains ignored in the store."""
+    addresses, domains = ignores.values(store)
+    if not addresses and not domains:
+        return settings
+    return settings.model_copy(update={"addresses": (*settings.addresses, *addresses),
+                                       "domains": (*settings.domains, *domains)})

@@ -21,10 +21,11 @@ from daemon.sync.addresses import normalise
 class Rule:
     kind: str  # address | domain | pattern
     value: str  # as written in the config, lower-cased (addresses normalised)
+    origin: str = "config"  # or "mail": ignored by a command mailed to yourself (the store)
 
     @property
     def label(self) -> str:
-        return f"{self.kind} {self.value}"
+        return f"{self.kind} {self.value}" + (" (by mail)" if self.origin == "mail" else "")
 
     def matches(self, address: str) -> bool:
         """Does this rule hide ``address`` (already normalised)?"""

@@ -27,6 +27,7 @@ from daemon.store.health import sync_state
 from daemon.store.vocab import AccountStatus
 from daemon.summary import attempts, delivery, ledger
 from daemon.summary.smtp import check_password_source
+from daemon.sync.commands import SECRET_FILE
 
 FORBIDDEN_COLUMN = re.compile(r"body|subject|snippet|content|preview", re.IGNORECASE)
 
@@ -78,9 +79,10 @@ def package_check() -> Check:
 
 
 def mode_checks(paths: list[Path], state_dir: Path) -> Iterator[Check]:
-    """Config, store and token files must not be readable by group or others."""
+    """Config, store and token files (and the secret of mailed actions) must not be readable by
+    group or others."""
     tokens = state_dir / "tokens"
-    files = [p for p in paths if p.is_file()]
+    files = [p for p in [*paths, state_dir / SECRET_FILE] if p.is_file()]
     files += sorted(p for p in tokens.rglob("*") if p.is_file()) if tokens.is_dir() else []
     loose = [p for p in files if stat.S_IMODE(p.stat().st_mode) & 0o077]
     for path in loose:

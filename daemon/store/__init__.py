@@ -5,8 +5,10 @@ Inside: ``models`` (the typed ORM tables), ``vocab`` (the stored vocabularies: d
 channel, account status), ``migrations/`` (Alembic); the readers ``health`` (account and
 stream sync state), ``snoozes`` (add, remove, active at an instant), ``threads`` (the
 summary's last messages and first contacts), ``contacts`` (who you talk to), ``columns`` (the
-model's bulk read); ``purge`` (forgetting old items); ``export`` (snoozes and the ledger,
-saved and restored); and ``faults`` (a driver's error as one line and its fix).
+model's bulk read); ``ignores`` and ``mailed`` (the ignores and the command ledger of
+commands mailed to yourself); ``purge`` (forgetting old items); ``export`` (snoozes, the
+ledger and the mailed ignores, saved and restored); and ``faults`` (a driver's error as one
+line and its fix).
 """
 
 from daemon.store.db import Store

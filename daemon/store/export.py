@@ -1,6 +1,6 @@
-"""What the store holds that no mailbox does, saved and restored: snoozes and the sent-summary
-ledger. Everything else is a cache of the mailboxes that ``keepwarm sync`` rebuilds, so these
-two are all a damaged store needs to hand over to a fresh one.
+"""What the store holds that no mailbox does, saved and restored: snoozes, the sent-summary
+ledger and the ignores added by mail. Everything else is a cache of the mailboxes that
+``keepwarm sync`` rebuilds, so these are all a damaged store needs to hand over to a fresh one.
 
 Saving reads each table row by row and keeps what it read before a damaged page stopped it
 (:func:`save` says which table stopped). Restoring adds the rows a store lacks and keeps the
@@ -20,10 +20,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from daemon.errors import brief
 from daemon.store import Store
-from daemon.store.models import SentSummary, Snooze
+from daemon.store.models import Ignore, SentSummary, Snooze
 
 FORMAT = "keepwarm-export-1"
 SNOOZE = (Snooze.address, Snooze.until)
+IGNORE = (Ignore.kind, Ignore.value, Ignore.added_at)
 LEDGER = (SentSummary.iso_week, SentSummary.sent_at, SentSummary.method, SentSummary.message_id)
 
 
@@ -38,9 +39,10 @@ class Saved:
 
 def save(store: Store) -> Saved:
     """Snoozes and ledger rows as a JSON-ready dict, as far as they can be read."""
-    saved = Saved({"format": FORMAT, "snoozes": [], "sent_summaries": []})
+    saved = Saved({"format": FORMAT, "snoozes": [], "sent_summaries": [], "ignores": []})
     for key, columns, order in (("snoozes", SNOOZE, Snooze.id),
-                                ("sent_summaries", LEDGER, SentSummary.id)):
+                                ("sent_summaries", LEDGER, SentSummary.id),
+                                ("ignores", IGNORE, Ignore.id)):
         rows = saved.data[key]
         try:
             with store.engine.connect() as conn:
@@ -52,12 +54,19 @@ def save(store: Store) -> Saved:
     return saved
 
 
-def restore(store: Store, data: Any) -> tuple[int, int, int]:
-    """Add the snoozes and ledger rows of ``data`` that ``store`` lacks: (snoozes added,
-    weeks added, rows already there). ValueError when ``data`` is not what :func:`save` made."""
+def restore(store: Store, data: Any) -> tuple[int, int, int, int]:
+    """Add the snoozes, ledger rows and ignores of ``data`` that ``store`` lacks: (snoozes
+    added, weeks added, ignores added, rows already there). ValueError when ``data`` is not
+    what :func:`save` made."""
     snoozes, weeks = _parse(data)
-    added_snoozes = added_weeks = 0
+    mailed = _ignores(data)
+    added_snoozes = added_weeks = added_ignores = 0
     with store.transaction() as s:
+        have_ignores = {(k, v) for k, v in s.execute(select(Ignore.kind, Ignore.value))}
+        for ignore in mailed:
+            if (ignore.kind, ignore.value) not in have_ignores:
+                s.add(ignore)
+                added_ignores += 1
         have = set(s.execute(select(Snooze.address)).scalars())
         for row in snoozes:
             if row.address not in have:
@@ -68,7 +77,21 @@ def restore(store: Store, data: Any) -> tuple[int, int, int]:
             if week.iso_week not in sent:
                 s.add(week)
                 added_weeks += 1
-    return added_snoozes, added_weeks, len(snoozes) + len(weeks) - added_snoozes - added_weeks
+    added = added_snoozes + added_weeks + added_ignores
+    return (added_snoozes, added_weeks, added_ignores,
+            len(snoozes) + len(weeks) + len(mailed) - added)
+
+
+def _ignores(data: dict[str, Any]) -> list[Ignore]:
+    """The ignores added by mail (an export older than them has none)."""
+    try:
+        found = [Ignore(kind=str(r["kind"]), value=str(r["value"]), added_at=_in(r["added_at"]))
+                 for r in data.get("ignores", [])]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"an ignore cannot be read: {brief(exc)}") from None
+    if any(i.added_at is None for i in found):
+        raise ValueError("an ignore has no added_at")
+    return found
 
 
 def _parse(data: Any) -> tuple[list[Snooze], list[SentSummary]]:

@@ -6,6 +6,7 @@ There is no body and no subject column anywhere, by design: ``keepwarm doctor`` 
     items ──< item_sources          one upstream item, known by each (account, source id)
     items ──< touchpoints >── contacts
     snoozes, sent_summaries         user state for the report and the scheduler
+    ignores, mailed_commands        ignores added by mail; the ledger of commands carried out
     daemon_leases                   which daemon runs on this store (one at a time)
 """
 
@@ -179,6 +180,36 @@ class Snooze(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(String(320), unique=True)
     until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: until unsnoozed
+
+
+class Ignore(Base):
+    """An address or a whole domain left out of the report, added by a command mailed to
+    yourself (the config's ``[ignore]`` stays the user's own)."""
+
+    __tablename__ = "ignores"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # address | domain
+    value: Mapped[str] = mapped_column(String(320))  # normalised address, or lower-case domain
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MailedCommand(Base):
+    """One command mailed to yourself and carried out, keyed by its token: a second copy or a
+    re-read of the message finds the row and does nothing (see ``daemon.sync.carry``)."""
+
+    __tablename__ = "mailed_commands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(16), unique=True)
+    command: Mapped[str] = mapped_column(String(16))
+    contact: Mapped[str] = mapped_column(String(320))  # the person's address the token names
+    target: Mapped[str] = mapped_column(String(320))  # what was snoozed or ignored
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a snooze's end
+    identity: Mapped[str] = mapped_column(String(512))  # the message that carried it
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class SentSummary(Base):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from daemon.clock import zone
 from daemon.model.entries import Entry
 from daemon.model.quiet import OwnSilence
+from daemon.summary.actions import Confirmation
 from daemon.summary.sections import AccountHealth, NewRelationship, OwedPerson, OwedReply
 from daemon.summary.slots import week_label
 
@@ -44,6 +45,7 @@ class Summary:
     owed_people: tuple[OwedPerson, ...] = ()  # every owed person, ranked; text shows owed_limit
     full: bool = False  # --all: every section lists everyone, nothing is capped
     own_silence: OwnSilence | None = None  # you sent no mail for weeks (sync health says so)
+    done: tuple[Confirmation, ...] = ()  # commands mailed to yourself, carried out this week
 
     @property
     def tz(self) -> ZoneInfo:

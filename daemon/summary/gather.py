@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from daemon.clock import zone
 from daemon.config import Config
@@ -19,6 +20,7 @@ from daemon.model.hidden import Hidden
 from daemon.model.rank import score
 from daemon.store import Store
 from daemon.summary import claims, message
+from daemon.summary.actions import confirmations, with_actions
 from daemon.summary.content import Summary, week_label
 from daemon.summary.sections import (
     new_relationships,
@@ -26,6 +28,7 @@ from daemon.summary.sections import (
     owed_replies,
     sync_health,
 )
+from daemon.sync.commands import secret
 
 
 def _people(scored: Scored) -> dict[str, Entry]:
@@ -33,9 +36,11 @@ def _people(scored: Scored) -> dict[str, Entry]:
 
 
 def build_summary(store: Store, config: Config, as_of: datetime,
-                  scored: Scored | None = None, *, full: bool = False) -> Summary:
+                  scored: Scored | None = None, *, full: bool = False,
+                  state_dir: Path | None = None) -> Summary:
     """The weekly summary at ``as_of`` (aware; naive means UTC). ``scored`` overrides the model
-    (tests and the backtest pass their own); ``full`` (``--all``) caps no section."""
+    (tests and the backtest pass their own); ``full`` (``--all``) caps no section;
+    ``state_dir`` (where the installation's secret lives) gives each entry its mailed actions."""
     as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
     hidden = Hidden.at(store, config, as_of)
     scored = scored if scored is not None else score(store, config, as_of, hidden=hidden)
@@ -53,13 +58,20 @@ def build_summary(store: Store, config: Config, as_of: datetime,
     new = [_named(n, people) for n in new]
     losing = [e for e in scored.losing_touch if not hidden(e.key)]
     dormant = [e for e in scored.dormant if not hidden(e.key)]
+    total = len(losing), len(dormant)
+    losing, dormant = (losing if full else losing[: rep.top]), (
+        dormant if full else dormant[: rep.dormant])
+    if state_dir is not None and config.me.addresses:
+        key, me = secret(state_dir), config.me.addresses[0]
+        losing = [with_actions(e, key, me, week) for e in losing]
+        dormant = [with_actions(e, key, me, week) for e in dormant]
+    done = confirmations(store, as_of, zone(rep.timezone), {a: e.name for a, e in people.items()})
     return Summary(
         as_of=as_of, timezone=rep.timezone,
         week=week, undelivered=undelivered,
-        losing_touch=tuple(losing if full else losing[: rep.top]),
-        dormant=tuple(dormant if full else dormant[: rep.dormant]),
+        losing_touch=tuple(losing), dormant=tuple(dormant), done=done,
         owed=tuple(owed), new=tuple(new), health=tuple(health), everyone=scored.everyone,
-        totals={"losing_touch": len(losing), "dormant": len(dormant), "owed": len(owed),
+        totals={"losing_touch": total[0], "dormant": total[1], "owed": len(owed),
                 "owed_people": len(owed_people), "new": len(new),
                 "scored": len(scored.everyone)},
         owed_people=tuple(owed_people), full=full, own_silence=scored.own_silence,

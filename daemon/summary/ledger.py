@@ -25,6 +25,7 @@ from sqlalchemy import select
 from connectors.base import Env
 from daemon.config import Config, ReportSettings
 from daemon.errors import DeliveryError, with_fix
+from daemon.paths import state_home
 from daemon.store import Store
 from daemon.store.models import SentSummary
 from daemon.store.vocab import DeliveryStatus
@@ -65,7 +66,8 @@ def owed(store: Store, report: ReportSettings, now: datetime) -> str | None:
 def compose(store: Store, config: Config, as_of: datetime, *,
             extra: bool = False) -> EmailMessage:
     """The summary message for ``as_of`` (``extra``: a copy besides the week's own)."""
-    return summary_message(build_summary(store, config, as_of), extra=extra)
+    return summary_message(build_summary(store, config, as_of, state_dir=state_home()),
+                           extra=extra)
 
 
 def send_owed(store: Store, config: Config, env: Env, now: datetime, *,

@@ -156,6 +156,8 @@ def summary_data(summary: Summary, *, everyone: bool = False) -> dict[str, Any]:
                                "note": summary.own_silence.note}
     if summary.undelivered:
         data["undelivered_weeks"] = list(summary.undelivered)
+    if summary.done:
+        data["done_by_mail"] = _plain(list(summary.done))
     if everyone:
         ranked = sorted(summary.everyone, key=lambda e: (-e.risk, e.key))
         data["everyone"] = [_entry(e, i) for i, e in enumerate(ranked, 1)]

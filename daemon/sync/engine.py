@@ -35,7 +35,8 @@ from daemon.store import Store, faults
 from daemon.store.models import Account, ItemSource, Stream
 from daemon.store.purge import purge
 from daemon.store.vocab import AccountStatus
-from daemon.sync import listing
+from daemon.sync import commands, listing
+from daemon.sync.carry import carry_out
 from daemon.sync.meaning import Interpreter
 from daemon.sync.outcome import AccountResult, StreamResult, describe
 from daemon.sync.progress import Progress
@@ -159,7 +160,10 @@ class Engine:
                 elif floor is None or meaning.at >= floor:
                     meanings.append((record.source_id, meaning))
             skips = interp.skipped - before + Counter(page.skipped)  # the source's and ours
+            found, interp.commands = interp.commands, []
             with self.store.transaction() as s:
+                if found:  # commands mailed to yourself commit with their page, once
+                    skips += carry_out(s, self._secret, found, self.env.clock()())
                 row = s.get_one(Stream, stream_id)
                 written = listing.commit_page(s, row, page, meanings, nothing)
                 row.cursor = page.cursor
@@ -185,6 +189,9 @@ class Engine:
                  source.key, result.records, result.touchpoints, sum(result.skipped.values()),
                  result.forgotten)
         return result
+
+    def _secret(self) -> bytes:
+        return commands.secret(self.env.state_dir)
 
     def _close_listing(self, stream_id: int) -> int:
         """After a completed pass: end the stream's open listing, if any; ids forgotten."""

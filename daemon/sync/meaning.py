@@ -2,6 +2,10 @@
 touchpoint per counterpart with a direction, a group size and bulk/list flags.
 
 A record that cannot be read (no date, no sender, a draft) is skipped with a reason.
+A message of the user's to their own plus-tagged address (``you+kw.snooze.4w.TOKEN@...``) is a
+command (:mod:`daemon.sync.commands`), never a touchpoint: it is kept in
+:attr:`Interpreter.commands` for the engine to verify and carry out; one received from someone
+else is skipped (``foreign_command``).
 Every string a :class:`Meaning` carries fits its column and is valid UTF-8: names and addresses
 come cleaned from :mod:`daemon.sync.addresses`, and an identity or thread key derived from an
 over-long or unstorable id (a spammer's 2 KB Message-ID) is a hash of it, the same every time.
@@ -18,6 +22,7 @@ from connectors.base import EventRecord, MessageRecord, Record
 from daemon.store.vocab import Channel, Direction
 from daemon.sync.addresses import clean, normalise, parse_addresses, storable
 from daemon.sync.automation import is_automated_sender, is_bulk
+from daemon.sync.commands import TAGGED, Tag, parse
 from daemon.sync.dates import parse_date
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -57,6 +62,15 @@ class Meaning:
         return max(1, self.participants, len(self.counterparts))
 
 
+@dataclass(frozen=True, slots=True)
+class Mailed:
+    """A command found on a message the user sent: unverified until the engine checks it."""
+
+    tag: Tag
+    at: datetime
+    identity: str
+
+
 class Interpreter:
     """Turns records into :class:`Meaning` for one account, counting what it skips."""
 
@@ -65,6 +79,7 @@ class Interpreter:
         self.account = account
         self.latest = {channel: now + ahead for channel, ahead in AHEAD.items()}
         self.skipped: Counter[str] = Counter()
+        self.commands: list[Mailed] = []  # taken by the engine after each page
 
     def add_me(self, address: str) -> None:
         """Learn one more of the user's own addresses (e.g. the mailbox address an API reports)."""
@@ -104,6 +119,16 @@ class Interpreter:
         to = parse_addresses(rec.to, self.skipped)
         others = parse_addresses(rec.cc + rec.bcc, self.skipped)
         outbound = sender in self.me or bool(labels & SENT)
+        tags = [t for _, a in to + others if TAGGED in a and (t := parse(a, self.me)) is not None]
+        if tags:
+            if not outbound:  # anyone can write to the tagged address: never a command
+                self._skip("foreign_command")
+                return None
+            identity = self._message_identity(rec)
+            self.commands += [Mailed(t, at, identity) for t in tags]
+            to, others = _untagged(to, self.me), _untagged(others, self.me)
+            if not to + others:  # the command alone: nothing else to count
+                return None
         if outbound:
             direct_to = {a for _, a in to}
             seen: dict[str, Counterpart] = {}
@@ -163,6 +188,10 @@ class Interpreter:
                     else key("src", f"{self.account}:{rec.source_id}"))
         return Meaning(identity, None, Channel.MEETING, at, None, False, False,
                        tuple(seen.values()), len(seen))
+
+
+def _untagged(pairs: list[tuple[str, str]], me: set[str]) -> list[tuple[str, str]]:
+    return [(n, a) for n, a in pairs if TAGGED not in a or parse(a, me) is None]
 
 
 def _fingerprint(at: datetime, sender: str, recipients: list[str]) -> str:

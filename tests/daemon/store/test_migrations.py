@@ -11,7 +11,7 @@ from sqlalchemy import text
 from daemon.store import Store
 from daemon.store.db import MIGRATIONS
 
-HEAD = "0005"
+HEAD = "0006"
 MBOX_FIX = "fix `path` of the [[accounts]] entry name = 'arch' (kind = 'mbox')"
 OLD = {  # name -> (status, last_error as revision 0001 stored it)
     "work": ("needs_reauth", "token expired (fix: keepwarm auth work)"),
@@ -121,4 +121,23 @@ def test_0005_keeps_old_ledger_rows_as_sent(store: Store) -> None:
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT iso_week FROM sent_summaries")).scalars().all() == [
             "2026-W47"]
+    _alembic(store, command.upgrade, "head")
+
+
+def test_0006_adds_the_mailed_ignores_and_the_command_ledger(store: Store) -> None:
+    _alembic(store, command.downgrade, "0005")
+    with store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO snoozes (address, until) VALUES ('a@x.org', NULL)"))
+    _alembic(store, command.upgrade, "head")
+    with store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO ignores (kind, value, added_at) VALUES "
+                          "('domain', 'x.org', '2026-12-01 05:00:00')"))
+        conn.execute(text("INSERT INTO mailed_commands (token, command, contact, target, "
+                          "identity, sent_at, done_at) VALUES ('t', 'ignoredomain', 'a@x.org', "
+                          "'x.org', 'mid:1', '2026-12-01 04:00:00', '2026-12-01 05:00:00')"))
+        snoozed = conn.execute(text("SELECT address FROM snoozes")).scalars().all()
+    assert snoozed == ["a@x.org"]
+    _alembic(store, command.downgrade, "0005")
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT address FROM snoozes")).scalars().all() == ["a@x.org"]
     _alembic(store, command.upgrade, "head")
