@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from connectors.base import Env, MessageRecord
 from connectors.settings import MboxAccount
@@ -13,6 +13,7 @@ from daemon.config import Config, MeSettings
 from daemon.model.frame import seconds
 from daemon.model.load import load
 from daemon.store import columns
+from daemon.store.models import Touchpoint
 from daemon.sync.engine import Engine
 
 from fakes.memory import MemorySource
@@ -58,3 +59,20 @@ def test_columns_come_in_id_order_whatever_the_storage_order(store, monkeypatch)
         assert getattr(before, name).tolist() == getattr(after, name).tolist(), name
         assert getattr(before, name).tolist() == getattr(chunked, name).tolist(), name
     assert before.thread.min() >= 1
+
+
+def test_times_before_1970_floor_too(store):
+    """SQLite reads a time from 1970 on with unixepoch() alone, which truncates toward zero:
+    before 1970 that is not a floor, so those times are cut to whole seconds first. (A sync
+    writes nothing before 1990; a store edited by hand may hold such a row.)"""
+    rec = MessageRecord(source_id="s1", message_id="<old@x>",
+                        when=datetime(2024, 3, 1, tzinfo=UTC),
+                        from_=("Ann <ann@x.com>",), to=(ME,))
+    account = MboxAccount(name="a", kind="mbox", path=Path("/nonexistent"))
+    cfg = Config(me=MeSettings(addresses=(ME,)), accounts=(account,))
+    Engine(store, cfg, Env(state_dir=Path("/tmp")),
+           build=lambda acc, env: [MemorySource("a/mail", [rec])]).sync()
+    with store.transaction() as s:
+        s.execute(update(Touchpoint).values(
+            at=datetime(1969, 12, 31, 23, 59, 59, 600000, tzinfo=UTC)))
+    assert load(store).t.tolist() == [-1]
