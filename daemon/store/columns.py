@@ -73,14 +73,37 @@ def _codes(keys: list[Any], none: Any) -> np.ndarray:
     return np.fromiter(map(codes.__getitem__, keys), np.int64, len(keys))
 
 
+_SEP = "\x1f"  # no stored thread key holds a control character (see sync.meaning.key)
+_SQLITE_CHUNK = 4_000_000  # ids per joined string: ~80 MB, far below SQLite's 1e9 limit
+
+
+def _sqlite_keys(cur: Any) -> list[Any]:
+    """The thread keys in id order, '' for none: joined by SQLite into one string per id
+    range and split here (a string per row through the driver costs twice as much)."""
+    cur.execute("SELECT min(id), max(id) FROM touchpoints")
+    low, high = cur.fetchone()
+    keys: list[Any] = []
+    for start in range(low or 0, (high or -1) + 1, _SQLITE_CHUNK):
+        cur.execute("SELECT group_concat(coalesce(k, ''), char(31)), count(*) FROM"
+                    " (SELECT t.thread_key AS k FROM touchpoints t"
+                    "  WHERE t.id >= ? AND t.id < ? ORDER BY t.id)",
+                    (start, start + _SQLITE_CHUNK))
+        joined, n = cur.fetchone()
+        part = joined.split(_SEP) if n else []
+        if len(part) != n:  # a key holding the separator after all: read row by row
+            cur.execute("SELECT coalesce(t.thread_key, '') FROM touchpoints t ORDER BY t.id")
+            return [k for (k,) in cur.fetchall()]
+        keys += part
+    return keys
+
+
 def _sqlite(cur: Any) -> tuple[np.ndarray, np.ndarray]:
     cur.execute(f"SELECT {_epoch_sql('sqlite')}, {_PACKED}, t.group_size"
                 " FROM touchpoints t ORDER BY t.id")  # the rowid order: no sort
     rows = cur.fetchall()  # the rows' numbers flattened in C, not converted tuple by tuple
     nums = np.fromiter(chain.from_iterable(rows), np.int64, 3 * len(rows)).reshape(-1, 3).T
     del rows
-    cur.execute("SELECT t.thread_key FROM touchpoints t ORDER BY t.id")
-    return nums, _codes(cur.fetchall(), (None,))  # one-tuples, keyed as they come
+    return nums, _codes(_sqlite_keys(cur), "")
 
 
 # PostgreSQL: one row holding every touchpoint, aggregated unordered in a single scan (both

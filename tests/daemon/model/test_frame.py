@@ -53,6 +53,7 @@ def test_columns_come_in_id_order_whatever_the_storage_order(store, monkeypatch)
                        "(SELECT min(id) FROM touchpoints)"))
     after = load(store)
     monkeypatch.setattr(columns, "_PG_CHUNK", 2)  # PostgreSQL reads in id ranges: same frame
+    monkeypatch.setattr(columns, "_SQLITE_CHUNK", 2)  # and SQLite its thread keys
     chunked = load(store)
     assert len(before) == 6
     for name in ("person", "t", "direction", "meeting", "group", "noise", "direct", "thread"):
@@ -76,3 +77,21 @@ def test_times_before_1970_floor_too(store):
         s.execute(update(Touchpoint).values(
             at=datetime(1969, 12, 31, 23, 59, 59, 600000, tzinfo=UTC)))
     assert load(store).t.tolist() == [-1]
+
+
+def test_a_thread_key_holding_the_separator_is_read_too(store):
+    """SQLite joins the thread keys with a control character no key written by a sync holds;
+    a key edited by hand to hold it is read row by row instead, with the same codes."""
+    recs = [MessageRecord(source_id=f"s{i}", message_id=f"<k{i}@x>",
+                          when=datetime(2024, 3, 1, 9 + i, tzinfo=UTC),
+                          from_=(f"P{i} <p{i}@x.com>",), to=(ME,)) for i in range(3)]
+    account = MboxAccount(name="a", kind="mbox", path=Path("/nonexistent"))
+    cfg = Config(me=MeSettings(addresses=(ME,)), accounts=(account,))
+    Engine(store, cfg, Env(state_dir=Path("/tmp")),
+           build=lambda acc, env: [MemorySource("a/mail", recs)]).sync()
+    with store.transaction() as s:
+        s.execute(text("UPDATE touchpoints SET thread_key = CASE WHEN id = "
+                       "(SELECT max(id) FROM touchpoints) THEN 'm:z' ELSE :k END"),
+                  {"k": "m:a\x1fb"})
+    frame = load(store)  # one person each, in id order
+    assert frame.thread.tolist() == [1, 1, 2]
