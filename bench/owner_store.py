@@ -1,8 +1,14 @@
 """One mailbox owner's SQLite store for the backtest benches, imported once through the real
-mbox connector and sync engine and then reused (a ``OWNER.done`` file marks it complete)."""
+mbox connector and sync engine and then reused (a ``OWNER.done`` file marks it complete).
+
+Every store starts as a copy of one empty, migrated store (``template.sqlite`` in the work
+folder, made once): migrating a fresh store costs about a third of a second of CPU, which
+78 owners would pay 78 times. The import itself is the real one."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +27,8 @@ def import_once(work: Path, owner: str, config: Config, now: datetime) -> str:
         return "cached"
     store_path = Path(config.store_url.removeprefix("sqlite:///"))
     store_path.unlink(missing_ok=True)
+    shutil.copyfile(template(work), store_path)
+    store_path.chmod(0o600)  # as the store makes its own file
     store = Store(config.store_url)
     state = work / "state"
     state.mkdir(exist_ok=True)
@@ -30,3 +38,14 @@ def import_once(work: Path, owner: str, config: Config, now: datetime) -> str:
         return f"failed: {[r.error for r in results]}"
     done.write_text(",".join(config.me.addresses))
     return "imported"
+
+
+def template(work: Path) -> Path:
+    """``work/template.sqlite``: an empty store at the head revision (made once; made in a
+    temporary file and renamed, as several importing processes may ask at the same time)."""
+    path = work / "template.sqlite"
+    if not path.exists():
+        tmp = work / f"template-{os.getpid()}.sqlite"
+        Store(f"sqlite:///{tmp}").dispose()
+        tmp.replace(path)
+    return path

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -46,7 +47,9 @@ class TouchpointColumns:
 def _epoch_sql(dialect: str) -> str:
     if dialect == "sqlite":
         if sqlite3.sqlite_version_info >= (3, 38):  # unixepoch(): twice as fast as strftime
-            return "unixepoch(substr(t.at, 1, 19))"  # whole seconds first: a floor before 1970
+            # a floor at any date (it divides julian-day milliseconds, all positive); the
+            # substr() the first version cut the fraction with cost as much as the rest of the row
+            return "unixepoch(t.at)"
         return "CAST(strftime('%s', t.at) AS INTEGER)"
     return "CAST(FLOOR(EXTRACT(EPOCH FROM t.at)) AS BIGINT)"  # a plain cast rounds
 
@@ -65,15 +68,42 @@ def _codes(keys: list[Any], none: Any) -> np.ndarray:
     """Thread codes of the keys in row order: -1 for ``none``, else numbered from 1 in order
     of first appearance."""
     codes: dict[Any, int] = {none: -1}
-    return np.fromiter((codes.setdefault(k, len(codes)) for k in keys), np.int64, len(keys))
+    for k in dict.fromkeys(keys):  # the distinct keys in order, found in C: no loop per row
+        codes.setdefault(k, len(codes))
+    return np.fromiter(map(codes.__getitem__, keys), np.int64, len(keys))
+
+
+_SEP = "\x1f"  # no stored thread key holds a control character (see sync.meaning.key)
+_SQLITE_CHUNK = 4_000_000  # ids per joined string: ~80 MB, far below SQLite's 1e9 limit
+
+
+def _sqlite_keys(cur: Any) -> list[Any]:
+    """The thread keys in id order, '' for none: joined by SQLite into one string per id
+    range and split here (a string per row through the driver costs twice as much)."""
+    cur.execute("SELECT min(id), max(id) FROM touchpoints")
+    low, high = cur.fetchone()
+    keys: list[Any] = []
+    for start in range(low or 0, (high or -1) + 1, _SQLITE_CHUNK):
+        cur.execute("SELECT group_concat(coalesce(k, ''), char(31)), count(*) FROM"
+                    " (SELECT t.thread_key AS k FROM touchpoints t"
+                    "  WHERE t.id >= ? AND t.id < ? ORDER BY t.id)",
+                    (start, start + _SQLITE_CHUNK))
+        joined, n = cur.fetchone()
+        part = joined.split(_SEP) if n else []
+        if len(part) != n:  # a key holding the separator after all: read row by row
+            cur.execute("SELECT coalesce(t.thread_key, '') FROM touchpoints t ORDER BY t.id")
+            return [k for (k,) in cur.fetchall()]
+        keys += part
+    return keys
 
 
 def _sqlite(cur: Any) -> tuple[np.ndarray, np.ndarray]:
     cur.execute(f"SELECT {_epoch_sql('sqlite')}, {_PACKED}, t.group_size"
                 " FROM touchpoints t ORDER BY t.id")  # the rowid order: no sort
-    nums = np.array(cur.fetchall(), dtype=np.int64).reshape(-1, 3).T
-    cur.execute("SELECT t.thread_key FROM touchpoints t ORDER BY t.id")
-    return nums, _codes([k for (k,) in cur.fetchall()], None)
+    rows = cur.fetchall()  # the rows' numbers flattened in C, not converted tuple by tuple
+    nums = np.fromiter(chain.from_iterable(rows), np.int64, 3 * len(rows)).reshape(-1, 3).T
+    del rows
+    return nums, _codes(_sqlite_keys(cur), "")
 
 
 # PostgreSQL: one row holding every touchpoint, aggregated unordered in a single scan (both

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from connectors.base import Env, MessageRecord
 from connectors.settings import MboxAccount
@@ -13,6 +13,7 @@ from daemon.config import Config, MeSettings
 from daemon.model.frame import seconds
 from daemon.model.load import load
 from daemon.store import columns
+from daemon.store.models import Touchpoint
 from daemon.sync.engine import Engine
 
 from fakes.memory import MemorySource
@@ -52,9 +53,45 @@ def test_columns_come_in_id_order_whatever_the_storage_order(store, monkeypatch)
                        "(SELECT min(id) FROM touchpoints)"))
     after = load(store)
     monkeypatch.setattr(columns, "_PG_CHUNK", 2)  # PostgreSQL reads in id ranges: same frame
+    monkeypatch.setattr(columns, "_SQLITE_CHUNK", 2)  # and SQLite its thread keys
     chunked = load(store)
     assert len(before) == 6
     for name in ("person", "t", "direction", "meeting", "group", "noise", "direct", "thread"):
         assert getattr(before, name).tolist() == getattr(after, name).tolist(), name
         assert getattr(before, name).tolist() == getattr(chunked, name).tolist(), name
     assert before.thread.min() >= 1
+
+
+def test_times_before_1970_floor_too(store):
+    """SQLite reads a time from 1970 on with unixepoch() alone, which truncates toward zero:
+    before 1970 that is not a floor, so those times are cut to whole seconds first. (A sync
+    writes nothing before 1990; a store edited by hand may hold such a row.)"""
+    rec = MessageRecord(source_id="s1", message_id="<old@x>",
+                        when=datetime(2024, 3, 1, tzinfo=UTC),
+                        from_=("Ann <ann@x.com>",), to=(ME,))
+    account = MboxAccount(name="a", kind="mbox", path=Path("/nonexistent"))
+    cfg = Config(me=MeSettings(addresses=(ME,)), accounts=(account,))
+    Engine(store, cfg, Env(state_dir=Path("/tmp")),
+           build=lambda acc, env: [MemorySource("a/mail", [rec])]).sync()
+    with store.transaction() as s:
+        s.execute(update(Touchpoint).values(
+            at=datetime(1969, 12, 31, 23, 59, 59, 600000, tzinfo=UTC)))
+    assert load(store).t.tolist() == [-1]
+
+
+def test_a_thread_key_holding_the_separator_is_read_too(store):
+    """SQLite joins the thread keys with a control character no key written by a sync holds;
+    a key edited by hand to hold it is read row by row instead, with the same codes."""
+    recs = [MessageRecord(source_id=f"s{i}", message_id=f"<k{i}@x>",
+                          when=datetime(2024, 3, 1, 9 + i, tzinfo=UTC),
+                          from_=(f"P{i} <p{i}@x.com>",), to=(ME,)) for i in range(3)]
+    account = MboxAccount(name="a", kind="mbox", path=Path("/nonexistent"))
+    cfg = Config(me=MeSettings(addresses=(ME,)), accounts=(account,))
+    Engine(store, cfg, Env(state_dir=Path("/tmp")),
+           build=lambda acc, env: [MemorySource("a/mail", recs)]).sync()
+    with store.transaction() as s:
+        s.execute(text("UPDATE touchpoints SET thread_key = CASE WHEN id = "
+                       "(SELECT max(id) FROM touchpoints) THEN 'm:z' ELSE :k END"),
+                  {"k": "m:a\x1fb"})
+    frame = load(store)  # one person each, in id order
+    assert frame.thread.tolist() == [1, 1, 2]
