@@ -29,6 +29,7 @@ from daemon.sync.writer import write_page
 AS_OF = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday
 GOLDEN = Path(__file__).parents[2] / "golden"
 _seq = iter(range(1, 10_000))
+GMAIL_FIRST = 0x18C0000000000000
 
 
 def mail(days: float, address: str, direction: str = "inbound", *, thread: str | None = None,
@@ -94,8 +95,19 @@ def filled(store):
             Snooze(address="ann-old@acme.example", until=AS_OF - timedelta(days=1)),
         ])
         s.flush()
-        write_page(s, 1, [(f"s{i}", m) for i, m in enumerate(world())], [])
+        # Gmail ids are hex; Graph's immutable ids are base64 (quoted in the link)
+        write_page(s, 1, [(f"{GMAIL_FIRST + i:x}", m) for i, m in enumerate(world())], [])
+        write_page(s, 2, [("mbox:1", mail(420, "vic@old.example"))], [])  # archive: no link
+        write_page(s, 3, [("AAMkAD+sam/1=", mail(36, "sam@beta.example", "outbound")),
+                          ("AAMkAD+sam/2=", mail(35, "sam@beta.example", thread="t20"))], [])
+        write_page(s, 1, [(f"{GMAIL_FIRST + 99:x}", mail(49, "rita@acme.example", "outbound",
+                                                         thread="t21"))], [])
     return store
+
+
+@pytest.fixture
+def empty_summary(store):
+    return build_summary(store, Config(), AS_OF, scored=Scored(AS_OF, (), (), ()))
 
 
 def entry(key: str, name: str, group: str, risk: float, shape: str | None, silence: float,
