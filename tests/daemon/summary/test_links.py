@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_summary import GMAIL_FIRST, empty_summary, filled, summary  # noqa: F401  (fixtures)
+from test_summary import GMAIL_FIRST
 
 from connectors.settings import MicrosoftAccount
 from daemon.summary.links import gmail_link, outlook_link
