@@ -4,8 +4,12 @@ summary shows and in its JSON; nothing for archives."""
 from __future__ import annotations
 
 import json
+import re
+from urllib.parse import unquote, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from test_summary import GMAIL_FIRST
 
 from connectors.settings import MicrosoftAccount
@@ -41,6 +45,17 @@ def test_outlook_link_uses_the_accounts_host_and_quotes_the_id(settings, base) -
 
 def test_outlook_link_refuses_an_id_cut_to_fit() -> None:
     assert outlook_link("AAMk#0123abcd", None) is None
+
+
+@given(st.text(min_size=1).filter(lambda t: "#" not in t))
+def test_any_outlook_id_is_one_quoted_path_segment(message_id: str) -> None:
+    link = outlook_link(message_id, None)
+    assert link is not None
+    parts = urlsplit(link)
+    assert (parts.scheme, parts.netloc, parts.query, parts.fragment) == (
+        "https", "outlook.office.com", "", "")
+    segment = parts.path.removeprefix("/mail/inbox/id/")
+    assert re.fullmatch(r"[A-Za-z0-9_.~%-]+", segment) and unquote(segment) == message_id
 
 
 def test_entries_link_to_the_newest_linkable_email(summary) -> None:
