@@ -47,6 +47,7 @@ class Entry:
     excluded_because: Exclusion | None = None
     monthly: tuple[int, ...] = ()  # interactions per month, 12 values, oldest first
     numbers: dict[str, float] = field(default_factory=dict)
+    link: str | None = None  # the last conversation in the user's web mail (daemon.summary.links)
     actions: tuple[Action, ...] = ()  # filled by the summary (daemon.summary.actions)
 
 

@@ -4,7 +4,8 @@ Entry point: :class:`daemon.store.db.Store` (open, migrate, ``session()``, ``tra
 Inside: ``models`` (the typed ORM tables), ``vocab`` (the stored vocabularies: direction,
 channel, account status), ``migrations/`` (Alembic); the readers ``health`` (account and
 stream sync state), ``snoozes`` (add, remove, active at an instant), ``threads`` (the
-summary's last messages and first contacts), ``contacts`` (who you talk to), ``columns`` (the
+summary's last messages and first contacts), ``latest`` (the newest email an account holds,
+per person or thread, for the summary's links), ``contacts`` (who you talk to), ``columns`` (the
 model's bulk read); ``ignores`` and ``mailed`` (the ignores and the command ledger of
 commands mailed to yourself); ``purge`` (forgetting old items); ``export`` (snoozes, the
 ledger and the mailed ignores, saved and restored); and ``faults`` (a driver's error as one

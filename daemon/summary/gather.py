@@ -13,6 +13,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from daemon.clock import zone
 from daemon.config import Config
 from daemon.model.entries import Entry, Scored
@@ -22,6 +24,7 @@ from daemon.store import Store
 from daemon.summary import claims, message
 from daemon.summary.actions import confirmations, with_actions
 from daemon.summary.content import Summary, week_label
+from daemon.summary.links import contact_links, thread_links
 from daemon.summary.sections import (
     new_relationships,
     owed_by_person,
@@ -51,16 +54,18 @@ def build_summary(store: Store, config: Config, as_of: datetime,
         new = new_relationships(s, as_of, max_group=rep.group_size, hidden=hidden)
         health = sync_health(s, as_of, [(a.name, a.kind) for a in config.accounts if a.enabled])
         week = week_label(as_of.astimezone(zone(rep.timezone)).date())
+        losing = [e for e in scored.losing_touch if not hidden(e.key)]
+        dormant = [e for e in scored.dormant if not hidden(e.key)]
+        losing_total, dormant_total = len(losing), len(dormant)
+        losing = _linked(s, config, as_of, losing if full else losing[: rep.top])
+        dormant = _linked(s, config, as_of, dormant if full else dormant[: rep.dormant])
+        threads = thread_links(s, config, as_of, {o.thread_key for o in owed})
+    owed = [replace(o, link=threads.get(o.thread_key)) for o in owed]
     undelivered = tuple(row.iso_week for row in claims.missed(store, week))
     people = _people(scored)
     owed = [_named(o, people) for o in owed]
     owed_people = owed_by_person(owed, {a: e.strength for a, e in people.items()})
     new = [_named(n, people) for n in new]
-    losing = [e for e in scored.losing_touch if not hidden(e.key)]
-    dormant = [e for e in scored.dormant if not hidden(e.key)]
-    total = len(losing), len(dormant)
-    losing, dormant = (losing if full else losing[: rep.top]), (
-        dormant if full else dormant[: rep.dormant])
     if state_dir is not None and config.me.addresses:
         key, me = secret(state_dir), config.me.addresses[0]
         losing = [with_actions(e, key, me, week) for e in losing]
@@ -71,7 +76,7 @@ def build_summary(store: Store, config: Config, as_of: datetime,
         week=week, undelivered=undelivered,
         losing_touch=tuple(losing), dormant=tuple(dormant), done=done,
         owed=tuple(owed), new=tuple(new), health=tuple(health), everyone=scored.everyone,
-        totals={"losing_touch": total[0], "dormant": total[1], "owed": len(owed),
+        totals={"losing_touch": losing_total, "dormant": dormant_total, "owed": len(owed),
                 "owed_people": len(owed_people), "new": len(new),
                 "scored": len(scored.everyone)},
         owed_people=tuple(owed_people), full=full, own_silence=scored.own_silence,
@@ -88,3 +93,11 @@ def _named(row, people: dict[str, Entry]):  # type: ignore[no-untyped-def]
     if entry is None or not entry.name or entry.name == row.name:
         return row
     return replace(row, name=entry.name)
+
+
+def _linked(session: Session, config: Config, as_of: datetime,
+            entries: list[Entry]) -> list[Entry]:
+    """``entries``, each with the link to the last conversation where its source allows one."""
+    links = contact_links(session, config, as_of, [(e.key, (e.key, *e.addresses))
+                                                   for e in entries])
+    return [replace(e, link=links.get(e.key)) for e in entries]

@@ -35,6 +35,7 @@ class OwedReply:
     waiting_days: float
     messages: int  # messages with them in the thread, both ways
     group_size: int
+    link: str | None = None  # the thread in the user's web mail (daemon.summary.links)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,7 @@ class OwedPerson:
     since: datetime  # when the longest-waiting message arrived
     strength: float  # the model's strength of the relationship (0 when it does not know them)
     priority: float  # the rank key: (1 + log(1 + strength)) x waiting_days
+    link: str | None = None  # the longest-waiting thread in the user's web mail
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +121,7 @@ def owed_by_person(owed: Sequence[OwedReply],
         # waiting 5, but a stranger waiting three weeks still outranks them.
         priority = (1.0 + math.log1p(max(power, 0.0))) * oldest.waiting_days
         out.append(OwedPerson(address, oldest.name, tuple(mine), oldest.waiting_days,
-                              oldest.last_at, power, priority))
+                              oldest.last_at, power, priority, oldest.link))
     return sorted(out, key=lambda p: (-p.priority, -p.waiting_days, p.address))
 
 

@@ -29,6 +29,7 @@ from daemon.sync.writer import write_page
 AS_OF = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday
 GOLDEN = Path(__file__).parents[2] / "golden"
 _seq = iter(range(1, 10_000))
+GMAIL_FIRST = 0x18C0000000000000
 
 
 def mail(days: float, address: str, direction: str = "inbound", *, thread: str | None = None,
@@ -94,8 +95,19 @@ def filled(store):
             Snooze(address="ann-old@acme.example", until=AS_OF - timedelta(days=1)),
         ])
         s.flush()
-        write_page(s, 1, [(f"s{i}", m) for i, m in enumerate(world())], [])
+        # Gmail ids are hex; Graph's immutable ids are base64 (quoted in the link)
+        write_page(s, 1, [(f"{GMAIL_FIRST + i:x}", m) for i, m in enumerate(world())], [])
+        write_page(s, 2, [("mbox:1", mail(420, "vic@old.example"))], [])  # archive: no link
+        write_page(s, 3, [("AAMkAD+sam/1=", mail(36, "sam@beta.example", "outbound")),
+                          ("AAMkAD+sam/2=", mail(35, "sam@beta.example", thread="t20"))], [])
+        write_page(s, 1, [(f"{GMAIL_FIRST + 99:x}", mail(49, "rita@acme.example", "outbound",
+                                                         thread="t21"))], [])
     return store
+
+
+@pytest.fixture
+def empty_summary(store):
+    return build_summary(store, Config(), AS_OF, scored=Scored(AS_OF, (), (), ()))
 
 
 def entry(key: str, name: str, group: str, risk: float, shape: str | None, silence: float,
@@ -208,9 +220,11 @@ def test_html_golden(summary) -> None:
 def test_html_is_escaped_and_self_contained(summary) -> None:
     html = render_html(summary)
     assert "Rita &lt;Ops&gt; &amp; Co" in html and "Rita <Ops>" not in html
-    for banned in ("<img", "<script", "http://", "https://", "url(", "<link", "<style",
-                   "class=", "src="):
+    for banned in ("<img", "<script", "http://", "url(", "<link", "<style", "class=", "src="):
         assert banned not in html.lower()
+    # the only addresses are the links to conversations, in the user's own web mail
+    assert html.count("://") == html.count('<a href="https://mail.google.com/') + html.count(
+        '<a href="https://outlook.office.com/') > 0
     assert len(re.findall(r'<td width="10" height="10" bgcolor=', html)) == 12 * 2
 
 
@@ -225,7 +239,8 @@ def test_eml_is_multipart_alternative(summary) -> None:
     assert msg["Date"] and re.fullmatch(r"<keepwarm\.2026-W48\.[0-9a-f]+@acme\.example>",
                                         msg["Message-ID"])
     html = parts[1].get_content()
-    assert "<img" not in html and "<script" not in html and "://" not in html
+    assert "<img" not in html and "<script" not in html
+    assert html.count("://") == html.count('<a href="https://')
     assert "Rita" in parts[0].get_content()
     assert summary_message(summary)["Message-ID"] == msg["Message-ID"]  # stable per summary
 
