@@ -12,6 +12,8 @@ if TYPE_CHECKING:  # loaded on first use: a command that needs neither starts fa
     from connectors.base import Env
     from daemon.config import Config
     from daemon.store import Store
+    from daemon.store.light import LightStore
+    from daemon.store.sql import Db
 
 
 class Context:
@@ -25,6 +27,8 @@ class Context:
         self._console = console
         self.require_config = require_config
         self._store: Store | None = None
+        self._light: LightStore | None = None
+        self._light_tried = False
 
     @property
     def console(self) -> Console:
@@ -66,14 +70,29 @@ class Context:
             self._store = Store(self.config.store_url)
         return self._store
 
+    def db(self) -> Db:
+        """The store for commands that read or write a few rows: stdlib ``sqlite3`` when it is
+        a current SQLite store (SQLAlchemy is never imported), else :meth:`store`."""
+        if self._store is None and not self._light_tried:
+            from daemon.store.light import open_light
+
+            self._light_tried = True
+            self._light = open_light(self.config.store_url)
+        return self._light or self.store()
+
     def store_url(self) -> str | None:
         """The URL of the store in use (for error messages), None when none is known yet."""
         if self._store is not None:
             return self._store.url
+        if self._light is not None:
+            return self._light.url
         config = self.__dict__.get("config")  # loaded already; never loaded here
         return config.store_url if config is not None else None
 
     def close(self) -> None:
+        if self._light is not None:
+            self._light.close()
+            self._light = None
         if self._store is not None:
             self._store.dispose()
             self._store = None
