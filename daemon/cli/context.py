@@ -10,6 +10,7 @@ if TYPE_CHECKING:  # loaded on first use: a command that needs neither starts fa
     from rich.console import Console
 
     from connectors.base import Env
+    from daemon.cli.snapshot import Settings
     from daemon.config import Config
     from daemon.store import Store
     from daemon.store.light import LightStore
@@ -50,6 +51,28 @@ class Context:
             return config_mod.Config()
         return config_mod.load(self.config_path)
 
+    @cached_property
+    def settings(self) -> Settings:
+        """The few config values the quick commands read (``daemon.cli.snapshot``): kept from
+        an earlier validation of this very file, else validated now (errors as ever) and kept."""
+        from daemon.cli import snapshot
+
+        if "config" in self.__dict__ or not self.config_path.exists():
+            return snapshot.Settings.of(self.config)
+        kept = snapshot.read(self.config_path)
+        if kept is not None:
+            return kept
+        try:
+            text = self.config_path.read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            text = None  # then loading the config says what is wrong, as ever
+        config = self.config
+        if text is None:
+            return snapshot.Settings.of(config)
+        if self.config_path.read_text(encoding="utf-8") != text:  # edited meanwhile
+            return snapshot.Settings.of(config)
+        return snapshot.take(config, self.config_path, text)
+
     @property
     def state_dir(self) -> Path:
         from daemon.paths import state_home
@@ -77,7 +100,7 @@ class Context:
             from daemon.store.light import open_light
 
             self._light_tried = True
-            self._light = open_light(self.config.store_url)
+            self._light = open_light(self.settings.store_url)
         return self._light or self.store()
 
     def store_url(self) -> str | None:
@@ -86,7 +109,7 @@ class Context:
             return self._store.url
         if self._light is not None:
             return self._light.url
-        config = self.__dict__.get("config")  # loaded already; never loaded here
+        config = self.__dict__.get("config") or self.__dict__.get("settings")  # never loaded here
         return config.store_url if config is not None else None
 
     def close(self) -> None:

@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
 def duration_or_forever(spec: str) -> timedelta | None:
     """DURATION read by the config's parser (``2w``, ``30d``, ``3m`` months of 30 days, ``1y``),
     in any case; None for ``forever``."""
-    from daemon.config import parse_duration
+    from daemon.clock import parse_duration
 
     text = spec.strip().lower()
     if text in FOREVER:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Protocol
 
-from daemon.config import Config
 from daemon.store import sent
 from daemon.store.sent import LedgerRow
 from daemon.store.sql import Db
@@ -18,12 +18,27 @@ from daemon.summary import slots
 OK, WARN, FIX = "OK", "WARN", "FIX"
 
 
+class _Method(Protocol):
+    @property
+    def method(self) -> str: ...
+
+
+class Settings(Protocol):
+    """What is read of the config here: the ``Config``, or the values ``keepwarm status``
+    keeps of it (``daemon.cli.snapshot``)."""
+
+    @property
+    def report(self) -> slots.Slot: ...
+    @property
+    def delivery(self) -> _Method: ...
+
+
 def at(when: datetime | None) -> str:
     """``2026-11-23 09:00 UTC``; ``?`` when unknown."""
     return when.strftime("%Y-%m-%d %H:%M UTC") if when else "?"
 
 
-def this_week(config: Config, store: Db, now: datetime) -> tuple[str, str] | None:
+def this_week(config: Settings, store: Db, now: datetime) -> tuple[str, str] | None:
     """(level, text) about this week's summary once an attempt was made; None before."""
     label, _ = slots.this_week(config.report, now)
     row = sent.week(store, label)
@@ -53,7 +68,7 @@ def describe(row: LedgerRow, now: datetime) -> tuple[str, str]:
     return OK, f"summary of {week} being sent ({tried})"
 
 
-def missed_weeks(config: Config, store: Db, now: datetime) -> Iterator[tuple[str, str]]:
+def missed_weeks(config: Settings, store: Db, now: datetime) -> Iterator[tuple[str, str]]:
     """Earlier weeks whose summary was not delivered (noted atop the next summary)."""
     label, _ = slots.this_week(config.report, now)
     for row in sent.undelivered(store, label):
