@@ -26,16 +26,15 @@ def cmd_contacts(args: argparse.Namespace, ctx: Context) -> int:
 
     from daemon.store.contacts import contact_rows, suggested_groups
 
-    with ctx.store().session() as s:
-        if args.duplicates:
-            groups = suggested_groups(s)
-            for why, addresses in groups:
-                quoted = ", ".join(f'"{a}"' for a in addresses)
-                ctx.console.print(f"# {why}\n[[people]]\naddresses = [{quoted}]\n")
-            if not groups:
-                ctx.console.print("no likely duplicates found")
-            return 0
-        rows = contact_rows(s, args.limit)
+    if args.duplicates:
+        groups = suggested_groups(ctx.db())
+        for why, addresses in groups:
+            quoted = ", ".join(f'"{a}"' for a in addresses)
+            ctx.console.print(f"# {why}\n[[people]]\naddresses = [{quoted}]\n")
+        if not groups:
+            ctx.console.print("no likely duplicates found")
+        return 0
+    rows = contact_rows(ctx.db(), args.limit)
     table = Table("contact", "in", "out", "meetings", "last contact", "first seen")
     for r in rows:
         label = f"{r.name} <{r.address}>" if r.name else r.address

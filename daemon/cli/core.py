@@ -110,8 +110,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
 
     table = Table("account", "status", "stream", "cursor", "records", "touchpoints", "skipped",
                   "last success", "error")
-    with ctx.store().session() as s:
-        accounts = sync_state(s)
+    accounts = sync_state(ctx.db())
     for acc in accounts:
         streams: list[StreamState | None] = [*acc.streams]
         for st in streams or [None]:
@@ -121,7 +120,7 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
                 str(st.records) if st else "-", str(st.touchpoints) if st else "-",
                 _skips(st.skipped) if st else "-", _when(acc.last_success_at),
                 with_fix(acc.last_error, acc.fix) if acc.last_error else "")
-    configured = {a.name for a in ctx.config.accounts}
+    configured = set(ctx.settings.accounts)
     ctx.console.print(table)
     for name in sorted(configured - {acc.name for acc in accounts}):
         ctx.console.print(f"{name}: configured, never synced (keepwarm sync {name})")
@@ -135,9 +134,9 @@ def _delivery_status(ctx: Context) -> None:
     from daemon.summary import attempts
 
     now = now_utc()
-    found = attempts.this_week(ctx.config, ctx.store(), now)
+    found = attempts.this_week(ctx.settings, ctx.db(), now)
     for _, text in [*([found] if found else []),
-                    *attempts.missed_weeks(ctx.config, ctx.store(), now)]:
+                    *attempts.missed_weeks(ctx.settings, ctx.db(), now)]:
         ctx.console.print(text)
 
 

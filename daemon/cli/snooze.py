@@ -14,7 +14,7 @@ from daemon.cli.context import Context
 from daemon.errors import UsageError
 
 if TYPE_CHECKING:
-    from daemon.store import Store
+    from daemon.store.sql import Db
 
 DEFAULT = "4w"
 FOREVER = ("forever", "never", "always")
@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
 def duration_or_forever(spec: str) -> timedelta | None:
     """DURATION read by the config's parser (``2w``, ``30d``, ``3m`` months of 30 days, ``1y``),
     in any case; None for ``forever``."""
-    from daemon.config import parse_duration
+    from daemon.clock import parse_duration
 
     text = spec.strip().lower()
     if text in FOREVER:
@@ -62,7 +62,7 @@ def _address(raw: str) -> str:
     return address
 
 
-def snooze(store: Store, address: str, duration: timedelta | None,
+def snooze(store: Db, address: str, duration: timedelta | None,
            now: datetime | None = None) -> datetime | None:
     """Snooze ``address`` (normalised) from ``now`` for ``duration``; return the end."""
     from daemon.clock import now_utc
@@ -74,7 +74,7 @@ def snooze(store: Store, address: str, duration: timedelta | None,
     return until
 
 
-def unsnooze(store: Store, address: str) -> bool:
+def unsnooze(store: Db, address: str) -> bool:
     """End the snooze of ``address``; False when there was none."""
     from daemon.store import snoozes
 
@@ -91,13 +91,13 @@ def run_snooze(args: argparse.Namespace, ctx: Context) -> int:
     from daemon.sync.addresses import normalise
 
     if args.address is None:
-        rows = snoozes.active(ctx.store(), now_utc())
+        rows = snoozes.active(ctx.db(), now_utc())
         for address, until in rows.items():
             print(f"{address}\t{_when(until)}")
         if not rows:
             print("Nobody is snoozed.")
         return 0
-    until = snooze(ctx.store(), args.address, duration_or_forever(args.duration))
+    until = snooze(ctx.db(), args.address, duration_or_forever(args.duration))
     print(f"Snoozed {normalise(args.address)} {_when(until)}.")
     return 0
 
@@ -106,7 +106,7 @@ def run_unsnooze(args: argparse.Namespace, ctx: Context) -> int:
     from daemon.sync.addresses import normalise
 
     address = normalise(args.address)
-    if unsnooze(ctx.store(), args.address):
+    if unsnooze(ctx.db(), args.address):
         print(f"Unsnoozed {address}.")
     else:
         print(f"{address} was not snoozed.")

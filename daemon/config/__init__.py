@@ -21,29 +21,14 @@ from pydantic import (
 )
 
 from connectors.settings import ACCOUNT_KINDS, AccountSettings
+from daemon.clock import DURATION as DURATION  # durations live in clock (no pydantic there)
 from daemon.clock import HH_MM, zone
+from daemon.clock import INTERVAL as INTERVAL
+from daemon.clock import UNITS as UNITS
+from daemon.clock import parse_duration as parse_duration
 from daemon.config.lines import key_lines, locate
 from daemon.errors import ConfigError
 from daemon.paths import state_home
-
-# One meaning per unit letter, for every duration in the config and on the command line:
-# s seconds, min minutes, h hours, d days, w weeks, m months of 30 days, y years of 365 days.
-UNITS = {"s": timedelta(seconds=1), "min": timedelta(minutes=1), "h": timedelta(hours=1),
-         "d": timedelta(days=1), "w": timedelta(weeks=1), "m": timedelta(days=30),
-         "y": timedelta(days=365)}
-DURATION = r"^\d+\s*[dwmy]$"  # calendar spans: retention, snooze, backtest
-INTERVAL = r"^\d+\s*(s|min|h|d)$"  # clock spans: [daemon] sync_interval
-
-
-def parse_duration(spec: str, pattern: str = DURATION) -> timedelta:
-    """A calendar span such as ``"90d"``, ``"12w"``, ``"18m"`` (months) or ``"3y"`` as a
-    timedelta; with ``pattern=INTERVAL`` a clock span such as ``"15min"``, ``"2h"`` or ``"90s"``.
-    ValueError when ``spec`` does not fit ``pattern``."""
-    m = re.fullmatch(r"\s*(\d+)\s*(s|min|h|d|w|m|y)\s*", spec)
-    if not m or not re.fullmatch(pattern, spec.strip()):
-        raise ValueError(f"not a duration: {spec!r}")
-    return int(m.group(1)) * UNITS[m.group(2)]
-
 
 PATH_KEYS = ("path", "client_secrets", "folder", "password_file", "ca_file")
 

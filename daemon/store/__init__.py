@@ -10,8 +10,25 @@ model's bulk read); ``ignores`` and ``mailed`` (the ignores and the command ledg
 commands mailed to yourself); ``purge`` (forgetting old items); ``export`` (snoozes, the
 ledger and the mailed ignores, saved and restored); and ``faults`` (a driver's error as one
 line and its fix).
+``sql`` and ``light`` are the quick path of the small commands: the same statements run through
+stdlib ``sqlite3`` on a current SQLite store, without importing SQLAlchemy.
 """
 
-from daemon.store.db import Store
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from daemon.store.db import Store
 
 __all__ = ["Store"]
+
+
+def __getattr__(name: str) -> Any:
+    """``Store`` on first use: importing a light reader (``daemon.store.health``, ...) must
+    not load SQLAlchemy through this package."""
+    if name == "Store":
+        from daemon.store.db import Store
+
+        return Store
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

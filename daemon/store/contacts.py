@@ -5,13 +5,33 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from daemon.clock import now_utc
-from daemon.store.models import Contact, Touchpoint
+from daemon.store.sql import Db, instant, is_sqlite, rows, stamp
 from daemon.store.vocab import Channel, Direction
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# Bulk mail is left out of the inbound count; the total decides the order.
+COUNTED = """
+SELECT address, name, n_in, n_out, n_meet, last_at, first_at FROM (
+  SELECT c.address AS address, c.display_name AS name,
+    SUM(CASE WHEN NOT t.bulk AND t.channel = :email AND t.direction = :inbound
+        THEN 1 ELSE 0 END) AS n_in,
+    SUM(CASE WHEN t.channel = :email AND t.direction = :outbound THEN 1 ELSE 0 END) AS n_out,
+    SUM(CASE WHEN t.channel = :meeting THEN 1 ELSE 0 END) AS n_meet,
+    MAX(t.at) AS last_at, c.first_seen AS first_at
+  FROM contacts c JOIN touchpoints t ON t.contact_id = c.id
+  WHERE t.at <= :now
+  GROUP BY c.id, c.address, c.display_name, c.first_seen) AS counted
+WHERE n_in + n_out + n_meet > 0
+ORDER BY n_in + n_out + n_meet DESC, address"""
+NAMES = "SELECT address, display_name FROM contacts"
+TOUCHES = ("SELECT c.address, c.display_name, COUNT(t.id) FROM contacts c "
+           "LEFT JOIN touchpoints t ON t.contact_id = c.id "
+           "GROUP BY c.id, c.address, c.display_name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,33 +45,27 @@ class ContactRow:
     first: datetime | None
 
 
-def contact_rows(session: Session, limit: int | None = None,
+def contact_rows(db: Db | Session, limit: int | None = None,
                  now: datetime | None = None) -> list[ContactRow]:
     """Contacts with their counts up to ``now``, most touchpoints first (bulk mail left out of
     the counts; upcoming meetings are not contact yet)."""
-    human = ~Touchpoint.bulk
-    email = Touchpoint.channel == Channel.EMAIL
-    n_in = func.sum(case((human & email & (Touchpoint.direction == Direction.INBOUND), 1),
-                         else_=0))
-    n_out = func.sum(case((email & (Touchpoint.direction == Direction.OUTBOUND), 1), else_=0))
-    n_meet = func.sum(case((Touchpoint.channel == Channel.MEETING, 1), else_=0))
-    total = n_in + n_out + n_meet
-    query = (select(Contact.address, Contact.display_name, n_in, n_out, n_meet,
-                    func.max(Touchpoint.at), Contact.first_seen)
-             .join(Touchpoint, Touchpoint.contact_id == Contact.id)
-             .where(Touchpoint.at <= (now or now_utc()))
-             .group_by(Contact.id).having(total > 0)
-             .order_by(total.desc(), Contact.address).limit(limit))
-    return [ContactRow(a, n, int(i or 0), int(o or 0), int(m or 0), last, first)
-            for a, n, i, o, m, last, first in session.execute(query)]
+    params = {"email": Channel.EMAIL.value, "meeting": Channel.MEETING.value,
+              "inbound": Direction.INBOUND.value, "outbound": Direction.OUTBOUND.value,
+              "now": stamp(now or now_utc(), is_sqlite(db))}
+    sql = COUNTED
+    if limit is not None:
+        sql, params["limit"] = sql + " LIMIT :limit", limit
+    return [ContactRow(a, n, int(i or 0), int(o or 0), int(m or 0), instant(last),
+                       instant(first))
+            for a, n, i, o, m, last, first in rows(db, sql, params)]
 
 
-def suggested_groups(session: Session) -> list[tuple[str, list[str]]]:
+def suggested_groups(db: Db | Session) -> list[tuple[str, list[str]]]:
     """Addresses that look like one person: the same display name on several addresses, or the
     same local part across domains. Suggestions only; ``[[people]]`` is where a user merges."""
     by_name: dict[str, set[str]] = defaultdict(set)
     by_local: dict[str, set[str]] = defaultdict(set)
-    for address, name in session.execute(select(Contact.address, Contact.display_name)):
+    for address, name in rows(db, NAMES):
         key = " ".join(name.lower().replace(",", " ").split())
         if len(key) > 3 and " " in key:
             by_name[" ".join(sorted(key.split()))].add(address)
@@ -66,10 +80,6 @@ def suggested_groups(session: Session) -> list[tuple[str, list[str]]]:
     return sorted(((why, sorted(a)) for a, why in out.items()), key=lambda x: x[1])
 
 
-def touchpoint_counts(session: Session) -> list[tuple[str, str, int]]:
+def touchpoint_counts(db: Db | Session) -> list[tuple[str, str, int]]:
     """Every contact as (address, display name or "", touchpoints), none left out."""
-    rows = session.execute(
-        select(Contact.address, Contact.display_name, func.count(Touchpoint.id))
-        .join(Touchpoint, Touchpoint.contact_id == Contact.id, isouter=True)
-        .group_by(Contact.id))
-    return [(a, n or "", int(c)) for a, n, c in rows]
+    return [(a, n or "", int(c)) for a, n, c in rows(db, TOUCHES)]

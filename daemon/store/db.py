@@ -14,13 +14,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.errors import StoreError, brief
 from daemon.store import faults
 from daemon.store.faults import masked_url
+from daemon.store.sql import Params, Row
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -158,6 +159,20 @@ class Store:
     def session(self) -> Session:
         """A read session; the caller closes it (``with store.session() as s``)."""
         return self._sessions()
+
+    @property
+    def sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def rows(self, sql: str, params: Params | None = None) -> list[Row]:
+        """The rows of one read (``daemon.store.sql``'s statements)."""
+        with self.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql), dict(params or {}))]
+
+    def write(self, sql: str, params: Params | None = None) -> int:
+        """One write in its own transaction; the number of rows it changed."""
+        with self.engine.begin() as conn:
+            return int(conn.execute(text(sql), dict(params or {})).rowcount)
 
     def dispose(self) -> None:
         self.engine.dispose()

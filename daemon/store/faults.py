@@ -18,10 +18,8 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import sys
 from pathlib import Path
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from daemon.errors import StoreError, brief
 
@@ -44,7 +42,9 @@ def busy_timeout_ms() -> int:
 def expected(exc: BaseException) -> bool:
     """True for the failures this module explains: a database error, or a file that cannot
     be written (full, read-only, denied). Anything else is a bug worth a traceback."""
-    if isinstance(exc, SQLAlchemyError | sqlite3.Error):
+    # SQLAlchemy is imported only by the commands that use it (not by daemon.store.light's)
+    sa_exc = sys.modules.get("sqlalchemy.exc")
+    if isinstance(exc, sqlite3.Error) or (sa_exc and isinstance(exc, sa_exc.SQLAlchemyError)):
         return True
     return isinstance(exc, OSError) and exc.errno in _FULL | _DENIED
 
@@ -127,6 +127,8 @@ def store_name(url: str | None) -> str:
 
 def masked_url(url: str) -> str:
     """``url`` with its password (if any) replaced by ``***``, for output and logs."""
+    from sqlalchemy.engine import make_url
+
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # not a URL SQLAlchemy reads: it may still hold a secret
@@ -155,6 +157,8 @@ def _sqlstate(exc: BaseException) -> str | None:
 
 
 def _host_port(url: str | None) -> str:
+    from sqlalchemy.engine import make_url
+
     try:
         u = make_url(url or "")
     except Exception:

@@ -1,7 +1,7 @@
 """Account and stream health: the one reader of the sync state the engine stores.
 
 ``keepwarm status``, ``keepwarm doctor`` and the summary's sync-health section all read it
-here, and each renders it its own way.
+here, and each renders it its own way, through either store handle (``daemon.store.sql``).
 """
 
 from __future__ import annotations
@@ -9,12 +9,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from daemon.store.models import Account, Stream
+from daemon.store.sql import Db, instant, rows
 from daemon.store.vocab import AccountStatus
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+STREAMS = ("SELECT account_id, key, cursor, records_seen, touchpoints_written, skipped, "
+           "last_success_at, last_error FROM streams ORDER BY key")
+ACCOUNTS = ("SELECT id, name, kind, status, last_error, last_error_fix, last_success_at, "
+            "last_attempt_at FROM accounts ORDER BY name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +50,13 @@ class AccountState:
     streams: tuple[StreamState, ...]  # by key
 
 
-def sync_state(session: Session) -> list[AccountState]:
+def sync_state(db: Db | Session) -> list[AccountState]:
     """Every account the store knows, by name, each with its streams."""
     streams: dict[int, list[StreamState]] = {}
-    for st in session.execute(select(Stream).order_by(Stream.key)).scalars():
-        streams.setdefault(st.account_id, []).append(StreamState(
-            st.key, bool(st.cursor), st.records_seen, st.touchpoints_written,
-            json.loads(st.skipped or "{}"), st.last_success_at, st.last_error))
-    return [AccountState(a.name, a.kind, a.status, a.last_error, a.last_error_fix,
-                         a.last_success_at, a.last_attempt_at, tuple(streams.get(a.id, ())))
-            for a in session.execute(select(Account).order_by(Account.name)).scalars()]
+    for account_id, key, cursor, seen, written, skipped, success, error in rows(db, STREAMS):
+        streams.setdefault(account_id, []).append(StreamState(
+            key, bool(cursor), seen, written, json.loads(skipped or "{}"), instant(success),
+            error))
+    return [AccountState(name, kind, AccountStatus(status), error, fix, instant(success),
+                         instant(attempt), tuple(streams.get(id_, ())))
+            for id_, name, kind, status, error, fix, success, attempt in rows(db, ACCOUNTS)]

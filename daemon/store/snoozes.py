@@ -9,31 +9,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from daemon.store.sql import Db, instant, stamp
 
-from daemon.store import Store
-from daemon.store.models import Snooze
+# "until" is quoted: a column name that some SQL dialects reserve.
+UPSERT = ('INSERT INTO snoozes (address, "until") VALUES (:address, :until) '
+          'ON CONFLICT (address) DO UPDATE SET "until" = excluded."until"')
+DELETE = "DELETE FROM snoozes WHERE address = :address"
+ALL = 'SELECT address, "until" FROM snoozes ORDER BY address'
 
 
-def add(store: Store, address: str, until: datetime | None) -> None:
+def add(db: Db, address: str, until: datetime | None) -> None:
     """Snooze ``address`` until ``until`` (None: until unsnoozed), replacing an earlier snooze."""
-    with store.transaction() as s:
-        row = s.execute(select(Snooze).where(Snooze.address == address)).scalar()
-        if row is None:
-            s.add(Snooze(address=address, until=until))
-        else:
-            row.until = until
+    db.write(UPSERT, {"address": address, "until": stamp(until, db.sqlite)})
 
 
-def remove(store: Store, address: str) -> bool:
+def remove(db: Db, address: str) -> bool:
     """End the snooze of ``address``; False when there was none."""
-    with store.transaction() as s:
-        result = s.execute(delete(Snooze).where(Snooze.address == address))
-        return bool(getattr(result, "rowcount", 0))
+    return db.write(DELETE, {"address": address}) > 0
 
 
-def active(store: Store, at: datetime) -> dict[str, datetime | None]:
+def active(db: Db, at: datetime) -> dict[str, datetime | None]:
     """The snoozes in force at ``at``: address (lower-cased) -> end, by address."""
-    with store.session() as s:
-        rows = s.execute(select(Snooze.address, Snooze.until).order_by(Snooze.address))
-        return {a.lower(): u for a, u in rows if u is None or u > at}
+    out: dict[str, datetime | None] = {}
+    for address, stored in db.rows(ALL):
+        until = instant(stored)
+        if until is None or until > at:
+            out[address.lower()] = until
+    return out

@@ -7,14 +7,30 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Protocol
 
-from daemon.config import Config
-from daemon.store import Store
-from daemon.store.models import SentSummary
+from daemon.store import sent
+from daemon.store.sent import LedgerRow
+from daemon.store.sql import Db
 from daemon.store.vocab import DeliveryStatus
-from daemon.summary import claims, slots
+from daemon.summary import slots
 
 OK, WARN, FIX = "OK", "WARN", "FIX"
+
+
+class _Method(Protocol):
+    @property
+    def method(self) -> str: ...
+
+
+class Settings(Protocol):
+    """What is read of the config here: the ``Config``, or the values ``keepwarm status``
+    keeps of it (``daemon.cli.snapshot``)."""
+
+    @property
+    def report(self) -> slots.Slot: ...
+    @property
+    def delivery(self) -> _Method: ...
 
 
 def at(when: datetime | None) -> str:
@@ -22,16 +38,16 @@ def at(when: datetime | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC") if when else "?"
 
 
-def this_week(config: Config, store: Store, now: datetime) -> tuple[str, str] | None:
+def this_week(config: Settings, store: Db, now: datetime) -> tuple[str, str] | None:
     """(level, text) about this week's summary once an attempt was made; None before."""
     label, _ = slots.this_week(config.report, now)
-    row = claims.row(store, label)
+    row = sent.week(store, label)
     if row is None or config.delivery.method == "none":
         return None
     return describe(row, now)
 
 
-def describe(row: SentSummary, now: datetime) -> tuple[str, str]:
+def describe(row: LedgerRow, now: datetime) -> tuple[str, str]:
     """One ledger row as (level, text)."""
     week, tried = row.iso_week, f"attempt {row.attempts} at {at(row.attempted_at)}"
     if row.status == DeliveryStatus.SENT:
@@ -45,17 +61,17 @@ def describe(row: SentSummary, now: datetime) -> tuple[str, str]:
         then = "" if "send-summary" in (row.last_error or "") else (
             "; no more attempts this week: fix it, then run keepwarm send-summary")
         return FIX, f"summary of {week} not delivered ({tried} failed: {row.last_error}){then}"
-    if claims.unknown(row, now):
+    if sent.unknown(row, now):
         return FIX, (f"summary of {week}: delivery outcome unknown ({tried} never recorded "
                      "its result); check your mailbox, and to send it on purpose: "
                      "keepwarm send-summary")
     return OK, f"summary of {week} being sent ({tried})"
 
 
-def missed_weeks(config: Config, store: Store, now: datetime) -> Iterator[tuple[str, str]]:
+def missed_weeks(config: Settings, store: Db, now: datetime) -> Iterator[tuple[str, str]]:
     """Earlier weeks whose summary was not delivered (noted atop the next summary)."""
     label, _ = slots.this_week(config.report, now)
-    for row in claims.missed(store, label):
+    for row in sent.undelivered(store, label):
         why = row.last_error or ("delivery outcome unknown" if row.status ==
                                  DeliveryStatus.SENDING else row.status)
         yield WARN, (f"summary of {row.iso_week} was never delivered ({why}); "

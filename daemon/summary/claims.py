@@ -16,39 +16,33 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from daemon.errors import brief
-from daemon.store import Store
+from daemon.store import Store, sent
 from daemon.store.models import SentSummary
+from daemon.store.sent import LedgerRow, unknown
+from daemon.store.sql import Db
 from daemon.store.vocab import DeliveryStatus
 
 log = logging.getLogger(__name__)
 
-STALE = timedelta(minutes=15)  # a "sending" row older than this lost its sender
 OUTCOME_TRIES = 6  # about a minute of waiting for a locked store (1+2+4+8+16+30 s)
 ERROR_LEN = 300
 
 
-def row(store: Store, label: str) -> SentSummary | None:
-    """The ledger row of week ``label``, detached (None: never attempted)."""
-    with store.session() as s:
-        found = s.execute(select(SentSummary).where(SentSummary.iso_week == label)).scalar()
-        if found is not None:
-            s.expunge(found)
-        return found
+def row(store: Db, label: str) -> LedgerRow | None:
+    """The ledger row of week ``label`` (None: never attempted)."""
+    return sent.week(store, label)
 
 
-def unknown(found: SentSummary | None, now: datetime) -> bool:
-    """A ``sending`` row whose sender never wrote the outcome (crashed, or the store locked)."""
-    return (found is not None and found.status == DeliveryStatus.SENDING
-            and (found.attempted_at is None or found.attempted_at + STALE <= now))
+__all__ = ["claim", "claimable", "missed", "row", "settle", "unknown"]
 
 
-def claimable(found: SentSummary | None, now: datetime, *, manual: bool = False) -> bool:
+def claimable(found: LedgerRow | None, now: datetime, *, manual: bool = False) -> bool:
     """May a send of this week start now? Automatic sends take a new week or a due retry; a
     manual one (``keepwarm send-summary``) also a failed week or an unknown outcome."""
     if found is None:
@@ -108,12 +102,7 @@ def settle(store: Store, label: str, status: DeliveryStatus, now: datetime, *,
     return False  # pragma: no cover - the loop returns
 
 
-def missed(store: Store, label: str) -> list[SentSummary]:
+def missed(store: Db, label: str) -> list[LedgerRow]:
     """Weeks before ``label`` whose summary was not delivered, since the last one that was
     (so a notice about them appears once, in the next summary that gets through)."""
-    with store.session() as s:
-        rows = list(s.execute(select(SentSummary).where(SentSummary.iso_week < label)
-                              .order_by(SentSummary.iso_week)).scalars())
-        s.expunge_all()
-    last_ok = max((r.iso_week for r in rows if r.status == DeliveryStatus.SENT), default="")
-    return [r for r in rows if r.status != DeliveryStatus.SENT and r.iso_week > last_ok]
+    return sent.undelivered(store, label)

@@ -5,9 +5,21 @@ of a local date (the one definition, shared by the summary and the ledger). Ligh
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 
 from daemon.clock import wall_time, zone
-from daemon.config import ReportSettings
+
+
+class Slot(Protocol):
+    """Where the weekly slot is: ``[report]`` (``ReportSettings``, or the few values
+    ``keepwarm status`` keeps of it without loading the config's models)."""
+
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def weekday(self) -> str: ...
+    @property
+    def time(self) -> str: ...
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -18,7 +30,7 @@ def week_label(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def slot_in_week(report: ReportSettings, year: int, week: int) -> datetime:
+def slot_in_week(report: Slot, year: int, week: int) -> datetime:
     """The aware local instant of the summary slot in ISO ``year``-W``week``."""
     tz = zone(report.timezone)
     day = date.fromisocalendar(year, week, WEEKDAYS.index(report.weekday) + 1)
@@ -27,14 +39,14 @@ def slot_in_week(report: ReportSettings, year: int, week: int) -> datetime:
     return local.astimezone(UTC).astimezone(tz)
 
 
-def this_week(report: ReportSettings, now: datetime) -> tuple[str, datetime]:
+def this_week(report: Slot, now: datetime) -> tuple[str, datetime]:
     """(label, slot) of the ISO week that ``now`` falls in, in the user's zone."""
     local = now.astimezone(zone(report.timezone))
     year, week, _ = local.isocalendar()
     return week_label(local.date()), slot_in_week(report, year, week)
 
 
-def next_slot(report: ReportSettings, now: datetime) -> datetime:
+def next_slot(report: Slot, now: datetime) -> datetime:
     """The first slot at or after ``now``."""
     _, slot = this_week(report, now)
     if as_utc(slot) >= as_utc(now):  # same-zone comparisons use wall time: compare in UTC

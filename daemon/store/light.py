@@ -1,0 +1,76 @@
+"""A current SQLite store opened with stdlib ``sqlite3``: the quick path of the small commands.
+
+``keepwarm status``, ``contacts`` and ``snooze`` read and write a handful of rows; SQLAlchemy
+alone takes half a second to import. :func:`open_light` opens the store with ``sqlite3`` when
+that is safe: a plain ``sqlite:///PATH`` URL, a file that exists, and an ``alembic_version``
+that names :data:`HEAD`, the newest revision this code knows. Anything else (PostgreSQL, a
+store that needs migrating or was written by a newer Keepwarm, a file that cannot be read)
+returns None, and the command opens the full :class:`~daemon.store.db.Store`, which migrates
+or explains exactly as before. The statements both handles run live in ``daemon.store.sql``'s
+readers; this module imports nothing beyond the standard library.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from daemon.store.faults import busy_timeout_ms
+from daemon.store.sql import Params, Row
+
+# The head of daemon/store/migrations/versions; tests/daemon/store/test_light.py pins it to
+# Alembic's own answer, so a new migration without this line fails the suite.
+HEAD = "0006"
+
+
+class LightStore:
+    """A ``sqlite3`` connection in autocommit: every statement is its own short transaction."""
+
+    sqlite = True
+
+    def __init__(self, conn: sqlite3.Connection, url: str) -> None:
+        self._conn = conn
+        self.url = url
+
+    def rows(self, sql: str, params: Params | None = None) -> list[Row]:
+        """The rows of a read."""
+        return self._conn.execute(sql, dict(params or {})).fetchall()
+
+    def write(self, sql: str, params: Params | None = None) -> int:
+        """Run a write (committed at once); the number of rows it changed."""
+        return self._conn.execute(sql, dict(params or {})).rowcount
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def sqlite_file(url: str | None) -> str | None:
+    """The file of a plain ``sqlite:///PATH`` URL; None for anything else (a driver name,
+    a query string, an escaped path, memory), which the full store reads as it always has."""
+    if not url or not url.startswith("sqlite:///") or any(c in url for c in "?%#"):
+        return None
+    path = url.removeprefix("sqlite:///")
+    return path if path and path != ":memory:" else None
+
+
+def open_light(url: str | None) -> LightStore | None:
+    """The store at ``url`` opened with ``sqlite3`` when it is a current SQLite file, else None
+    (never an error: the full store then opens it and says what is wrong, as before)."""
+    path = sqlite_file(url)
+    if path is None or not os.path.isfile(path):
+        return None  # a new store is created and migrated by the full one
+    conn = None
+    try:
+        conn = sqlite3.connect(path, timeout=busy_timeout_ms() / 1000, isolation_level=None)
+        conn.execute("PRAGMA foreign_keys=ON")  # as the full store's connections are set up
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
+        found = [r[0] for r in conn.execute("SELECT version_num FROM alembic_version")]
+    except sqlite3.Error:
+        found = []
+    if found != [HEAD]:
+        if conn is not None:
+            conn.close()
+        return None
+    assert conn is not None and url is not None
+    return LightStore(conn, url)
