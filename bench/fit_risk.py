@@ -18,25 +18,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from owner_store import owner_frames  # noqa: E402
+
 from daemon.model.backtest import snapshot_times, snapshots  # noqa: E402
-from daemon.model.load import load  # noqa: E402
 from daemon.model.metrics import auc  # noqa: E402
 from daemon.model.risk import FEATURES, fit, sigmoid  # noqa: E402
-from daemon.store import Store  # noqa: E402
-from daemon.store.db import sqlite_url  # noqa: E402
 
 
 def collect(work: Path, start: date, end: date) -> tuple[np.ndarray, np.ndarray, list[str],
                                                           np.ndarray, np.ndarray]:
     times = snapshot_times(start, end, timedelta(weeks=4))
     xs, ys, owners, track_b, when = [], [], [], [], []
-    for path in sorted(work.glob("*.sqlite")):
-        if not path.with_suffix(".done").exists():
-            continue
-        store = Store(sqlite_url(path))
-        frame = load(store)
-        store.dispose()
-        for snap in snapshots(path.stem, frame, times, timedelta(weeks=12)):
+    for owner, frame in owner_frames(work):
+        for snap in snapshots(owner, frame, times, timedelta(weeks=12)):
             xs.append(snap.x)
             ys.append(snap.label)
             owners += [snap.owner] * len(snap.label)

@@ -38,13 +38,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from owner_store import owner_frames  # noqa: E402
+
 from daemon.model.adapt import MIN_EXAMPLES, Examples, examples, fit_toward  # noqa: E402
 from daemon.model.backtest import BASELINES, Snapshot, snapshot_times, snapshots  # noqa: E402
-from daemon.model.load import load  # noqa: E402
 from daemon.model.metrics import evaluate_track, reliability  # noqa: E402
 from daemon.model.risk import COEF, fit, sigmoid  # noqa: E402
-from daemon.store import Store  # noqa: E402
-from daemon.store.db import sqlite_url  # noqa: E402
 
 TMP = Path(tempfile.gettempdir())
 CORPORA = {  # name -> (stores, first snapshot, last snapshot, owner folds)
@@ -60,13 +59,8 @@ def collect(work: Path, start: date, end: date) -> list[Pair]:
     examples before that snapshot (what the adaptation learns from)."""
     out: list[Pair] = []
     times = snapshot_times(start, end, timedelta(weeks=4))
-    for path in sorted(work.glob("*.sqlite")):
-        if not path.with_suffix(".done").exists():
-            continue
-        store = Store(sqlite_url(path))
-        frame = load(store)
-        store.dispose()
-        for snap in snapshots(path.stem, frame, times, H, adapted=False):
+    for owner, frame in owner_frames(work):
+        for snap in snapshots(owner, frame, times, H, adapted=False):
             out.append((snap, examples(frame, int(snap.as_of.timestamp()))))
     return out
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 from connectors.base import Env
 from daemon.config import Config
+from daemon.model.frame import Frame
+from daemon.model.load import load
 from daemon.store import Store
+from daemon.store.db import sqlite_url
 from daemon.store.vocab import AccountStatus
 from daemon.sync.engine import Engine
 
@@ -49,3 +53,14 @@ def template(work: Path) -> Path:
         Store(f"sqlite:///{tmp}").dispose()
         tmp.replace(path)
     return path
+
+
+def owner_frames(work: Path) -> Iterator[tuple[str, Frame]]:
+    """(owner, frame) of every completely imported owner store in ``work``, by owner name."""
+    for path in sorted(work.glob("*.sqlite")):
+        if not path.with_suffix(".done").exists():
+            continue
+        store = Store(sqlite_url(path))
+        frame = load(store)
+        store.dispose()
+        yield path.stem, frame
