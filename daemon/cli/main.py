@@ -74,9 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a store or file fault is one line; anything else is a bug
         from daemon.store import faults  # loads SQLAlchemy: only on this path
 
-        if not faults.expected(exc):
+        if (fault := faults.explained(exc, ctx.store_url())) is None:
             raise
-        fault = faults.explain(exc, ctx.store_url())
         return _render(str(fault), fault.hint, 1)
     except KeyboardInterrupt:
         return 130

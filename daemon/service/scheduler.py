@@ -134,9 +134,8 @@ class Daemon:
             try:
                 body()
             except Exception as exc:
-                if not faults.expected(exc):
+                if (fault := faults.explained(exc, self.store.url)) is None:
                     raise
-                fault = faults.explain(exc, self.store.url)
                 log.error("%s stopped: %s", name, with_fix(str(fault), fault.hint))
             finally:
                 self.store.dispose()

@@ -49,6 +49,12 @@ def expected(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in _FULL | _DENIED
 
 
+def explained(exc: BaseException, url: str | None) -> StoreError | None:
+    """``exc`` as one line and its fix when it is a store or file fault (:func:`expected`),
+    else None: the caller re-raises, because anything else is a bug worth a traceback."""
+    return explain(exc, url) if expected(exc) else None
+
+
 def explain(exc: BaseException, url: str | None) -> StoreError:
     """``exc``, raised while using the store at ``url``, as one line and its fix."""
     if isinstance(exc, StoreError):

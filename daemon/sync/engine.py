@@ -100,9 +100,8 @@ class Engine:
     def _store_failed(self, exc: Exception, result: AccountResult) -> AccountResult:
         """The store refused the account's own row (locked, full, damaged): one log line,
         and the run stops (raised again when it is not a store fault: a bug)."""
-        if not faults.expected(exc):
+        if (fault := faults.explained(exc, self.store.url)) is None:
             raise exc
-        fault = faults.explain(exc, self.store.url)
         log.error("sync stopped account=%s: %s", result.name, with_fix(str(fault), fault.hint))
         result.status, result.error, result.fix = AccountStatus.ERROR, str(fault), fault.hint
         result.store_failed = True

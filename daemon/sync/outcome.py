@@ -47,8 +47,7 @@ def describe(exc: Exception, what: str, name: str, url: str) -> tuple[str, str |
     logged), the traceback for the rest, which is a bug worth reporting."""
     if isinstance(exc, ConnectorError):
         return str(exc), exc.hint or None
-    if faults.expected(exc):
-        fault = faults.explain(exc, url)
+    if (fault := faults.explained(exc, url)) is not None:
         log.error("sync failed %s=%s: %s", what, name, with_fix(str(fault), fault.hint))
         return str(fault), fault.hint or None
     log.exception("sync failed %s=%s", what, name)

@@ -77,3 +77,14 @@ def test_a_full_disk_during_a_sync_logs_one_line(store, exc: Exception,
     failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert failures and all(r.exc_info is None for r in failures)
     assert "Traceback" not in caplog.text
+
+
+def test_explained_is_a_fault_for_store_errors_and_none_for_bugs(tmp_path: Path) -> None:
+    """The one question every renderer asks (CLI, sync, scheduler): a store or file fault
+    becomes its line and fix; anything else is None, for the caller to raise as a bug."""
+    full = OSError(errno.ENOSPC, "No space left on device")
+    assert faults.explained(full, f"sqlite:///{tmp_path}/s.db") is not None
+    locked = sqlite3.OperationalError("database is locked")
+    assert "locked" in str(faults.explained(locked, f"sqlite:///{tmp_path}/s.db")).lower()
+    assert faults.explained(ValueError("a bug"), None) is None
+    assert faults.explained(OSError(errno.ENOENT, "gone"), None) is None
