@@ -27,6 +27,7 @@ SHARED_DOMAINS = frozenset({
     "protonmail.com", "pm.me", "gmx.com", "gmx.de", "gmx.net", "web.de", "mail.com",
     "fastmail.com", "zoho.com", "yandex.com", "yandex.ru", "mail.ru", "qq.com", "163.com"})
 CONFIRM_DAYS = 7  # a summary confirms what was carried out in the week before it
+LOCAL_PART_MAX = 64  # RFC 5321: octets before the @
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,8 @@ def with_actions(entry: Entry, key: bytes, me: str, week: str) -> Entry:
         if command == "ignoredomain" and (domain in SHARED_DOMAINS or domain == own):
             continue  # a colleague's or a webmail domain: that would hide far too many
         to = address(me, command, token(key, command, entry.key, week))
+        if len(to.rpartition("@")[0]) > LOCAL_PART_MAX:
+            continue  # submission servers refuse it: better no link than a broken one
         subject = "Keepwarm: " + COMMANDS[command][1].format(who=entry.name, domain=domain)
         url = f"mailto:{to}?subject={quote(subject)}"
         found.append(Action(command, LABELS[command], to, url))

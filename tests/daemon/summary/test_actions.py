@@ -36,3 +36,12 @@ def test_no_domain_action_for_webmail_or_your_own_domain() -> None:
     for key in ("nora@gmail.com", "nora@larkspur.example"):
         commands = [a.command for a in with_actions(_entry(key), KEY, ME, WEEK).actions]
         assert commands == ["snooze4w", "snooze3m", "ignoreperson"]
+
+
+def test_no_action_whose_address_would_pass_the_64_character_local_part() -> None:
+    """RFC 5321 limits a local part to 64 octets and submission servers refuse longer ones, so
+    an action that would not fit is left out rather than offered broken."""
+    long_me = "firstname.middlename.lastname.xy@larkspur.example"  # 32 before the @
+    entry = with_actions(_entry("nora@wingtip.example"), KEY, long_me, WEEK)
+    assert [a.command for a in entry.actions] == ["snooze4w", "snooze3m"]
+    assert all(len(a.address.rpartition("@")[0]) <= 64 for a in entry.actions)
