@@ -7,6 +7,7 @@ Nothing here touches the user's config, store or state folder.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from daemon.paths import write_atomic
 from daemon.store.db import Store, sqlite_url
 from daemon.summary.content import Summary
 from daemon.summary.gather import build_summary
+from daemon.sync.commands import SECRET_FILE
 from daemon.sync.engine import AccountResult, Engine
 
 FILES = ("demo.mbox", "demo.ics", "demo.db", "demo.db-wal", "demo.db-shm", "config.toml")
@@ -104,8 +106,18 @@ def run_demo(seed: int = 7, as_of: datetime | None = None, keep: Path | None = N
         try:
             env = Env(state_dir=folder / "state", interactive=False, now=lambda: as_of)
             results = Engine(store, config, env).sync()
-            summary = build_summary(store, config, as_of, full=full)
+            _seeded_secret(env.state_dir, seed)  # the same seed, the same summary
+            summary = build_summary(store, config, as_of, full=full,
+                                    state_dir=env.state_dir)  # the actions, as sent weekly
         finally:
             store.dispose()
     return DemoRun(history, summary, results, messages, meetings,
                    folder if keep is not None else None)
+
+
+def _seeded_secret(state_dir: Path, seed: int) -> None:
+    """The demo's action secret, derived from its seed so a run is repeatable: the demo's
+    mailbox is made up, so its tokens guard nothing (a real installation's secret is random)."""
+    state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = hashlib.sha256(f"keepwarm-demo-{seed}".encode()).hexdigest()
+    write_atomic(state_dir / SECRET_FILE, key + "\n")

@@ -111,3 +111,13 @@ def test_cli_writes_eml_atomically(tmp_path: Path) -> None:
     assert args.func(args, Context(tmp_path / "absent.toml", require_config=False)) == 0
     assert out.stat().st_mode & 0o777 == 0o600
     assert b"multipart/alternative" in out.read_bytes()
+
+
+def test_the_demo_summary_offers_the_mailed_actions(demo) -> None:
+    """The demo ends in the weekly summary as the daemon sends it, so each person slipping away
+    carries the actions to mail yourself (issue 16), addressed to the demo's own [me]."""
+    text = render_text(demo.summary)
+    for entry in demo.summary.losing_touch:
+        assert [a.command for a in entry.actions][:3] == ["snooze4w", "snooze3m", "ignoreperson"]
+        assert all(a.url in text for a in entry.actions)
+        assert all(a.address.startswith("alex+kw.") for a in entry.actions)
