@@ -49,6 +49,16 @@ def rows(db: Db | Session, sql: str, params: Params | None = None) -> list[Row]:
     return [tuple(r) for r in db.execute(text(sql), dict(params or {}))]
 
 
+def write(db: Db | Session, sql: str, params: Params | None = None) -> int:
+    """Run a write through a handle (committed at once) or inside an open ORM session's
+    transaction (the sync's page); the number of rows it changed."""
+    if isinstance(db, Db):
+        return db.write(sql, params)
+    from sqlalchemy import text
+
+    return int(getattr(db.execute(text(sql), dict(params or {})), "rowcount", 0))
+
+
 def is_sqlite(db: Db | Session) -> bool:
     """True when the handle or session talks to SQLite."""
     if isinstance(db, Db):

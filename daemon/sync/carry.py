@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from daemon.config import parse_duration
-from daemon.store import ignores, mailed
-from daemon.store.models import Contact, Snooze
+from daemon.store import ignores, mailed, snoozes
+from daemon.store.models import Contact
 from daemon.sync.commands import VALID_WEEKS, find, index
 from daemon.sync.meaning import Mailed
 
@@ -63,14 +63,7 @@ def _apply(session: Session, command: str, contact: str, sent: datetime,
     """Do what ``command`` says for ``contact``: a snooze from the day it was sent (a longer
     one in force is kept), or a store-backed ignore of the person or their domain."""
     if command in SNOOZES:
-        until: datetime | None = sent + parse_duration(SNOOZES[command])
-        row = session.execute(select(Snooze).where(Snooze.address == contact)).scalar()
-        if row is None:
-            session.add(Snooze(address=contact, until=until))
-        elif row.until is not None and until is not None and row.until < until:
-            row.until = until
-        else:
-            until = row.until
+        until = snoozes.extend(session, contact, sent + parse_duration(SNOOZES[command]))
         return mailed.Done(command, contact, contact, until, sent, now)
     kind, target = (("domain", contact.rpartition("@")[2]) if command == "ignoredomain"
                     else ("address", contact))
