@@ -12,7 +12,7 @@ There is no body and no subject column anywhere, by design: ``keepwarm doctor`` 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from daemon.store.sql import instant, naive_utc
 from daemon.store.vocab import AccountStatus, Channel, Direction
 
 
@@ -41,14 +42,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the store")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return naive_utc(value)  # the same rule as the light path's statements (daemon.store.sql)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
+        return instant(value)
 
 
 class Words(TypeDecorator[StrEnum]):

@@ -69,12 +69,20 @@ def is_sqlite(db: Db | Session) -> bool:
 def stamp(at: datetime | None, sqlite: bool) -> object:
     """An aware instant as its column holds it: naive UTC (text on SQLite, as SQLAlchemy's
     ``DateTime`` writes it, so text comparisons order instants)."""
+    naive = naive_utc(at)
+    if naive is None or not sqlite:
+        return naive
+    return naive.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def naive_utc(at: datetime | None) -> datetime | None:
+    """An aware instant as naive UTC, the form every store column holds; a naive one is
+    refused (its zone is unknown)."""
     if at is None:
         return None
     if at.tzinfo is None:
         raise ValueError("naive datetime given to the store")
-    naive = at.astimezone(UTC).replace(tzinfo=None)
-    return naive.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else naive
+    return at.astimezone(UTC).replace(tzinfo=None)
 
 
 def instant(value: object) -> datetime | None:
