@@ -72,7 +72,9 @@ class DelegatedTokens:
     memory."""
 
     def __init__(self, account: GoogleAccount) -> None:
-        assert account.service_account_file is not None and account.address  # the validator's
+        if account.service_account_file is None or not account.address:  # settings refuse it
+            raise AuthExpired(f"account {account.name!r} names no service_account_file or "
+                              "address", hint='set both for auth = "organisation"')
         self.account = account
         self.path = account.service_account_file.expanduser()
 

@@ -207,3 +207,25 @@ def test_keepwarm_auth_explains_the_service_account(
     assert "no sign-in needed" in out and "service account" in out and ANN in out
     assert "Domain-wide delegation" in out and "gmail.metadata, calendar.readonly" in out
     assert fake.token_calls == 0  # nothing was asked of Google
+
+
+def test_a_delegated_member_sends_the_summary_only_with_gmail_send_delegated(
+        fake: FakeGoogle, tmp_path: Path) -> None:
+    from email.message import EmailMessage
+
+    from connectors.errors import AuthExpired
+    from connectors.google import gmail_send
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = BEN, BEN, "Keepwarm weekly"
+    msg.set_content("summary")
+    sender = member(fake, key(fake, tmp_path), BEN, send=True)
+    env = Env(state_dir=tmp_path / "state", now=lambda: fake.now)
+    with pytest.raises(AuthExpired, match="has not delegated") as refused:
+        gmail_send.send(sender, env, msg, sleep=lambda _: None)
+    assert f"{ROOT}gmail.send" in refused.value.hint
+    assert fake.service_account is not None
+    fake.service_account.scopes |= {ROOT + "gmail.send"}
+    gmail_send.send(sender, env, msg, sleep=lambda _: None)
+    assert len(fake.sent) == 1
+    assert any("SENT" in m.labels for m in fake.member(BEN).messages.values())
