@@ -7,9 +7,10 @@ import Alembic: its machinery (Mako, Pygments, every dialect's DDL) loads only t
 
 from __future__ import annotations
 
+import copy
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from daemon.errors import StoreError, brief
 from daemon.store import faults
 from daemon.store.faults import masked_url
-from daemon.store.sql import Params, Row
+from daemon.store.sql import DEFAULT_MEMBER, Params, Row, member_id
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
@@ -57,10 +58,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 class Store:
-    """An opened, migrated store. Use :meth:`transaction` for every unit of work."""
+    """An opened, migrated store, seen as one member's (``member``: a name from the config;
+    :data:`~daemon.store.models.DEFAULT_MEMBER` for a single user). Every reader and writer
+    keys its rows by :attr:`member_id`; :meth:`scoped` gives another member's view on the same
+    engine. Use :meth:`transaction` for every unit of work."""
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(self, url: str, *, migrate: bool = True, member: str = DEFAULT_MEMBER) -> None:
         self.url = url
+        self.member = member
+        self._member_id: int | None = None
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             _create(Path(url.removeprefix("sqlite:///")))
         try:
@@ -101,19 +107,33 @@ class Store:
         means a newer Keepwarm wrote the store: that is said, and nothing is touched."""
         from alembic import command
 
-        cfg = self._alembic()
         unknown = set(self.stored_revisions()) - self.known_revisions()
         if unknown:
             raise faults.newer_schema(min(unknown))
         try:
-            with self.engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+            self.migrate(command.upgrade, "head")
         except Exception as exc:
             fault = faults.explain(exc, self.url)
             if fault.hint:  # a fault with a known way out: upgrading again would not help
                 raise fault from exc
             raise StoreError(f"cannot migrate store: {brief(exc)}") from exc
+
+    def migrate(self, action: Callable[[AlembicConfig, str], None], revision: str) -> None:
+        """Run Alembic's ``action`` (``command.upgrade``, ``command.downgrade``) to
+        ``revision`` in one transaction. On SQLite foreign keys are off meanwhile: a migration
+        that copies a table (the only way to change its keys there) must not cascade the old
+        copy's deletion into the rows that refer to it."""
+        cfg = self._alembic()
+        with self.engine.connect() as conn:
+            if self.sqlite:  # a pragma that only takes effect outside a transaction
+                _driver(conn).execute("PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    cfg.attributes["connection"] = conn
+                    action(cfg, revision)
+            finally:
+                if self.sqlite:
+                    _driver(conn).execute("PRAGMA foreign_keys=ON")
 
     def known_revisions(self) -> set[str]:
         """Every revision of this code's migration scripts."""
@@ -176,6 +196,24 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    @property
+    def member_id(self) -> int:
+        """The id of :attr:`member`, its row added on first use."""
+        if self._member_id is None:
+            self._member_id = member_id(self, self.member)
+        return self._member_id
+
+    def scoped(self, member: str) -> Store:
+        """The same store (engine, pool, sessions) seen as ``member``'s."""
+        view = copy.copy(self)
+        view.member, view._member_id = member, None
+        return view
+
+
+def _driver(conn: Any) -> Any:
+    """The DB-API connection under a SQLAlchemy one."""
+    return conn.connection.driver_connection
 
 
 def _create(path: Path) -> None:

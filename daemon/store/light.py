@@ -16,11 +16,11 @@ import os
 import sqlite3
 
 from daemon.store.faults import busy_timeout_ms
-from daemon.store.sql import Params, Row
+from daemon.store.sql import DEFAULT_MEMBER, Params, Row, member_id
 
 # The head of daemon/store/migrations/versions; tests/daemon/store/test_light.py pins it to
 # Alembic's own answer, so a new migration without this line fails the suite.
-HEAD = "0006"
+HEAD = "0007"
 
 
 class LightStore:
@@ -28,9 +28,17 @@ class LightStore:
 
     sqlite = True
 
-    def __init__(self, conn: sqlite3.Connection, url: str) -> None:
+    def __init__(self, conn: sqlite3.Connection, url: str, member: str = DEFAULT_MEMBER) -> None:
         self._conn = conn
-        self.url = url
+        self.url, self.member = url, member
+        self._member_id: int | None = None
+
+    @property
+    def member_id(self) -> int:
+        """The id of :attr:`member` (whose rows the small commands read and write)."""
+        if self._member_id is None:
+            self._member_id = member_id(self, self.member)
+        return self._member_id
 
     def rows(self, sql: str, params: Params | None = None) -> list[Row]:
         """The rows of a read."""
@@ -53,7 +61,7 @@ def sqlite_file(url: str | None) -> str | None:
     return path if path and path != ":memory:" else None
 
 
-def open_light(url: str | None) -> LightStore | None:
+def open_light(url: str | None, member: str = DEFAULT_MEMBER) -> LightStore | None:
     """The store at ``url`` opened with ``sqlite3`` when it is a current SQLite file, else None
     (never an error: the full store then opens it and says what is wrong, as before)."""
     path = sqlite_file(url)
@@ -73,4 +81,4 @@ def open_light(url: str | None) -> LightStore | None:
             conn.close()
         return None
     assert conn is not None and url is not None
-    return LightStore(conn, url)
+    return LightStore(conn, url, member)

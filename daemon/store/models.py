@@ -2,12 +2,18 @@
 
 There is no body and no subject column anywhere, by design: ``keepwarm doctor`` checks it.
 
+    members ──< accounts            whose data it is: every row below belongs to one member
     accounts ──< streams            sync state: status, cursor, counts, last error (and its fix)
     items ──< item_sources          one upstream item, known by each (account, source id)
     items ──< touchpoints >── contacts
     snoozes, sent_summaries         user state for the report and the scheduler
     ignores, mailed_commands        ignores added by mail; the ledger of commands carried out
     daemon_leases                   which daemon runs on this store (one at a time)
+
+A member is one person of a team deployment; a single-user store has one member,
+:data:`DEFAULT_MEMBER` (id 1). Items, contacts, touchpoints, snoozes, ignores, mailed commands
+and sent summaries carry ``member_id``: the same message seen by two members is two items, and
+nothing one member does (a snooze, an ignore) touches another's rows.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from daemon.store.sql import DEFAULT_MEMBER as DEFAULT_MEMBER
 from daemon.store.sql import instant, naive_utc
 from daemon.store.vocab import AccountStatus, Channel, Direction
 
@@ -70,10 +77,25 @@ class Base(DeclarativeBase):
     pass
 
 
+def _member() -> Mapped[int]:
+    """The owning member's id (1: the single user's, which every row before teams belongs to)."""
+    return mapped_column(Integer, default=1, server_default="1")
+
+
+class Member(Base):
+    """One person whose mailboxes a deployment syncs, known by the config's member name."""
+
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+
+
 class Account(Base):
     __tablename__ = "accounts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = _member()
     name: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
     status: Mapped[AccountStatus] = mapped_column(Words(AccountStatus, 16),
@@ -108,9 +130,11 @@ class Stream(Base):
 
 class Contact(Base):
     __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("member_id", "address", name="uq_contacts_member"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    address: Mapped[str] = mapped_column(String(320), unique=True)  # normalised, lower-case
+    member_id: Mapped[int] = _member()
+    address: Mapped[str] = mapped_column(String(320))  # normalised, lower-case
     display_name: Mapped[str] = mapped_column(String(256), default="")
     first_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -120,9 +144,11 @@ class Item(Base):
     """One message or event occurrence, however many accounts saw it."""
 
     __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("member_id", "identity", name="uq_items_member"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    identity: Mapped[str] = mapped_column(String(512), unique=True)
+    member_id: Mapped[int] = _member()
+    identity: Mapped[str] = mapped_column(String(512))
     fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
     channel: Mapped[Channel] = mapped_column(Words(Channel, 8))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -155,9 +181,11 @@ class Touchpoint(Base):
         Index("ix_touchpoints_thread", "thread_key", "channel", "at"),  # summary: threads
         Index("ix_touchpoints_first", "contact_id", "direction", "bulk", "listed", "group_size",
               "at"),  # summary: first contacts
+        Index("ix_touchpoints_member", "member_id", "id"),  # one member's rows, in id order
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = _member()
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -173,9 +201,11 @@ class Touchpoint(Base):
 
 class Snooze(Base):
     __tablename__ = "snoozes"
+    __table_args__ = (UniqueConstraint("member_id", "address", name="uq_snoozes_member"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    address: Mapped[str] = mapped_column(String(320), unique=True)
+    member_id: Mapped[int] = _member()
+    address: Mapped[str] = mapped_column(String(320))
     until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: until unsnoozed
 
 
@@ -184,9 +214,10 @@ class Ignore(Base):
     yourself (the config's ``[ignore]`` stays the user's own)."""
 
     __tablename__ = "ignores"
-    __table_args__ = (UniqueConstraint("kind", "value"),)
+    __table_args__ = (UniqueConstraint("member_id", "kind", "value", name="uq_ignores_member"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = _member()
     kind: Mapped[str] = mapped_column(String(8))  # address | domain
     value: Mapped[str] = mapped_column(String(320))  # normalised address, or lower-case domain
     added_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -199,6 +230,7 @@ class MailedCommand(Base):
     __tablename__ = "mailed_commands"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = _member()
     token: Mapped[str] = mapped_column(String(16), unique=True)
     command: Mapped[str] = mapped_column(String(16))
     contact: Mapped[str] = mapped_column(String(320))  # the person's address the token names
@@ -210,14 +242,16 @@ class MailedCommand(Base):
 
 
 class SentSummary(Base):
-    """One row per ISO week whose summary was attempted: the exactly-once ledger. The row,
-    inserted as ``sending`` before the message leaves, is the week's claim; the outcome
-    updates it (:class:`~daemon.store.vocab.DeliveryStatus`)."""
+    """One row per member and ISO week whose summary was attempted: the exactly-once ledger.
+    The row, inserted as ``sending`` before the message leaves, is the week's claim; the
+    outcome updates it (:class:`~daemon.store.vocab.DeliveryStatus`)."""
 
     __tablename__ = "sent_summaries"
+    __table_args__ = (UniqueConstraint("member_id", "iso_week", name="uq_sent_member_week"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    iso_week: Mapped[str] = mapped_column(String(10), unique=True)  # e.g. 2026-W48
+    member_id: Mapped[int] = _member()
+    iso_week: Mapped[str] = mapped_column(String(10))  # e.g. 2026-W48
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)  # delivered (until then: claimed)
     method: Mapped[str] = mapped_column(String(16))
     message_id: Mapped[str | None] = mapped_column(String(256))

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 Params = Mapping[str, object]
 Row = Sequence[Any]
 
+DEFAULT_MEMBER = "me"  # the member of a single-user config (and of every pre-team store)
+
 
 @runtime_checkable
 class Db(Protocol):
@@ -37,6 +39,10 @@ class Db(Protocol):
 
     def write(self, sql: str, params: Params | None = None) -> int:
         """Run a write and commit it; the number of rows it changed."""
+
+    @property
+    def member_id(self) -> int:
+        """The id of the member whose rows this handle reads and writes."""
 
 
 def rows(db: Db | Session, sql: str, params: Params | None = None) -> list[Row]:
@@ -57,6 +63,19 @@ def write(db: Db | Session, sql: str, params: Params | None = None) -> int:
     from sqlalchemy import text
 
     return int(getattr(db.execute(text(sql), dict(params or {})), "rowcount", 0))
+
+
+def member_id(db: Db, name: str) -> int:
+    """The id of member ``name``, its row added when new (a racing replica may add it too)."""
+    found = db.rows(_MEMBER_ID, {"name": name})
+    if not found:
+        db.write(_ADD_MEMBER, {"name": name})
+        found = db.rows(_MEMBER_ID, {"name": name})
+    return int(found[0][0])
+
+
+_MEMBER_ID = "SELECT id FROM members WHERE name = :name"
+_ADD_MEMBER = "INSERT INTO members (name) VALUES (:name) ON CONFLICT (name) DO NOTHING"
 
 
 def is_sqlite(db: Db | Session) -> bool:

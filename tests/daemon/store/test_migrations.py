@@ -9,9 +9,8 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import text
 
 from daemon.store import Store
-from daemon.store.db import MIGRATIONS
 
-HEAD = "0006"
+HEAD = "0007"
 MBOX_FIX = "fix `path` of the [[accounts]] entry name = 'arch' (kind = 'mbox')"
 OLD = {  # name -> (status, last_error as revision 0001 stored it)
     "work": ("needs_reauth", "token expired (fix: keepwarm auth work)"),
@@ -30,11 +29,7 @@ SPLIT = {  # name -> (last_error, last_error_fix) from revision 0002 on
 
 
 def _alembic(store: Store, action: Callable[[AlembicConfig, str], None], revision: str) -> None:
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        action(cfg, revision)
+    store.migrate(action, revision)
 
 
 def _rows(store: Store, columns: str) -> dict[str, tuple[str | None, ...]]:
@@ -140,4 +135,51 @@ def test_0006_adds_the_mailed_ignores_and_the_command_ledger(store: Store) -> No
     _alembic(store, command.downgrade, "0005")
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT address FROM snoozes")).scalars().all() == ["a@x.org"]
+    _alembic(store, command.upgrade, "head")
+
+
+def test_0007_makes_a_store_a_team_of_one_and_keys_rows_by_member(store: Store) -> None:
+    """Every row of a single-user store becomes member 1's ('me'): nothing is lost (the
+    SQLite table copies must not cascade into touchpoints), and from then on two members may
+    each hold the same address, message, snooze and week."""
+    _alembic(store, command.downgrade, "0006")
+    with store.engine.begin() as conn:
+        for sql in (
+            "INSERT INTO accounts (id, name, kind, status) VALUES (1, 'arch', 'mbox', 'ok')",
+            "INSERT INTO contacts (id, address, display_name) VALUES (1, 'ada@x.org', 'Ada')",
+            "INSERT INTO items (id, identity, channel, at) VALUES "
+            "(1, 'mid:1', 'email', '2026-11-01 09:00:00')",
+            "INSERT INTO item_sources (account_id, source_id, item_id) VALUES (1, 's1', 1)",
+            "INSERT INTO touchpoints (item_id, contact_id, account_id, at, channel, direction,"
+            " group_size, bulk, listed, direct) VALUES (1, 1, 1, '2026-11-01 09:00:00',"
+            " 'email', 'inbound', 1, false, false, true)",
+            "INSERT INTO snoozes (address, until) VALUES ('ada@x.org', NULL)",
+            "INSERT INTO sent_summaries (iso_week, sent_at, method) VALUES "
+            "('2026-W47', '2026-11-16 07:00:00', 'file')",
+        ):
+            conn.execute(text(sql))
+    _alembic(store, command.upgrade, "head")
+    count = "SELECT count(*), min(member_id), max(member_id) FROM "
+    with store.engine.begin() as conn:
+        for table in ("accounts", "contacts", "items", "touchpoints", "snoozes",
+                      "sent_summaries"):
+            assert tuple(conn.execute(text(count + table)).one()) == (1, 1, 1), table
+        assert conn.execute(text("SELECT count(*) FROM item_sources")).scalar_one() == 1
+        assert conn.execute(text("SELECT name FROM members")).scalars().all() == ["me"]
+        conn.execute(text("INSERT INTO members (id, name) VALUES (2, 'alice')"))
+        for sql in (  # the same keys again, as member 2's: allowed now
+            "INSERT INTO contacts (id, member_id, address, display_name) VALUES "
+            "(2, 2, 'ada@x.org', '')",
+            "INSERT INTO items (id, member_id, identity, channel, at) VALUES "
+            "(2, 2, 'mid:1', 'email', '2026-11-01 09:00:00')",
+            "INSERT INTO snoozes (member_id, address, until) VALUES (2, 'ada@x.org', NULL)",
+            "INSERT INTO sent_summaries (member_id, iso_week, sent_at, method) VALUES "
+            "(2, '2026-W47', '2026-11-16 07:00:00', 'file')",
+        ):
+            conn.execute(text(sql))
+    assert store.scoped("alice").member_id == 2 and store.member_id == 1
+    _alembic(store, command.downgrade, "0006")  # back to one user: member 1's rows stay
+    with store.engine.connect() as conn:
+        for table in ("contacts", "items", "touchpoints", "snoozes", "sent_summaries"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 1, table
     _alembic(store, command.upgrade, "head")
