@@ -45,8 +45,9 @@ class Threads:
     answered: int
 
 
-def exchanges(session: Session, before: datetime) -> list[Exchange]:
-    """Every contact with a touchpoint before ``before``, with its :class:`Exchange` counts.
+def exchanges(session: Session, before: datetime, member: int) -> list[Exchange]:
+    """Every contact of ``member`` (an id) with a touchpoint before ``before``, with its
+    :class:`Exchange` counts.
     One pass over the (contact, direction, bulk, ..., at) index: no table rows are read."""
     d = Touchpoint.direction
     counts = (
@@ -56,7 +57,8 @@ def exchanges(session: Session, before: datetime) -> list[Exchange]:
                              else_=0)).label("n_bulk"),
                func.sum(case((d == Direction.OUTBOUND, 1), else_=0)).label("n_out"),
                func.sum(case((d == Direction.MUTUAL, 1), else_=0)).label("n_meet"))
-        .where(Touchpoint.at < before).group_by(Touchpoint.contact_id).subquery())
+        .where(Touchpoint.member_id == member, Touchpoint.at < before)
+        .group_by(Touchpoint.contact_id).subquery())
     c = counts.c
     rows = session.execute(select(Contact.id, Contact.address, Contact.display_name, c.n_in,
                                   c.n_bulk, c.n_out, c.n_meet)
@@ -95,14 +97,15 @@ def threads(session: Session, contact_ids: Sequence[int],
 
 
 def audience(session: Session, contact_ids: Sequence[int],
-             before: datetime) -> dict[int, tuple[int, int]]:
+             before: datetime, member: int) -> dict[int, tuple[int, int]]:
     """For each contact id: (threads of the user's mail to them, different other counterparts
     of that mail who have written to the user themselves) before ``before``."""
     out: dict[int, tuple[int, int]] = {}
     other = aliased(Touchpoint)
     # a join, not IN (subquery): SQLite probes an IN list row by row, 50 times slower here
     writers = (select(Touchpoint.contact_id.label("cid"))
-               .where(Touchpoint.direction == Direction.INBOUND, Touchpoint.at < before)
+               .where(Touchpoint.member_id == member, Touchpoint.direction == Direction.INBOUND,
+                      Touchpoint.at < before)
                .distinct().subquery())
     mine = (Touchpoint.at < before, Touchpoint.channel == Channel.EMAIL,
             Touchpoint.direction == Direction.OUTBOUND)
