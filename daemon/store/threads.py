@@ -56,7 +56,7 @@ def last_messages(session: Session, as_of: datetime, *, since: datetime,
         .join(last, (last.c.thread_key == Touchpoint.thread_key)
               & (last.c.last_at == Touchpoint.at))
         .join(Contact, Contact.id == Touchpoint.contact_id)
-        .where(Touchpoint.member_id == member, last.c.last_at >= since,
+        .where(Contact.member_id == member, last.c.last_at >= since,
                last.c.last_at <= until))
     return [LastMessage(key or "", at, d, direct, bulk, listed, size, address, name)
             for key, at, d, direct, bulk, listed, size, address, name in rows]
@@ -68,13 +68,12 @@ def thread_counts(session: Session, keys: Iterable[str],
     keys = list(keys)
     if not keys:
         return {}
-    rows = session.execute(
-        select(Touchpoint.thread_key, Contact.address, func.count())
+    rows = session.execute(  # the member is kept here, not in SQL: the plan stays the index's
+        select(Touchpoint.thread_key, Contact.address, Contact.member_id, func.count())
         .join(Contact, Contact.id == Touchpoint.contact_id)
-        .where(Touchpoint.member_id == member, Touchpoint.thread_key.in_(keys),
-               Touchpoint.at <= as_of)
-        .group_by(Touchpoint.thread_key, Contact.address))
-    return {(k or "", a): int(n) for k, a, n in rows}
+        .where(Touchpoint.thread_key.in_(keys), Touchpoint.at <= as_of)
+        .group_by(Touchpoint.thread_key, Contact.address, Contact.member_id))
+    return {(k or "", a): int(n) for k, a, m, n in rows if m == member}
 
 
 def first_contacts(session: Session, before: datetime, *, max_group: int,
@@ -83,14 +82,16 @@ def first_contacts(session: Session, before: datetime, *, max_group: int,
     ``max_group`` before ``before``, and how many there are; only for the contacts with a
     direction whose first such touchpoint is at or after ``since`` (every direction of theirs):
     the few that can be new, without converting a row for every contact."""
-    human = (Touchpoint.member_id == member, Touchpoint.at < before, ~Touchpoint.bulk,
+    human = (Touchpoint.at < before, ~Touchpoint.bulk,
              ~Touchpoint.listed, Touchpoint.group_size <= max_group)
     recent = (select(Touchpoint.contact_id).where(*human)
               .group_by(Touchpoint.contact_id, Touchpoint.direction)
               .having(func.min(Touchpoint.at) >= since))
     query = (select(Contact.address, Contact.display_name, Touchpoint.direction,
-                    func.min(Touchpoint.at), func.count())
+                    func.min(Touchpoint.at), func.count(), Contact.member_id)
              .join(Contact, Contact.id == Touchpoint.contact_id)
              .where(*human, Touchpoint.contact_id.in_(recent))
              .group_by(Contact.id, Touchpoint.direction))
-    return [FirstContact(a, n, d, first, int(c)) for a, n, d, first, c in session.execute(query)]
+    # the member is kept here, not in SQL: there it would turn the plan away from the index
+    return [FirstContact(a, n, d, first, int(c))
+            for a, n, d, first, c, m in session.execute(query) if m == member]
