@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from connectors.base import Env
 from connectors.settings import MaildirAccount
 from daemon.config import Config, MeSettings
+from daemon.model.entries import Scored
 from daemon.model.frame import Frame
 from daemon.model.load import load
 from daemon.store import Store, ignores, mailed, sent, snoozes
@@ -28,6 +29,7 @@ from daemon.store.contacts import contact_rows
 from daemon.store.light import open_light
 from daemon.store.models import Item
 from daemon.summary import claims
+from daemon.summary.gather import build_summary
 from daemon.sync import commands
 from daemon.sync.engine import Engine
 
@@ -211,3 +213,26 @@ def test_the_frame_read_walks_the_member_index(store: Store) -> None:
             "EXPLAIN QUERY PLAN SELECT t.id" + columns._MINE + " ORDER BY t.id",
             (store.member_id,)).all()
     assert "ix_touchpoints_member" in " ".join(str(r) for r in plan)
+
+
+def test_each_summary_reads_its_members_threads_and_accounts(store: Store, tmp_path: Path,
+                                                             boxes: dict[str, Path]) -> None:
+    """The same thread in both mailboxes: carol answered Nora, alice did not. Alice still owes
+    the reply (carol's answer is not hers), carol owes nothing; each summary's sync health
+    names the member's own account."""
+    for member in MEMBERS:
+        _put(boxes[member], "ask", NORA, ME, T0 - timedelta(days=6), "<ask@x>")
+    _put(boxes["carol"], "answer", ME, NORA, T0 - timedelta(days=5), "<answer@me>", "<ask@x>")
+    for member in MEMBERS:
+        _sync(store, member, boxes[member], tmp_path / "state")
+    nobody = Scored(T0, (), (), ())
+    alice = build_summary(store.scoped("alice"), _config("alice", boxes["alice"]), T0,
+                          scored=nobody)
+    carol = build_summary(store.scoped("carol"), _config("carol", boxes["carol"]), T0,
+                          scored=nobody)
+    asked = T0 - timedelta(days=6)
+    assert [(o.address, o.messages) for o in alice.owed if o.last_at == asked] == [(NORA, 1)]
+    assert [o for o in carol.owed if o.last_at == asked] == []
+    assert len(alice.owed) == len(carol.owed) + 1  # the group thread both still owe
+    assert [h.name for h in alice.health] == ["alice.md"]
+    assert [h.name for h in carol.health] == ["carol.md"]
