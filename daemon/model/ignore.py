@@ -100,6 +100,7 @@ def impact(rules: Iterable[Rule], contacts: Iterable[tuple[str, str, int]],
 
 def check(store: Store, settings: IgnoreSettings, top: int = 5) -> list[RuleImpact]:
     """The dry run over a store: every contact with its touchpoint count, against each rule."""
+    member = store.member_id
     with store.session() as s:
-        rows = touchpoint_counts(s)
+        rows = touchpoint_counts(s, member)
     return impact(Matcher(settings).rules, rows, top)

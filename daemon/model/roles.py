@@ -111,12 +111,13 @@ def classify(rows: Iterable[Exchange], reach: Mapping[int, tuple[int, int]],
 
 def roles_at(store: Store, before: datetime, keep: Iterable[str] = ()) -> Roles:
     """Classify every contact of ``store`` from what happened before ``before``."""
+    member = store.member_id
     with store.session() as s:
-        rows = exchanges(s, before)
+        rows = exchanges(s, before, member)
         one_way = [x.contact_id for x in rows
                    if x.inbound == x.inbound_bulk and not x.meetings
                    and x.outbound >= LIST_THREADS]
-        reach = audience(s, one_way, before)
+        reach = audience(s, one_way, before, member)
         answers = threads(s, [x.contact_id for x in rows if _may_be_robot(x)], before)
     return classify(rows, reach, answers, keep)
 
@@ -135,8 +136,9 @@ def explain(store: Store, before: datetime, keep: Iterable[str] = ()) -> list[No
     """Every address :func:`roles_at` leaves out, lists first, each kind the most-touched
     first (the ones a user would miss most, should a rule be wrong)."""
     roles = roles_at(store, before, keep)
+    member = store.member_id
     with store.session() as s:
-        counts = {a: n for a, _, n in touchpoint_counts(s)}
+        counts = {a: n for a, _, n in touchpoint_counts(s, member)}
     rows = [NotAPerson(kind, a, why, counts.get(a, 0))
             for kind, found in (("list", roles.lists), ("automated", roles.automated))
             for a, why in found.items()]

@@ -8,7 +8,8 @@ Read through the driver itself (at a million rows any per-row object of the ORM 
 dominate): on SQLite a ``fetchall`` of three integers per row (the small columns packed beside
 the contact id) and one of the thread keys, both in rowid order; on PostgreSQL one scan
 aggregating the numbers into a single binary value read straight into numpy, beside an array of
-the thread keys.
+the thread keys. Both read one member's touchpoints only, walking the index on
+``(member_id, id)`` (``ix_touchpoints_member``): already in id order, with no sort.
 """
 
 from __future__ import annotations
@@ -77,33 +78,36 @@ _SEP = "\x1f"  # no stored thread key holds a control character (see sync.meanin
 _SQLITE_CHUNK = 4_000_000  # ids per joined string: ~80 MB, far below SQLite's 1e9 limit
 
 
-def _sqlite_keys(cur: Any) -> list[Any]:
+_MINE = " FROM touchpoints t WHERE t.member_id = ?"  # by ix_touchpoints_member
+_RANGE = "SELECT min(id), max(id) FROM touchpoints WHERE member_id = {}"
+
+
+def _sqlite_keys(cur: Any, member: int) -> list[Any]:
     """The thread keys in id order, '' for none: joined by SQLite into one string per id
     range and split here (a string per row through the driver costs twice as much)."""
-    cur.execute("SELECT min(id), max(id) FROM touchpoints")
+    cur.execute(_RANGE.format("?"), (member,))
     low, high = cur.fetchone()
     keys: list[Any] = []
     for start in range(low or 0, (high or -1) + 1, _SQLITE_CHUNK):
         cur.execute("SELECT group_concat(coalesce(k, ''), char(31)), count(*) FROM"
-                    " (SELECT t.thread_key AS k FROM touchpoints t"
-                    "  WHERE t.id >= ? AND t.id < ? ORDER BY t.id)",
-                    (start, start + _SQLITE_CHUNK))
+                    f" (SELECT t.thread_key AS k{_MINE} AND t.id >= ? AND t.id < ?"
+                    "  ORDER BY t.id)", (member, start, start + _SQLITE_CHUNK))
         joined, n = cur.fetchone()
         part = joined.split(_SEP) if n else []
         if len(part) != n:  # a key holding the separator after all: read row by row
-            cur.execute("SELECT coalesce(t.thread_key, '') FROM touchpoints t ORDER BY t.id")
+            cur.execute(f"SELECT coalesce(t.thread_key, ''){_MINE} ORDER BY t.id", (member,))
             return [k for (k,) in cur.fetchall()]
         keys += part
     return keys
 
 
-def _sqlite(cur: Any) -> tuple[np.ndarray, np.ndarray]:
-    cur.execute(f"SELECT {_epoch_sql('sqlite')}, {_PACKED}, t.group_size"
-                " FROM touchpoints t ORDER BY t.id")  # the rowid order: no sort
+def _sqlite(cur: Any, member: int) -> tuple[np.ndarray, np.ndarray]:
+    cur.execute(f"SELECT {_epoch_sql('sqlite')}, {_PACKED}, t.group_size{_MINE}"
+                " ORDER BY t.id", (member,))  # the index's order: no sort
     rows = cur.fetchall()  # the rows' numbers flattened in C, not converted tuple by tuple
     nums = np.fromiter(chain.from_iterable(rows), np.int64, 3 * len(rows)).reshape(-1, 3).T
     del rows
-    return nums, _codes(_sqlite_keys(cur), "")
+    return nums, _codes(_sqlite_keys(cur, member), "")
 
 
 # PostgreSQL: one row holding every touchpoint, aggregated unordered in a single scan (both
@@ -116,8 +120,8 @@ _PG_EPOCH = 946_684_800  # 2000-01-01 in UTC seconds
 _PG_CHUNK = 4_000_000  # ids per aggregate: 112 MB of bytea, far below its 1 GB limit
 
 
-def _postgresql(cur: Any) -> tuple[np.ndarray, np.ndarray]:
-    cur.execute("SELECT min(id), max(id) FROM touchpoints")
+def _postgresql(cur: Any, member: int) -> tuple[np.ndarray, np.ndarray]:
+    cur.execute(_RANGE.format("%s"), (member,))
     low, high = cur.fetchone()
     blobs: list[bytes] = []
     keys: list[Any] = []
@@ -125,7 +129,8 @@ def _postgresql(cur: Any) -> tuple[np.ndarray, np.ndarray]:
         cur.execute("SELECT string_agg(int8send(t.id) || timestamp_send(t.at)"
                     f" || int8send(CAST({_PACKED} AS BIGINT)) || int4send(t.group_size),"
                     " ''::bytea), array_agg(t.thread_key) FROM touchpoints t"
-                    " WHERE t.id >= %s AND t.id < %s", (start, start + _PG_CHUNK))
+                    " WHERE t.member_id = %s AND t.id >= %s AND t.id < %s",
+                    (member, start, start + _PG_CHUNK))
         blob, chunk_keys = cur.fetchone()
         blobs.append(blob or b"")
         keys += chunk_keys or []
@@ -139,14 +144,16 @@ def _postgresql(cur: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def touchpoint_columns(store: Store) -> TouchpointColumns:
-    """Every touchpoint of ``store`` (callers mask by time)."""
+    """Every touchpoint of ``store``'s member (callers mask by time)."""
+    member = store.member_id
     with store.session() as s:
         conn = s.connection()
-        contacts = conn.execute(text("SELECT id, address, display_name FROM contacts")).all()
+        contacts = conn.execute(text("SELECT id, address, display_name FROM contacts"
+                                     " WHERE member_id = :member"), {"member": member}).all()
         cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             read = _sqlite if conn.dialect.name == "sqlite" else _postgresql
-            (t, packed, group), thread = read(cur)
+            (t, packed, group), thread = read(cur, member)
         finally:
             cur.close()
     return TouchpointColumns(

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from daemon.errors import brief
 from daemon.store import Store
-from daemon.store.models import Ignore, SentSummary, Snooze
+from daemon.store.models import Ignore, Member, SentSummary, Snooze
 
 FORMAT = "keepwarm-export-1"
 SNOOZE = (Snooze.address, Snooze.until)
@@ -38,15 +38,19 @@ class Saved:
 
 
 def save(store: Store) -> Saved:
-    """Snoozes and ledger rows as a JSON-ready dict, as far as they can be read."""
+    """The store's member's snoozes, ledger rows and ignores as a JSON-ready dict, as far as
+    they can be read (a store older than members is one user's: all its rows)."""
+    member = _member(store)
     saved = Saved({"format": FORMAT, "snoozes": [], "sent_summaries": [], "ignores": []})
-    for key, columns, order in (("snoozes", SNOOZE, Snooze.id),
-                                ("sent_summaries", LEDGER, SentSummary.id),
-                                ("ignores", IGNORE, Ignore.id)):
+    for key, columns, table in (("snoozes", SNOOZE, Snooze), ("sent_summaries", LEDGER,
+                                SentSummary), ("ignores", IGNORE, Ignore)):
         rows = saved.data[key]
         try:
             with store.engine.connect() as conn:
-                for row in conn.execute(select(*columns).order_by(order)):
+                query = select(*columns).order_by(table.id)
+                if member is not None:
+                    query = query.where(table.member_id == member)
+                for row in conn.execute(query):
                     rows.append({c.key: _out(v) for c, v in zip(columns, row, strict=True)})
         except (SQLAlchemyError, sqlite3.Error, ValueError) as exc:  # a damaged page or value
             saved.unreadable[key] = brief(exc)
@@ -54,27 +58,46 @@ def save(store: Store) -> Saved:
     return saved
 
 
+def _member(store: Store) -> int | None:
+    """The id of the store's member, read without writing (a damaged store is only read);
+    None when the store predates members (or that table cannot be read), -1 when the member
+    has no row yet, so no rows of theirs."""
+    try:
+        with store.engine.connect() as conn:
+            found = conn.execute(select(Member.id).where(Member.name == store.member)).scalar()
+    except (SQLAlchemyError, sqlite3.Error):
+        return None
+    return -1 if found is None else int(found)
+
+
 def restore(store: Store, data: Any) -> tuple[int, int, int, int]:
-    """Add the snoozes, ledger rows and ignores of ``data`` that ``store`` lacks: (snoozes
-    added, weeks added, ignores added, rows already there). ValueError when ``data`` is not
-    what :func:`save` made."""
+    """Add the snoozes, ledger rows and ignores of ``data`` that the store's member lacks, as
+    theirs: (snoozes added, weeks added, ignores added, rows already there). ValueError when
+    ``data`` is not what :func:`save` made."""
     snoozes, weeks = _parse(data)
     mailed = _ignores(data)
     added_snoozes = added_weeks = added_ignores = 0
+    member = store.member_id
     with store.transaction() as s:
-        have_ignores = {(k, v) for k, v in s.execute(select(Ignore.kind, Ignore.value))}
+        have_ignores = {(k, v) for k, v in s.execute(select(Ignore.kind, Ignore.value).where(
+            Ignore.member_id == member))}
         for ignore in mailed:
             if (ignore.kind, ignore.value) not in have_ignores:
+                ignore.member_id = member
                 s.add(ignore)
                 added_ignores += 1
-        have = set(s.execute(select(Snooze.address)).scalars())
+        have = set(s.execute(select(Snooze.address).where(
+            Snooze.member_id == member)).scalars())
         for row in snoozes:
             if row.address not in have:
+                row.member_id = member
                 s.add(row)
                 added_snoozes += 1
-        sent = set(s.execute(select(SentSummary.iso_week)).scalars())
+        sent = set(s.execute(select(SentSummary.iso_week).where(
+            SentSummary.member_id == member)).scalars())
         for week in weeks:
             if week.iso_week not in sent:
+                week.member_id = member
                 s.add(week)
                 added_weeks += 1
     added = added_snoozes + added_weeks + added_ignores

@@ -21,6 +21,7 @@ STREAMS = ("SELECT account_id, key, cursor, records_seen, touchpoints_written, s
            "last_success_at, last_error FROM streams ORDER BY key")
 ACCOUNTS = ("SELECT id, name, kind, status, last_error, last_error_fix, last_success_at, "
             "last_attempt_at FROM accounts ORDER BY name")
+MEMBERS_ACCOUNTS = ACCOUNTS.replace(" ORDER BY", " WHERE member_id = :member ORDER BY")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +51,10 @@ class AccountState:
     streams: tuple[StreamState, ...]  # by key
 
 
-def sync_state(db: Db | Session) -> list[AccountState]:
-    """Every account the store knows, by name, each with its streams."""
+def sync_state(db: Db | Session, member: int | None = None) -> list[AccountState]:
+    """Every account the store knows, by name, each with its streams: the deployment's view
+    (``keepwarm status``, ``doctor``); given ``member`` (an id), that member's accounts only
+    (their summary's sync health)."""
     streams: dict[int, list[StreamState]] = {}
     for account_id, key, cursor, seen, written, skipped, success, error in rows(db, STREAMS):
         streams.setdefault(account_id, []).append(StreamState(
@@ -59,4 +62,6 @@ def sync_state(db: Db | Session) -> list[AccountState]:
             error))
     return [AccountState(name, kind, AccountStatus(status), error, fix, instant(success),
                          instant(attempt), tuple(streams.get(id_, ())))
-            for id_, name, kind, status, error, fix, success, attempt in rows(db, ACCOUNTS)]
+            for id_, name, kind, status, error, fix, success, attempt in (
+                rows(db, ACCOUNTS) if member is None
+                else rows(db, MEMBERS_ACCOUNTS, {"member": member}))]

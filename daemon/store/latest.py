@@ -28,36 +28,38 @@ class HeldItem:
 
 
 def latest_by_contact(session: Session, addresses: Collection[str], as_of: datetime,
-                      kinds: Collection[str]) -> dict[str, HeldItem]:
-    """address -> the newest email with that contact up to ``as_of`` held by an account of one
-    of ``kinds``; contacts with none are left out."""
+                      kinds: Collection[str], member: int) -> dict[str, HeldItem]:
+    """address -> the newest email with that contact of ``member`` (an id) up to ``as_of``
+    held by an account of one of ``kinds``; contacts with none are left out."""
     if not addresses:
         return {}
     ids: dict[int, str] = {i: a for i, a in session.execute(
-        select(Contact.id, Contact.address).where(Contact.address.in_(list(addresses))))}
+        select(Contact.id, Contact.address).where(Contact.member_id == member,
+                                                  Contact.address.in_(list(addresses))))}
     found = _newest(session, Touchpoint.contact_id, Touchpoint.contact_id.in_(list(ids)),
-                    as_of, kinds)
+                    as_of, kinds, member)
     return {ids[k]: v for k, v in found.items()}
 
 
 def latest_by_thread(session: Session, thread_keys: Collection[str], as_of: datetime,
-                     kinds: Collection[str]) -> dict[str, HeldItem]:
-    """thread key -> the thread's newest email up to ``as_of`` held by an account of one of
-    ``kinds``; threads with none are left out."""
+                     kinds: Collection[str], member: int) -> dict[str, HeldItem]:
+    """thread key -> the thread's newest email of ``member`` (an id) up to ``as_of`` held by an
+    account of one of ``kinds``; threads with none are left out."""
     if not thread_keys:
         return {}
     return _newest(session, Touchpoint.thread_key, Touchpoint.thread_key.in_(list(thread_keys)),
-                   as_of, kinds)
+                   as_of, kinds, member)
 
 
 def _newest(session: Session, group: Any, where: ColumnElement[bool], as_of: datetime,
-            kinds: Collection[str]) -> dict[Any, HeldItem]:
+            kinds: Collection[str], member: int) -> dict[Any, HeldItem]:
     """Per value of ``group`` among the touchpoints ``where`` selects, the newest email held by
     one of the accounts of ``kinds``. The accounts are resolved first and the touchpoints
     walked per group (by their indexes) with a window, which stays fast on a big store: an
     aggregate joined to the accounts let SQLite scan every claim."""
     accounts = {i: (name, kind) for i, name, kind in session.execute(
-        select(Account.id, Account.name, Account.kind).where(Account.kind.in_(list(kinds))))}
+        select(Account.id, Account.name, Account.kind).where(
+            Account.member_id == member, Account.kind.in_(list(kinds))))}
     if not accounts:
         return {}
     held = exists().where(ItemSource.item_id == Touchpoint.item_id,

@@ -25,24 +25,28 @@ class Done:
     done_at: datetime
 
 
-def carrier(session: Session, token: str) -> str | None:
-    """The identity of the message that carried ``token`` already; None: never carried out."""
+def carrier(session: Session, member: int, token: str) -> str | None:
+    """The identity of the message that carried ``token`` already for member ``member`` (its
+    id); None: never carried out."""
     return session.execute(select(MailedCommand.identity).where(
-        MailedCommand.token == token)).scalar()
+        MailedCommand.member_id == member, MailedCommand.token == token)).scalar()
 
 
-def record(session: Session, token: str, identity: str, done: Done) -> None:
-    """Write one carried-out command, inside the caller's transaction."""
-    session.add(MailedCommand(token=token, identity=identity, command=done.command,
+def record(session: Session, member: int, token: str, identity: str, done: Done) -> None:
+    """Write one carried-out command of member ``member``, inside the caller's transaction."""
+    session.add(MailedCommand(member_id=member, token=token, identity=identity,
+                              command=done.command,
                               contact=done.contact, target=done.target, until=done.until,
                               sent_at=done.sent_at, done_at=done.done_at))
     session.flush()
 
 
 def done_between(store: Store, start: datetime, end: datetime) -> list[Done]:
-    """The commands carried out in ``(start, end]``, oldest first."""
+    """The store's member's commands carried out in ``(start, end]``, oldest first."""
+    member = store.member_id
     with store.session() as s:
         rows = s.execute(select(MailedCommand).where(
-            MailedCommand.done_at > start, MailedCommand.done_at <= end).order_by(
+            MailedCommand.member_id == member, MailedCommand.done_at > start,
+            MailedCommand.done_at <= end).order_by(
             MailedCommand.done_at, MailedCommand.id)).scalars()
         return [Done(r.command, r.contact, r.target, r.until, r.sent_at, r.done_at) for r in rows]

@@ -74,6 +74,16 @@ def member_id(db: Db, name: str) -> int:
     return int(found[0][0])
 
 
+def owner(db: Db | Session, member: int | None = None) -> int:
+    """The member whose rows a reader keys by: ``member`` when given, else the handle's own
+    (an ORM session knows no member: its caller must name one)."""
+    if member is not None:
+        return member
+    if isinstance(db, Db):
+        return db.member_id
+    raise TypeError("a reader given an ORM session needs the member's id")
+
+
 _MEMBER_ID = "SELECT id FROM members WHERE name = :name"
 _ADD_MEMBER = "INSERT INTO members (name) VALUES (:name) ON CONFLICT (name) DO NOTHING"
 

@@ -1,5 +1,6 @@
 """The summary's reads of threads and first contacts: grouped queries over touchpoints, with no
-judgement (who is owed a reply, or new, is decided in :mod:`daemon.summary.sections`)."""
+judgement (who is owed a reply, or new, is decided in :mod:`daemon.summary.sections`). Each reads
+one member's touchpoints (``member``, an id)."""
 
 from __future__ import annotations
 
@@ -41,12 +42,12 @@ class FirstContact:
 
 
 def last_messages(session: Session, as_of: datetime, *, since: datetime,
-                  until: datetime) -> list[LastMessage]:
+                  until: datetime, member: int) -> list[LastMessage]:
     """Every counterpart of each thread's latest email up to ``as_of``, for threads whose latest
     email fell in [``since``, ``until``]."""
     last = (select(Touchpoint.thread_key, func.max(Touchpoint.at).label("last_at"))
-            .where(Touchpoint.thread_key.is_not(None), Touchpoint.channel == Channel.EMAIL,
-                   Touchpoint.at <= as_of)
+            .where(Touchpoint.member_id == member, Touchpoint.thread_key.is_not(None),
+                   Touchpoint.channel == Channel.EMAIL, Touchpoint.at <= as_of)
             .group_by(Touchpoint.thread_key).subquery())
     rows = session.execute(
         select(Touchpoint.thread_key, Touchpoint.at, Touchpoint.direction, Touchpoint.direct,
@@ -55,39 +56,42 @@ def last_messages(session: Session, as_of: datetime, *, since: datetime,
         .join(last, (last.c.thread_key == Touchpoint.thread_key)
               & (last.c.last_at == Touchpoint.at))
         .join(Contact, Contact.id == Touchpoint.contact_id)
-        .where(last.c.last_at >= since, last.c.last_at <= until))
+        .where(Contact.member_id == member, last.c.last_at >= since,
+               last.c.last_at <= until))
     return [LastMessage(key or "", at, d, direct, bulk, listed, size, address, name)
             for key, at, d, direct, bulk, listed, size, address, name in rows]
 
 
 def thread_counts(session: Session, keys: Iterable[str],
-                  as_of: datetime) -> dict[tuple[str, str], int]:
+                  as_of: datetime, *, member: int) -> dict[tuple[str, str], int]:
     """(thread key, address) -> touchpoints with that counterpart in that thread up to ``as_of``."""
     keys = list(keys)
     if not keys:
         return {}
-    rows = session.execute(
-        select(Touchpoint.thread_key, Contact.address, func.count())
+    rows = session.execute(  # the member is kept here, not in SQL: the plan stays the index's
+        select(Touchpoint.thread_key, Contact.address, Contact.member_id, func.count())
         .join(Contact, Contact.id == Touchpoint.contact_id)
         .where(Touchpoint.thread_key.in_(keys), Touchpoint.at <= as_of)
-        .group_by(Touchpoint.thread_key, Contact.address))
-    return {(k or "", a): int(n) for k, a, n in rows}
+        .group_by(Touchpoint.thread_key, Contact.address, Contact.member_id))
+    return {(k or "", a): int(n) for k, a, m, n in rows if m == member}
 
 
 def first_contacts(session: Session, before: datetime, *, max_group: int,
-                   since: datetime) -> list[FirstContact]:
+                   since: datetime, member: int) -> list[FirstContact]:
     """Per contact and direction, the first human touchpoint in a group of at most
     ``max_group`` before ``before``, and how many there are; only for the contacts with a
     direction whose first such touchpoint is at or after ``since`` (every direction of theirs):
     the few that can be new, without converting a row for every contact."""
-    human = (Touchpoint.at < before, ~Touchpoint.bulk, ~Touchpoint.listed,
-             Touchpoint.group_size <= max_group)
+    human = (Touchpoint.at < before, ~Touchpoint.bulk,
+             ~Touchpoint.listed, Touchpoint.group_size <= max_group)
     recent = (select(Touchpoint.contact_id).where(*human)
               .group_by(Touchpoint.contact_id, Touchpoint.direction)
               .having(func.min(Touchpoint.at) >= since))
     query = (select(Contact.address, Contact.display_name, Touchpoint.direction,
-                    func.min(Touchpoint.at), func.count())
+                    func.min(Touchpoint.at), func.count(), Contact.member_id)
              .join(Contact, Contact.id == Touchpoint.contact_id)
              .where(*human, Touchpoint.contact_id.in_(recent))
              .group_by(Contact.id, Touchpoint.direction))
-    return [FirstContact(a, n, d, first, int(c)) for a, n, d, first, c in session.execute(query)]
+    # the member is kept here, not in SQL: there it would turn the plan away from the index
+    return [FirstContact(a, n, d, first, int(c))
+            for a, n, d, first, c, m in session.execute(query) if m == member]

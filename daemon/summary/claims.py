@@ -54,20 +54,23 @@ def claimable(found: LedgerRow | None, now: datetime, *, manual: bool = False) -
 
 def claim(store: Store, label: str, method: str, message_id: str | None, now: datetime, *,
           manual: bool = False) -> bool:
-    """Record the intent to send week ``label``; True when this process won the claim."""
+    """Record the intent to send the store's member's summary of week ``label``; True when this
+    process won the claim."""
     found = row(store, label)
     if not claimable(found, now, manual=manual):
         return False
+    member = store.member_id
     try:
         with store.transaction() as s:
             if found is None:
-                s.add(SentSummary(iso_week=label, sent_at=now, method=method,
+                s.add(SentSummary(member_id=member, iso_week=label, sent_at=now, method=method,
                                   message_id=message_id, status=DeliveryStatus.SENDING,
                                   attempts=1, attempted_at=now))
                 return True
             # Compare-and-set on (status, attempts): of two racing processes one updates.
             done = s.execute(update(SentSummary).where(
-                SentSummary.iso_week == label, SentSummary.status == found.status,
+                SentSummary.member_id == member, SentSummary.iso_week == label,
+                SentSummary.status == found.status,
                 SentSummary.attempts == found.attempts).values(
                 status=DeliveryStatus.SENDING, attempts=found.attempts + 1, attempted_at=now,
                 method=method, message_id=message_id, next_attempt_at=None))
@@ -87,9 +90,10 @@ def settle(store: Store, label: str, status: DeliveryStatus, now: datetime, *,
         values["sent_at"] = now
     for attempt in range(OUTCOME_TRIES):
         try:
+            member = store.member_id  # known since the claim: no read here
             with store.transaction() as s:
                 s.execute(update(SentSummary).where(
-                    SentSummary.iso_week == label,
+                    SentSummary.member_id == member, SentSummary.iso_week == label,
                     SentSummary.status == DeliveryStatus.SENDING).values(**values))
             return True
         except DBAPIError as exc:

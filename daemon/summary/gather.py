@@ -48,18 +48,21 @@ def build_summary(store: Store, config: Config, as_of: datetime,
     hidden = Hidden.at(store, config, as_of)
     scored = scored if scored is not None else score(store, config, as_of, hidden=hidden)
     rep = config.report
+    member = store.member_id
     with store.session() as s:
         owed = owed_replies(s, as_of, min_days=rep.owed_reply_days, max_group=rep.group_size,
-                            hidden=hidden)
-        new = new_relationships(s, as_of, max_group=rep.group_size, hidden=hidden)
-        health = sync_health(s, as_of, [(a.name, a.kind) for a in config.accounts if a.enabled])
+                            hidden=hidden, member=member)
+        new = new_relationships(s, as_of, max_group=rep.group_size, hidden=hidden,
+                                member=member)
+        health = sync_health(s, as_of, [(a.name, a.kind) for a in config.accounts if a.enabled],
+                             member=member)
         week = week_label(as_of.astimezone(zone(rep.timezone)).date())
         losing = [e for e in scored.losing_touch if not hidden(e.key)]
         dormant = [e for e in scored.dormant if not hidden(e.key)]
         losing_total, dormant_total = len(losing), len(dormant)
-        losing = _linked(s, config, as_of, losing if full else losing[: rep.top])
-        dormant = _linked(s, config, as_of, dormant if full else dormant[: rep.dormant])
-        threads = thread_links(s, config, as_of, {o.thread_key for o in owed})
+        losing = _linked(s, config, as_of, losing if full else losing[: rep.top], member)
+        dormant = _linked(s, config, as_of, dormant if full else dormant[: rep.dormant], member)
+        threads = thread_links(s, config, as_of, {o.thread_key for o in owed}, member=member)
     owed = [replace(o, link=threads.get(o.thread_key)) for o in owed]
     undelivered = tuple(row.iso_week for row in claims.missed(store, week))
     people = _people(scored)
@@ -67,7 +70,7 @@ def build_summary(store: Store, config: Config, as_of: datetime,
     owed_people = owed_by_person(owed, {a: e.strength for a, e in people.items()})
     new = [_named(n, people) for n in new]
     if state_dir is not None and config.me.addresses:
-        key, me = secret(state_dir), config.me.addresses[0]
+        key, me = secret(state_dir, store.member), config.me.addresses[0]
         losing = [with_actions(e, key, me, week) for e in losing]
         dormant = [with_actions(e, key, me, week) for e in dormant]
     done = confirmations(store, as_of, zone(rep.timezone), {a: e.name for a, e in people.items()})
@@ -96,8 +99,8 @@ def _named(row, people: dict[str, Entry]):  # type: ignore[no-untyped-def]
 
 
 def _linked(session: Session, config: Config, as_of: datetime,
-            entries: list[Entry]) -> list[Entry]:
+            entries: list[Entry], member: int) -> list[Entry]:
     """``entries``, each with the link to the last conversation where its source allows one."""
     links = contact_links(session, config, as_of, [(e.key, (e.key, *e.addresses))
-                                                   for e in entries])
+                                                   for e in entries], member=member)
     return [replace(e, link=links.get(e.key)) for e in entries]

@@ -48,10 +48,12 @@ def is_sent(store: Store, label: str) -> bool:
 
 
 def last_sent(store: Store) -> SentSummary | None:
-    """The most recently delivered summary's row."""
+    """The store's member's most recently delivered summary's row."""
+    member = store.member_id
     with store.session() as s:
-        return s.execute(select(SentSummary).where(SentSummary.status == DeliveryStatus.SENT)
-                         .order_by(SentSummary.sent_at.desc())).scalar()
+        return s.execute(select(SentSummary).where(
+            SentSummary.member_id == member, SentSummary.status == DeliveryStatus.SENT)
+            .order_by(SentSummary.sent_at.desc())).scalar()
 
 
 def owed(store: Store, report: ReportSettings, now: datetime) -> str | None:

@@ -82,10 +82,11 @@ def link_for(item: HeldItem, config: Config) -> str | None:
 
 
 def contact_links(session: Session, config: Config, as_of: datetime,
-                  people: Sequence[tuple[str, Iterable[str]]]) -> dict[str, str]:
-    """person key -> link to the newest email with any of the person's addresses."""
+                  people: Sequence[tuple[str, Iterable[str]]], *, member: int
+                  ) -> dict[str, str]:
+    """person key -> link to ``member``'s newest email with any of the person's addresses."""
     wanted = {a for _, addresses in people for a in addresses}
-    held = latest_by_contact(session, wanted, as_of, LINKABLE)
+    held = latest_by_contact(session, wanted, as_of, LINKABLE, member)
     out = {}
     for key, addresses in people:
         found = [held[a] for a in addresses if a in held]
@@ -98,8 +99,8 @@ def contact_links(session: Session, config: Config, as_of: datetime,
 
 
 def thread_links(session: Session, config: Config, as_of: datetime,
-                 thread_keys: Iterable[str]) -> dict[str, str]:
-    """thread key -> link to the thread's newest email."""
-    held = latest_by_thread(session, set(thread_keys), as_of, LINKABLE)
+                 thread_keys: Iterable[str], *, member: int) -> dict[str, str]:
+    """thread key -> link to the thread's newest email of ``member`` (an id)."""
+    held = latest_by_thread(session, set(thread_keys), as_of, LINKABLE, member)
     links = {key: link_for(item, config) for key, item in held.items()}
     return {key: link for key, link in links.items() if link}

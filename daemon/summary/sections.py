@@ -81,11 +81,12 @@ class AccountHealth:
 
 
 def owed_replies(session: Session, as_of: datetime, *, min_days: int, max_group: int,
-                 hidden: Hidden) -> list[OwedReply]:
-    """Threads whose latest message (up to ``as_of``) is an inbound, direct, human message to
-    you, unanswered for more than ``min_days`` days; oldest wait first."""
+                 hidden: Hidden, member: int) -> list[OwedReply]:
+    """Threads of ``member`` (an id) whose latest message (up to ``as_of``) is an inbound,
+    direct, human message to them, unanswered for more than ``min_days`` days; oldest wait
+    first."""
     rows = last_messages(session, as_of, since=as_of - timedelta(days=OWED_WINDOW_DAYS),
-                         until=as_of - timedelta(days=min_days))
+                         until=as_of - timedelta(days=min_days), member=member)
     by_thread: dict[str, list[LastMessage]] = {}
     for row in rows:
         by_thread.setdefault(row.thread_key, []).append(row)
@@ -98,7 +99,7 @@ def owed_replies(session: Session, as_of: datetime, *, min_days: int, max_group:
                 or m.group_size > max_group or hidden(m.address)):
             continue
         found.append(m)
-    counts = thread_counts(session, (m.thread_key for m in found), as_of)
+    counts = thread_counts(session, (m.thread_key for m in found), as_of, member=member)
     out = [OwedReply(m.address, m.name or m.address, m.thread_key, m.at,
                      (as_of - m.at).total_seconds() / 86400,
                      counts.get((m.thread_key, m.address), 1), m.group_size)
@@ -126,14 +127,16 @@ def owed_by_person(owed: Sequence[OwedReply],
 
 
 def new_relationships(session: Session, as_of: datetime, *, max_group: int,
-                      hidden: Hidden) -> list[NewRelationship]:
-    """Contacts whose first two-way exchange (both directions seen) or first meeting, counting
-    only human, small-group touchpoints, happened in the 7 days before ``as_of``."""
+                      hidden: Hidden, member: int) -> list[NewRelationship]:
+    """Contacts of ``member`` (an id) whose first two-way exchange (both directions seen) or
+    first meeting, counting only human, small-group touchpoints, happened in the 7 days before
+    ``as_of``."""
     start = as_of - timedelta(days=NEW_WINDOW_DAYS)
     firsts: dict[str, dict[Direction, datetime]] = {}
     totals: dict[str, int] = {}
     names: dict[str, str] = {}
-    for row in first_contacts(session, as_of, max_group=max_group, since=start):
+    for row in first_contacts(session, as_of, max_group=max_group, since=start,
+                              member=member):
         firsts.setdefault(row.address, {})[row.direction] = row.first
         totals[row.address] = totals.get(row.address, 0) + row.count
         names[row.address] = row.name or row.address
@@ -153,13 +156,15 @@ def new_relationships(session: Session, as_of: datetime, *, max_group: int,
 
 
 def sync_health(session: Session, as_of: datetime,
-                configured: Sequence[tuple[str, str]] = ()) -> list[AccountHealth]:
-    """Every account with its status, error and the fix for it, and its last good sync.
-    ``configured`` (name, kind) pairs, when given, decide which accounts show: those the store
-    has never seen appear as never synced, and accounts dropped from the config disappear."""
+                configured: Sequence[tuple[str, str]] = (), *,
+                member: int | None = None) -> list[AccountHealth]:
+    """Every account (of ``member``, an id, when given: their summary shows their own) with its
+    status, error and the fix for it, and its last good sync. ``configured`` (name, kind)
+    pairs, when given, decide which accounts show: those the store has never seen appear as
+    never synced, and accounts dropped from the config disappear."""
     out = []
     names = {name for name, _ in configured}
-    for acc in sync_state(session):
+    for acc in sync_state(session, member):
         if configured and acc.name not in names:
             continue
         names.discard(acc.name)

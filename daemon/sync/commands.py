@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from daemon.paths import write_atomic
+from daemon.store.sql import DEFAULT_MEMBER
 from daemon.sync.addresses import normalise
 
 SECRET_FILE = "actions.key"
@@ -54,8 +55,19 @@ class Tag:
     token: str
 
 
-def secret(state_dir: Path) -> bytes:
-    """The installation's secret, created on first use (atomically, mode 0600). Never logged."""
+def secret(state_dir: Path, member: str = DEFAULT_MEMBER) -> bytes:
+    """``member``'s key: the installation's secret (created on first use, atomically, mode
+    0600; never logged), or for a member of a team a key derived from it, so two members'
+    tokens for the same person and week differ (each member's ledger is their own, and a
+    command one member mails never acts for another). The single user's key is the secret
+    itself, as before teams: tokens already mailed stay valid."""
+    key = _installation_secret(state_dir)
+    if member == DEFAULT_MEMBER:
+        return key
+    return hmac.new(key, f"member:{member}".encode(), hashlib.sha256).digest()
+
+
+def _installation_secret(state_dir: Path) -> bytes:
     path = state_dir / SECRET_FILE
     try:
         return bytes.fromhex(path.read_text(encoding="ascii").strip())

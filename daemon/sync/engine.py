@@ -162,7 +162,8 @@ class Engine:
             found, interp.commands = interp.commands, []
             with self.store.transaction() as s:
                 if found:  # commands mailed to yourself commit with their page, once
-                    skips += carry_out(s, self._secret, found, self.env.clock()())
+                    skips += carry_out(s, self.store.member_id, self._secret, found,
+                                       self.env.clock()())
                 row = s.get_one(Stream, stream_id)
                 written = listing.commit_page(s, row, page, meanings, nothing)
                 row.cursor = page.cursor
@@ -190,7 +191,7 @@ class Engine:
         return result
 
     def _secret(self) -> bytes:
-        return commands.secret(self.env.state_dir)
+        return commands.secret(self.env.state_dir, self.store.member)
 
     def _close_listing(self, stream_id: int) -> int:
         """After a completed pass: end the stream's open listing, if any; ids forgotten."""
@@ -199,8 +200,11 @@ class Engine:
             return listing.close_listing(s, row) if row.listing_open else 0
 
     def _known_ids(self, ids: list[str]) -> set[str]:
+        """Those of ``ids`` an account of this member holds (another member's never count)."""
         with self.store.session() as s:
-            return set(s.execute(select(ItemSource.source_id).where(
+            return set(s.execute(select(ItemSource.source_id).join(
+                Account, Account.id == ItemSource.account_id).where(
+                Account.member_id == self.store.member_id,
                 ItemSource.source_id.in_(ids))).scalars())
 
     def _retention_floor(self) -> datetime | None:
@@ -208,10 +212,13 @@ class Engine:
         return None if spec is None else now_utc() - parse_duration(spec)
 
     def _account_row(self, account: AccountSettings) -> int:
+        """The account's row (added as this store's member's when new), its attempt stamped."""
+        member = self.store.member_id  # before the transaction: it may add the member's row
         with self.store.transaction() as s:
             row = s.execute(select(Account).where(Account.name == account.name)).scalar()
             if row is None:
-                row = Account(name=account.name, kind=account.kind, status=AccountStatus.OK)
+                row = Account(name=account.name, kind=account.kind, status=AccountStatus.OK,
+                              member_id=member)
                 s.add(row)
                 s.flush()
             if row.kind != account.kind:  # another connector: the old cursors mean nothing to it

@@ -14,7 +14,7 @@ from sqlalchemy import Table, delete, exists, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from daemon.store.models import Contact, Item, ItemSource, Touchpoint
+from daemon.store.models import Account, Contact, Item, ItemSource, Touchpoint
 from daemon.sync.fitting import SOURCE_ID, fit, fitted
 from daemon.sync.meaning import Meaning
 
@@ -73,12 +73,15 @@ def write_page(
 ) -> int:
     """Store ``(source_id, meaning)`` pairs and drop the ``gone`` source ids; return the number
     of touchpoints written (inserted or refreshed). Each source id is claimed for
-    ``stream_id``, marked with its listing round (see ``daemon.sync.listing``)."""
+    ``stream_id``, marked with its listing round (see ``daemon.sync.listing``). Items,
+    contacts and touchpoints are the account's member's: the same message in two members'
+    mailboxes is two items, never one shared."""
     forget(session, account_id, [fit(g, SOURCE_ID) for g in gone])
     if not items:
         return 0
+    member = owner(session, account_id)
     items = [(fit(sid, SOURCE_ID), fitted(m)) for sid, m in items]
-    item_ids, existing = _upsert_items(session, [m for _, m in items])
+    item_ids, existing = _upsert_items(session, member, [m for _, m in items])
     before = _claims(session, account_id, [sid for sid, _ in items])
     _executemany(session, _SOURCES_SQL, _SOURCES, _SOURCES_COLS,
                  [(account_id, sid, item_ids[m.identity], stream_id, listing_round)
@@ -87,17 +90,23 @@ def write_page(
     # item behind: drop it when nothing else claims it.
     _drop_orphans(session, {before[sid] for sid, m in items
                             if sid in before and before[sid] != item_ids[m.identity]})
-    contact_ids = _upsert_contacts(session, [m for _, m in items])
+    contact_ids = _upsert_contacts(session, member, [m for _, m in items])
     tps: dict[tuple[int, int], tuple[Any, ...]] = {}
     for _, m in items:
         item_id, group_size = item_ids[m.identity], m.group_size
         for c in m.counterparts:
             key = (item_id, contact_ids[c.address])
-            tps[key] = (item_id, key[1], account_id, m.at, m.channel, c.direction, group_size,
-                        m.bulk, m.listed, c.direct, m.thread_key)
+            tps[key] = (member, item_id, key[1], account_id, m.at, m.channel, c.direction,
+                        group_size, m.bulk, m.listed, c.direct, m.thread_key)
     _executemany(session, _TOUCHPOINTS_SQL, _TOUCHPOINTS, _TOUCHPOINTS_COLS, list(tps.values()))
     _drop_stale(session, existing, set(tps))
     return len(tps)
+
+
+def owner(session: Session, account_id: int) -> int:
+    """The id of the member whose account ``account_id`` is."""
+    return session.execute(select(Account.member_id).where(
+        Account.id == account_id)).scalar_one()
 
 
 def _drop_stale(session: Session, item_ids: set[int], kept: set[tuple[int, int]]) -> None:
@@ -119,39 +128,38 @@ _SOURCES_SQL = _insert_sql(_SOURCES, _SOURCES_COLS, "ON CONFLICT (account_id, so
                            "DO UPDATE SET item_id = excluded.item_id, stream_id = "
                            "excluded.stream_id, listing_round = excluded.listing_round")
 _TOUCHPOINTS: Table = Touchpoint.__table__  # type: ignore[assignment]
-_TOUCHPOINTS_COLS = ("item_id", "contact_id", "account_id", "at", "channel", "direction",
-                     "group_size", "bulk", "listed", "direct", "thread_key")
+_TOUCHPOINTS_COLS = ("member_id", "item_id", "contact_id", "account_id", "at", "channel",
+                     "direction", "group_size", "bulk", "listed", "direct", "thread_key")
 _TOUCHPOINTS_SQL = _insert_sql(
     _TOUCHPOINTS, _TOUCHPOINTS_COLS, "ON CONFLICT (item_id, contact_id) DO UPDATE SET "
     "at = excluded.at, group_size = excluded.group_size, direct = excluded.direct, "
     "direction = excluded.direction, bulk = excluded.bulk, listed = excluded.listed, "
     "thread_key = excluded.thread_key")
 _ITEMS: Table = Item.__table__  # type: ignore[assignment]
-_ITEMS_COLS = ("identity", "fingerprint", "channel", "at")
-_ITEMS_SQL = _insert_sql(_ITEMS, _ITEMS_COLS, "ON CONFLICT DO NOTHING")
+_ITEMS_COLS = ("member_id", "identity", "fingerprint", "channel", "at")
+_ITEMS_SQL = _insert_sql(_ITEMS, _ITEMS_COLS, "ON CONFLICT (member_id, identity) DO NOTHING")
 _CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
-_CONTACTS_COLS = ("address", "display_name", "first_seen", "last_seen")
-_CONTACTS_SQL = _insert_sql(_CONTACTS, _CONTACTS_COLS, "ON CONFLICT DO NOTHING")
+_CONTACTS_COLS = ("member_id", "address", "display_name", "first_seen", "last_seen")
+_CONTACTS_SQL = _insert_sql(_CONTACTS, _CONTACTS_COLS,
+                            "ON CONFLICT (member_id, address) DO NOTHING")
 _CONTACT_UPDATE_COLS = ("display_name", "first_seen", "last_seen", "id")
 _CONTACT_UPDATE_SQL = ("UPDATE contacts SET display_name = ?, first_seen = ?, last_seen = ? "
                        "WHERE id = ?")
 
 
-def _upsert_items(session: Session, meanings: list[Meaning]) -> tuple[dict[str, int], set[int]]:
-    """(item id per identity, ids of the items stored before); a copy with another
-    Message-ID but the same fingerprint joins the item already stored."""
+def _upsert_items(session: Session, member: int, meanings: list[Meaning]
+                  ) -> tuple[dict[str, int], set[int]]:
+    """(item id per identity, ids of the items stored before), among ``member``'s items; a
+    copy with another Message-ID but the same fingerprint joins the item already stored."""
     unique = {m.identity: m for m in meanings}
-    ids: dict[str, int] = {}
-    for chunk in _chunks(list(unique)):
-        ids.update(session.execute(
-            select(Item.identity, Item.id).where(Item.identity.in_(chunk))).all())
+    ids = _item_ids(session, member, list(unique))
     missing = [unique[i] for i in unique if i not in ids]
     prints = [m.fingerprint for m in missing if m.fingerprint]
     by_print: dict[str, int] = {}
     for chunk in _chunks(prints):
         by_print.update(session.execute(select(Item.fingerprint, Item.id).where(
-            Item.fingerprint.in_(chunk))).all())  # type: ignore[arg-type]
-    new: list[tuple[str, str | None, Any, datetime]] = []
+            Item.fingerprint.in_(chunk), Item.member_id == member)).all())  # type: ignore[arg-type]
+    new: list[tuple[int, str, str | None, Any, datetime]] = []
     first: dict[str, str] = {}  # fingerprint -> identity of the first new item with it here
     copies: list[tuple[str, str]] = []  # (identity, identity of the new item it copies)
     for m in missing:
@@ -161,22 +169,30 @@ def _upsert_items(session: Session, meanings: list[Meaning]) -> tuple[dict[str, 
         elif fp and fp in first:
             copies.append((m.identity, first[fp]))
         else:
-            new.append((m.identity, fp, m.channel, m.at))
+            new.append((member, m.identity, fp, m.channel, m.at))
             if fp:
                 first[fp] = m.identity
     existing = set(ids.values())
     if new:
         _executemany(session, _ITEMS_SQL, _ITEMS, _ITEMS_COLS, new)
-        for chunk in _chunks([r[0] for r in new]):
-            ids.update(session.execute(
-                select(Item.identity, Item.id).where(Item.identity.in_(chunk))).all())
+        ids.update(_item_ids(session, member, [r[1] for r in new]))
     for identity, original in copies:
         ids[identity] = ids[original]
     return ids, existing
 
 
-def _upsert_contacts(session: Session, meanings: list[Meaning]) -> dict[str, int]:
-    """Contact id per address, keeping first/last seen and the best display name current."""
+def _item_ids(session: Session, member: int, identities: list[str]) -> dict[str, int]:
+    """Item id per identity, for those of ``identities`` that ``member`` holds."""
+    ids: dict[str, int] = {}
+    for chunk in _chunks(identities):
+        ids.update(session.execute(select(Item.identity, Item.id).where(
+            Item.member_id == member, Item.identity.in_(chunk))).all())  # type: ignore[arg-type]
+    return ids
+
+
+def _upsert_contacts(session: Session, member: int, meanings: list[Meaning]) -> dict[str, int]:
+    """Contact id per address among ``member``'s contacts, keeping first/last seen and the
+    best display name current."""
     seen: dict[str, list[Any]] = {}  # address -> [name, first, last]
     for m in meanings:
         for c in m.counterparts:
@@ -184,13 +200,14 @@ def _upsert_contacts(session: Session, meanings: list[Meaning]) -> dict[str, int
             entry[0] = entry[0] or c.name
             entry[1], entry[2] = min(entry[1], m.at), max(entry[2], m.at)
     _executemany(session, _CONTACTS_SQL, _CONTACTS, _CONTACTS_COLS,
-                 [(a, v[0], v[1], v[2]) for a, v in seen.items()])
+                 [(member, a, v[0], v[1], v[2]) for a, v in seen.items()])
     ids: dict[str, int] = {}
     changes = []
     for chunk in _chunks(list(seen)):
         for cid, addr, name, first, last in session.execute(select(
                 Contact.id, Contact.address, Contact.display_name, Contact.first_seen,
-                Contact.last_seen).where(Contact.address.in_(chunk))):
+                Contact.last_seen).where(Contact.member_id == member,
+                                         Contact.address.in_(chunk))):
             ids[addr] = cid
             want = _merged(seen[addr], name, first, last)
             if want != (name, first, last):

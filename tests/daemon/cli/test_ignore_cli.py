@@ -21,9 +21,10 @@ def _setup(tmp_path: Path) -> Path:
                    '[ignore]\ndomains = ["spam.example"]\n', encoding="utf-8")
     store = Store(f"sqlite:///{tmp_path / 'kw.db'}")
     try:
+        me = store.member_id  # the single user's: the CLI's member without --member
         with store.transaction() as s:
-            ignores.add(s, "domain", "acme.example", AT)
-            ignores.add(s, "address", "nora@example.org", AT)
+            ignores.add(s, me, "domain", "acme.example", AT)
+            ignores.add(s, me, "address", "nora@example.org", AT)
             s.add(Contact(address="bob@acme.example", display_name="Bob"))
     finally:
         store.dispose()

@@ -14,8 +14,8 @@ AT = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 
 def test_ignores_by_mail_are_exported_and_imported_once(store: Store, tmp_path: Path) -> None:
     with store.transaction() as s:
-        ignores.add(s, "domain", "acme.example", AT)
-        ignores.add(s, "address", "nora@example.org", AT)
+        ignores.add(s, store.member_id, "domain", "acme.example", AT)
+        ignores.add(s, store.member_id, "address", "nora@example.org", AT)
     saved = save(store)
     assert saved.unreadable == {} and saved.data["ignores"] == [
         {"kind": "domain", "value": "acme.example", "added_at": AT.isoformat()},

@@ -11,26 +11,27 @@ T = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
 
 def test_extend_adds_lengthens_and_never_shortens(store) -> None:
+    me = store.member_id  # a session knows no member: the page's writer names it
     with store.transaction() as s:
-        assert snoozes.extend(s, "nora@x.org", T + timedelta(weeks=4)) == T + timedelta(weeks=4)
+        assert snoozes.extend(s, "nora@x.org", T + timedelta(weeks=4), me) == T + timedelta(weeks=4)
     with store.transaction() as s:  # a shorter one keeps the longer end in force
-        assert snoozes.extend(s, "nora@x.org", T + timedelta(weeks=1)) == T + timedelta(weeks=4)
+        assert snoozes.extend(s, "nora@x.org", T + timedelta(weeks=1), me) == T + timedelta(weeks=4)
     with store.transaction() as s:
-        assert snoozes.extend(s, "nora@x.org", T + timedelta(days=90)) == T + timedelta(days=90)
+        assert snoozes.extend(s, "nora@x.org", T + timedelta(days=90), me) == T + timedelta(days=90)
     assert snoozes.active(store, T) == {"nora@x.org": T + timedelta(days=90)}
 
 
 def test_extend_keeps_an_endless_snooze(store) -> None:
     snoozes.add(store, "omar@x.org", None)
     with store.transaction() as s:
-        assert snoozes.extend(s, "omar@x.org", T + timedelta(weeks=4)) is None
+        assert snoozes.extend(s, "omar@x.org", T + timedelta(weeks=4), store.member_id) is None
     assert snoozes.active(store, T) == {"omar@x.org": None}
 
 
 def test_extend_is_undone_with_its_transaction(store) -> None:
     try:
         with store.transaction() as s:
-            snoozes.extend(s, "dana@x.org", T + timedelta(weeks=4))
+            snoozes.extend(s, "dana@x.org", T + timedelta(weeks=4), store.member_id)
             raise RuntimeError("the page failed")
     except RuntimeError:
         pass
