@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -32,7 +33,7 @@ from daemon.config.lines import key_lines, locate
 from daemon.config.problems import line_of, problem
 from daemon.config.resolve import PATH_KEYS as PATH_KEYS
 from daemon.config.resolve import resolve_paths
-from daemon.config.team import OrganisationSettings, load_team
+from daemon.config.team import OrganisationSettings, Origins, load_team
 from daemon.errors import ConfigError, UsageError
 from daemon.paths import state_home
 
@@ -186,6 +187,7 @@ class Config(_Section):
     members: tuple[Config, ...] = ()
     member: str = DEFAULT_MEMBER
     path: Path | None = None
+    _origins: Origins | None = PrivateAttr(default=None)  # a member's: where its keys were written
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
@@ -202,6 +204,11 @@ class Config(_Section):
 
     def account(self, name: str) -> AccountSettings | None:
         return next((a for a in self.accounts if a.name == name), None)
+
+    def source(self, loc: tuple[object, ...]) -> tuple[object, ...]:
+        """Where in the file ``loc`` of this config was written (a member's key, or the shared
+        one it inherited)."""
+        return loc if self._origins is None else self._origins.locate(loc)
 
     def team(self) -> tuple[Config, ...]:
         """One config per member: a team file's members, else this config alone."""

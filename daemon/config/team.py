@@ -211,6 +211,7 @@ def load_team(data: dict[str, Any], path: Path, lines: dict[Loc, int],
         merged_table, origins = merged(i, member, data, organisation)
         try:
             configs.append(config.model_validate({**merged_table, "path": path}))
+            configs[-1]._origins = origins
         except ValidationError as exc:
             problems += [problem(e, path, lines, merged_table, origins.locate)
                          for e in exc.errors()]

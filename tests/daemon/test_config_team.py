@@ -202,3 +202,19 @@ def test_organisation_tables_take_only_shared_keys():
     [p] = problems(TEAM.replace('tenant = "firm.example"', 'address = "x@firm.example"'))
     assert p.startswith("/etc/kw/config.toml:19: organisation.microsoft: address: not a "
                         "shared microsoft key")
+
+
+def test_set_up_checks_name_each_members_keys(tmp_path: Path):
+    from daemon.config import load, sanity
+
+    path = tmp_path / "config.toml"
+    text = TEAM.replace("firm.example", "firm.co").replace("bob@firm.co", "bob@example.com")
+    path.write_text(text.replace("a.example", "a.co"), encoding="utf-8")
+    config = load(path)
+    assert sanity.placeholders(config) == [
+        f"{path}:47: members[1].addresses[0]: 'bob@example.com' is a placeholder",
+        f"{path}:48: members[1].microsoft.address: 'bob@example.com' is a placeholder",
+        f"{path}:51: members[1].delivery.to: 'bob@home.example' is a placeholder"]
+    assert sanity.missing_paths(config) == [
+        f"{path}:37: members[0].accounts[0].path: "
+        f"'{tmp_path / 'alice' / 'Maildir'}' does not exist"]
