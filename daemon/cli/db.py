@@ -35,7 +35,7 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise StoreError(f"no store at {url.removeprefix('sqlite:///')}",
                          hint="check [store] url")
-    store = Store(url, migrate=False)  # a damaged or older store is read as it is
+    store = Store(url, migrate=False, member=ctx.config.member)  # read as it is, if damaged
     try:
         saved = save(store)
     finally:
