@@ -62,6 +62,21 @@ def test_config_check_and_status_cover_everyone(team, capsys):
     code, out, _ = _run(capsys, "--config", str(team), "status")
     assert code == 0 and "alice.mail" in out and "bob.mail" in out
     assert "never synced" not in out
+    _, out, _ = _run(capsys, "--config", str(team), "doctor")
+    assert "2 address(es) of 2 members" in out
+    assert "alice: no delivery configured" in out and "bob: no delivery configured" in out
+
+
+def test_the_snapshot_keeps_every_member(team, capsys):
+    from daemon.cli import snapshot
+    from daemon.config import load
+
+    config = load(team)
+    snapshot.take(config, team, team.read_text())
+    kept = snapshot.read(team)
+    assert kept == snapshot.Settings.of(config)
+    assert [(m.member, m.accounts) for m in kept.team()] == [("alice", ("alice.mail",)),
+                                                             ("bob", ("bob.mail",))]
 
 
 def test_sync_one_account_by_full_name_or_under_member(team, capsys):
