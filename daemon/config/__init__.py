@@ -29,11 +29,11 @@ from daemon.clock import HH_MM, zone
 from daemon.clock import INTERVAL as INTERVAL
 from daemon.clock import UNITS as UNITS
 from daemon.clock import parse_duration as parse_duration
-from daemon.config.lines import key_lines, locate
-from daemon.config.problems import line_of, problem
+from daemon.config.lines import key_lines
+from daemon.config.problems import problem
 from daemon.config.resolve import PATH_KEYS as PATH_KEYS
 from daemon.config.resolve import resolve_paths
-from daemon.config.team import OrganisationSettings, Origins, load_team
+from daemon.config.team import OrganisationSettings, Origins, load_team, stray_keys
 from daemon.errors import ConfigError, UsageError
 from daemon.paths import state_home
 
@@ -245,9 +245,8 @@ def parse(text: str, path: Path) -> Config:
         raise ConfigError([f"{path}:{line.group(1) if line else 1}: TOML syntax: {exc}"]) from None
     resolve_paths(data, path.parent)
     lines = key_lines(text)
-    if "member" in data:  # set per member by the team's merge, never written
-        raise ConfigError([line_of(path, locate(lines, ("member",)), ("member",),
-                                   "unknown key (a team lists its people as [[members]])")])
+    if stray := stray_keys(data, path, lines):
+        raise ConfigError(stray)
     if "members" in data:
         return load_team(data, path, lines, Config)
     try:

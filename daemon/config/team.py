@@ -227,6 +227,17 @@ def load_team(data: dict[str, Any], path: Path, lines: dict[Loc, int],
     return team.model_copy(update={"members": tuple(configs)})
 
 
+def stray_keys(data: dict[str, Any], path: Path, lines: dict[Loc, int]) -> list[str]:
+    """Team keys where they mean nothing: ``member`` (set by the merge, never written), and
+    ``[organisation]`` outside a team (a team of one is one ``[[members]]`` table)."""
+    stray = [("member", "unknown key (a team lists its people as [[members]])")]
+    if "members" not in data:
+        stray.append(("organisation", "only a team config ([[members]]) signs in for the "
+                                      "organisation; list yourself as one member"))
+    return [line_of(path, locate(lines, (key,)), (key,), msg) for key, msg in stray
+            if key in data]
+
+
 def _under(prefix: Loc) -> Callable[[Loc], Loc]:
     return lambda loc: (*prefix, *loc)
 

@@ -196,6 +196,8 @@ def test_a_team_has_no_top_level_me_accounts_or_recipient():
     assert ps[1].startswith("/etc/kw/config.toml:4: delivery.to: set per member")
     [p] = problems('member = "x"\n')
     assert p.startswith("/etc/kw/config.toml:1: member: unknown key")
+    [p] = problems('[organisation.google]\ntoken_uri = "x"\n')
+    assert p.startswith("/etc/kw/config.toml:1: organisation: only a team config")
 
 
 def test_organisation_tables_take_only_shared_keys():
