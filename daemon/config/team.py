@@ -131,6 +131,9 @@ def merged(index: int, member: MemberTable, top: dict[str, Any],
                 if key not in account:
                     account[key] = value
                     origins.filled[(j, key)] = ("organisation", of, key)
+            if "address" not in account:  # whom the organisation's sign-in reads as
+                account["address"] = member.addresses[0]
+                origins.filled[(j, "address")] = ("members", index, "addresses", 0)
         if isinstance(name := account.get("name"), str):
             account["name"] = f"{member.name}.{name}"
     table: dict[str, Any] = {k: v for k, v in top.items() if k in ("store", "daemon")}

@@ -130,6 +130,7 @@ def test_organisation_keys_fill_what_an_account_leaves_unset():
     office = alice.account("alice.office")
     tenant = "firm.example" if HAS_AUTH else "common"
     assert (office.client_id, office.tenant) == ("own-app", tenant)  # type: ignore
+    assert office.address == ("alice@firm.example" if HAS_AUTH else None)  # type: ignore
     google = alice.account("alice.google")
     assert google.client_secrets == Path("/etc/kw/org.json")  # type: ignore[union-attr]
     assert google.token_uri == "http://127.0.0.1:9/token"  # type: ignore[union-attr]
