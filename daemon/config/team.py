@@ -128,7 +128,7 @@ def merged(index: int, member: MemberTable, top: dict[str, Any],
         shared = _dict(organisation.get(of)) if of in ORGANISATION_KINDS else {}
         if account.get("auth") == "organisation" or origins.accounts[j][-1] == of:
             for key, value in shared.items():
-                if key not in account:
+                if key not in account and key in organisation_keys(of):  # else refused above
                     account[key] = value
                     origins.filled[(j, key)] = ("organisation", of, key)
             if "address" not in account:  # whom the organisation's sign-in reads as

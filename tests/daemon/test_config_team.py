@@ -7,15 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from connectors.settings import MicrosoftAccount
+from connectors.settings import GoogleAccount, MicrosoftAccount
 from daemon.config import DEFAULT_MEMBER, Config, parse
 from daemon.errors import ConfigError, UsageError
 from daemon.store import sql
 
 PATH = Path("/etc/kw/config.toml")
-# auth = "organisation" once the connectors' settings have it; until then only the shortcuts
-# take the organisation's sign-in (the line stays, as a comment, so line numbers hold).
+# auth = "organisation" and the organisation's credentials once the connectors' settings have
+# them; until then only the shortcuts take the organisation's keys (each placeholder keeps its
+# line, so line numbers hold).
 HAS_AUTH = "auth" in MicrosoftAccount.model_fields
+GOOGLE_KEY = "service_account_file" if "auth" in GoogleAccount.model_fields else "client_secrets"
+MS_SECRET = 'client_secret_env = "KEEPWARM_GRAPH_SECRET"' if HAS_AUTH else ""
 TEAM = """\
 [report]
 top = 7
@@ -32,13 +35,13 @@ method = "file"
 folder = "summaries"
 
 [organisation.google]
-client_secrets = "org.json"
+GOOGLE_KEY = "org.json"
 token_uri = "http://127.0.0.1:9/token"
 
 [organisation.microsoft]
 client_id = "org-app"
 tenant = "firm.example"
-
+MS_SECRET
 [[members]]
 name = "alice"
 addresses = ["alice@firm.example", "a@firm.example"]
@@ -71,7 +74,8 @@ to = "bob@home.example"
 
 [[members.people]]
 addresses = ["grace@a.example", "grace@b.example"]
-""".replace("AUTH", 'auth = "organisation"' if HAS_AUTH else '# auth = "organisation"')
+""".replace("AUTH", 'auth = "organisation"' if HAS_AUTH else '# auth = "organisation"').replace(
+    "GOOGLE_KEY", GOOGLE_KEY).replace("MS_SECRET", MS_SECRET)
 
 
 def problems(text: str) -> list[str]:
@@ -132,7 +136,7 @@ def test_organisation_keys_fill_what_an_account_leaves_unset():
     assert (office.client_id, office.tenant) == ("own-app", tenant)  # type: ignore
     assert office.address == ("alice@firm.example" if HAS_AUTH else None)  # type: ignore
     google = alice.account("alice.google")
-    assert google.client_secrets == Path("/etc/kw/org.json")  # type: ignore[union-attr]
+    assert getattr(google, GOOGLE_KEY) == Path("/etc/kw/org.json")
     assert google.token_uri == "http://127.0.0.1:9/token"  # type: ignore[union-attr]
     assert google.address == "alice@firm.example"  # type: ignore[union-attr]
     microsoft = bob.account("bob.microsoft")
@@ -159,9 +163,9 @@ def test_an_error_in_a_members_account_names_its_line():
 
 
 def test_an_error_in_a_shared_key_is_reported_once_at_its_place():
-    ps = problems(TEAM.replace('client_secrets = "org.json"\n', "client_secrets = 5\n"))
+    ps = problems(TEAM.replace('= "org.json"\n', "= 5\n"))
     assert len(ps) == 1 and ps[0].startswith(
-        "/etc/kw/config.toml:16: organisation.google.client_secrets:")
+        f"/etc/kw/config.toml:16: organisation.google.{GOOGLE_KEY}:")
     ps = problems(TEAM.replace("top = 7", "top = 0"))
     assert len(ps) == 1 and ps[0].startswith("/etc/kw/config.toml:2: report.top:")
 
@@ -182,11 +186,12 @@ def test_member_table_problems():
 
 def test_a_shortcut_needs_the_organisation_table():
     text = TEAM.replace("[organisation.microsoft]", "[organisation.x]")
-    assert problems(text) == [
-        "/etc/kw/config.toml:48: members[1].microsoft: needs an [organisation.microsoft] table "
-        "(the shared sign-in)",
-        "/etc/kw/config.toml:19: organisation.x: unknown key (see config/keepwarm.example.toml "
-        "for the allowed keys)"]
+    ps = problems(text)
+    assert ("/etc/kw/config.toml:48: members[1].microsoft: needs an [organisation.microsoft] "
+            "table (the shared sign-in)") in ps
+    assert ("/etc/kw/config.toml:19: organisation.x: unknown key (see "
+            "config/keepwarm.example.toml for the allowed keys)") in ps
+    assert not any("members[1].microsoft." in p for p in ps)  # not repeated key by key
 
 
 def test_a_team_has_no_top_level_me_accounts_or_recipient():
@@ -202,7 +207,8 @@ def test_a_team_has_no_top_level_me_accounts_or_recipient():
 
 
 def test_organisation_tables_take_only_shared_keys():
-    [p] = problems(TEAM.replace('tenant = "firm.example"', 'address = "x@firm.example"'))
+    [p] = problems(TEAM.replace('client_id = "org-app"',
+                                'client_id = "org-app"\naddress = "x@firm.example"'))
     assert p.startswith("/etc/kw/config.toml:19: organisation.microsoft: address: not a "
                         "shared microsoft key")
 
