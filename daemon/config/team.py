@@ -124,7 +124,7 @@ def merged(index: int, member: MemberTable, top: dict[str, Any],
             accounts.append(shortcut)
             origins.accounts.append(("members", index, kind))
     for j, account in enumerate(accounts):
-        of = account.get("kind")
+        of = str(account.get("kind"))
         shared = _dict(organisation.get(of)) if of in ORGANISATION_KINDS else {}
         if account.get("auth") == "organisation" or origins.accounts[j][-1] == of:
             for key, value in shared.items():
