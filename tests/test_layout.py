@@ -20,6 +20,7 @@ import pytest
 ROOT = Path(__file__).parent.parent
 DAEMON = ROOT / "daemon"
 SHARED = {"daemon", "daemon.clock", "daemon.config", "daemon.config.lines", "daemon.config.sanity",
+          "daemon.config.problems", "daemon.config.resolve", "daemon.config.team",
           "daemon.errors", "daemon.paths"}
 RANK = {"store": 1, "sync": 2, "model": 3, "summary": 4, "service": 5, "demo": 5, "cli": 6}
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from connectors import settings
 from daemon import config
 from daemon.cli import parser
+from daemon.config import team
 
 ROOT = Path(__file__).parent.parent
 
@@ -35,6 +36,7 @@ def test_every_config_key_is_in_the_example():
     example = (ROOT / "config" / "keepwarm.example.toml").read_text()
     written = set(re.findall(r"^[#\s]*([a-z_]+)\s*=", example, re.M))
     sections = set(re.findall(r"^\[\[?([a-z_]+)\]\]?", example, re.M))
+    commented = set(re.findall(r"^#\s*\[\[?([a-z_.]+)\]\]?", example, re.M))
     models: list[type[BaseModel]] = [
         m for m in vars(config).values()
         if isinstance(m, type) and issubclass(m, BaseModel) and m.__module__ == config.__name__
@@ -43,8 +45,22 @@ def test_every_config_key_is_in_the_example():
                and issubclass(m, BaseModel) and m.__name__.endswith("Account")]
     missing = {f"{m.__name__}.{f}" for m in models for f in _fields(m) if f not in written}
     assert not missing, f"undocumented config keys: {sorted(missing)}"
-    top = set(config.Config.model_fields) - {"path"}
-    assert top <= sections
+    top = set(config.Config.model_fields) - {"path", "member"}  # member: set by the team merge
+    assert top <= sections | {s.split(".")[0] for s in commented}
+
+
+def test_every_team_key_is_in_the_example():
+    example = (ROOT / "config" / "keepwarm.example.toml").read_text()
+    written = set(re.findall(r"^[#\s]*([a-z_]+)\s*=", example, re.M))
+    tables = set(re.findall(r"^[#\s]*\[\[?([a-z_.]+)\]\]?", example, re.M))
+    sections = {"accounts", "report", "delivery", "ignore", "people"}
+    member = set(team.MemberTable.model_fields)
+    missing = {f"members.{k}" for k in member & sections if f"members.{k}" not in tables}
+    missing |= {f"members.{k}" for k in member - sections if k not in written}
+    missing |= {f"organisation.{k}" for k in team.OrganisationSettings.model_fields
+                if f"organisation.{k}" not in tables}
+    assert not missing, f"undocumented team keys: {sorted(missing)}"
+
 
 
 def _commands() -> list[str]:

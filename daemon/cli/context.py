@@ -1,10 +1,19 @@
-"""What every CLI command needs, resolved once and lazily: config, store, connector env, output."""
+"""What every CLI command needs, resolved once and lazily: config, store, connector env, output.
+
+In a team config (``[[members]]``) a command acts for the member named by ``--member`` (or
+``KEEPWARM_MEMBER``): ``config`` and ``settings`` are that member's, ``store`` and ``db`` see
+that member's rows. A per-person command without a member fails with one line naming the
+members; the others (status, sync, run ...) go through :meth:`Context.team` and
+:meth:`Context.db` for each member.
+"""
 
 from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from daemon.errors import UsageError
 
 if TYPE_CHECKING:  # loaded on first use: a command that needs neither starts faster
     from rich.console import Console
@@ -18,18 +27,23 @@ if TYPE_CHECKING:  # loaded on first use: a command that needs neither starts fa
 
 
 class Context:
-    """Built from the global options; ``config``, ``store`` and ``console`` load on first use."""
+    """Built from the global options; ``config``, ``store`` and ``console`` load on first use.
+
+    ``member``: the ``--member`` given (None: none); ``per_member``: the command shows or
+    changes one person's data, so a team config needs ``member``.
+    """
 
     def __init__(self, config_path: Path | None = None, *, console: Console | None = None,
-                 require_config: bool = True) -> None:
+                 require_config: bool = True, member: str | None = None,
+                 per_member: bool = False) -> None:
         from daemon.paths import default_config_path
 
         self.config_path = config_path or default_config_path()
         self._console = console
         self.require_config = require_config
+        self.member, self.per_member = member or None, per_member
         self._store: Store | None = None
-        self._light: LightStore | None = None
-        self._light_tried = False
+        self._light: dict[str, LightStore | None] = {}
 
     @property
     def console(self) -> Console:
@@ -43,8 +57,9 @@ class Context:
         self._console = value
 
     @cached_property
-    def config(self) -> Config:
-        """The validated config; built-in defaults when the file is absent and not required."""
+    def file_config(self) -> Config:
+        """The whole validated file (a team's every member); built-in defaults when the file is
+        absent and not required."""
         from daemon import config as config_mod
 
         if not self.config_path.exists() and not self.require_config:
@@ -52,13 +67,22 @@ class Context:
         return config_mod.load(self.config_path)
 
     @cached_property
-    def settings(self) -> Settings:
+    def config(self) -> Config:
+        """The config this command acts on: the member's (``--member``), else the file's."""
+        return self._chosen(self.file_config)
+
+    def team(self) -> tuple[Config, ...]:
+        """The members a command covering everyone acts on: the one chosen, else all."""
+        return (self.config,) if self.member else self.file_config.team()
+
+    @cached_property
+    def file_settings(self) -> Settings:
         """The few config values the quick commands read (``daemon.cli.snapshot``): kept from
         an earlier validation of this very file, else validated now (errors as ever) and kept."""
         from daemon.cli import snapshot
 
-        if "config" in self.__dict__ or not self.config_path.exists():
-            return snapshot.Settings.of(self.config)
+        if "file_config" in self.__dict__ or not self.config_path.exists():
+            return snapshot.Settings.of(self.file_config)
         kept = snapshot.read(self.config_path)
         if kept is not None:
             return kept
@@ -66,12 +90,42 @@ class Context:
             text = self.config_path.read_text(encoding="utf-8")
         except (OSError, ValueError):
             text = None  # then loading the config says what is wrong, as ever
-        config = self.config
+        config = self.file_config
         if text is None:
             return snapshot.Settings.of(config)
         if self.config_path.read_text(encoding="utf-8") != text:  # edited meanwhile
             return snapshot.Settings.of(config)
         return snapshot.take(config, self.config_path, text)
+
+    @cached_property
+    def settings(self) -> Settings:
+        """:attr:`file_settings` of the member this command acts on, as :attr:`config`."""
+        return self._chosen(self.file_settings)
+
+    def team_settings(self) -> tuple[Settings, ...]:
+        """:meth:`team`'s members' settings."""
+        return (self.settings,) if self.member else self.file_settings.team()
+
+    def _chosen(self, whole: Any) -> Any:
+        """``whole``'s member named by ``--member``; ``whole`` when none is named, unless the
+        command is per person and ``whole`` a team: then the one-line error naming them."""
+        members = whole.team()
+        if self.member is not None:
+            found = next((m for m in members if m.member == self.member), None)
+            if found is None:
+                raise UsageError(f"no member named {self.member!r} (members: "
+                                 f"{', '.join(m.member for m in members)})")
+            return found
+        if whole.members and self.per_member:
+            raise self.name_the_member(whole)
+        return whole
+
+    @staticmethod
+    def name_the_member(whole: Any) -> UsageError:
+        """The one-line error of a per-person command on a team without ``--member``."""
+        names = ", ".join(m.member for m in whole.team())
+        return UsageError(f"this config is a team: name the member with --member NAME "
+                          f"(members: {names})")
 
     @property
     def state_dir(self) -> Path:
@@ -86,36 +140,43 @@ class Context:
         return Env(state_dir=self.state_dir, interactive=self.console.is_terminal)
 
     def store(self) -> Store:
-        """The store named by ``[store] url``, opened and migrated."""
+        """The store named by ``[store] url``, opened and migrated, seen as the member's."""
         from daemon.store import Store
 
         if self._store is None:
-            self._store = Store(self.config.store_url)
+            self._store = Store(self.config.store_url, member=self.config.member)
         return self._store
 
-    def db(self) -> Db:
-        """The store for commands that read or write a few rows: stdlib ``sqlite3`` when it is
-        a current SQLite store (SQLAlchemy is never imported), else :meth:`store`."""
-        if self._store is None and not self._light_tried:
+    def db(self, member: str | None = None) -> Db:
+        """The store for commands that read or write a few rows, seen as ``member``'s (default:
+        the member acted for): stdlib ``sqlite3`` when it is a current SQLite store
+        (SQLAlchemy is never imported), else :meth:`store`."""
+        name = member or self.settings.member
+        if self._store is None and name not in self._light:
             from daemon.store.light import open_light
 
-            self._light_tried = True
-            self._light = open_light(self.settings.store_url)
-        return self._light or self.store()
+            self._light[name] = open_light(self.settings.store_url, name)
+        light = self._light.get(name)
+        if light is not None:
+            return light
+        store = self.store()
+        return store if store.member == name else store.scoped(name)
 
     def store_url(self) -> str | None:
         """The URL of the store in use (for error messages), None when none is known yet."""
         if self._store is not None:
             return self._store.url
-        if self._light is not None:
-            return self._light.url
-        config = self.__dict__.get("config") or self.__dict__.get("settings")  # never loaded here
+        light = next((db for db in self._light.values() if db is not None), None)
+        if light is not None:
+            return light.url
+        config = self.__dict__.get("file_config") or self.__dict__.get("file_settings")
         return config.store_url if config is not None else None
 
     def close(self) -> None:
-        if self._light is not None:
-            self._light.close()
-            self._light = None
+        for light in self._light.values():
+            if light is not None:
+                light.close()
+        self._light.clear()
         if self._store is not None:
             self._store.dispose()
             self._store = None

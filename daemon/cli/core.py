@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from daemon.cli import db as db_io
 from daemon.cli.context import Context
 from daemon.errors import ConfigError, UsageError, with_fix
+
+if TYPE_CHECKING:
+    from daemon.cli.snapshot import Settings
+    from daemon.config import Config
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -57,17 +62,22 @@ def cmd_config_check(args: argparse.Namespace, ctx: Context) -> int:
     from daemon.config.sanity import missing_paths, placeholders
     from daemon.store.db import masked_url
 
-    for problem in placeholders(ctx.config):  # valid, but not yours: say so, do not fail
+    config = ctx.config
+    for problem in placeholders(config):  # valid, but not yours: say so, do not fail
         ctx.console.print(f"warning: {problem}: put your own address there")
-    missing = missing_paths(ctx.config)
+    missing = missing_paths(config)
     if missing:  # a typo in a path would sync nothing, quietly, every 15 minutes
         raise ConfigError(missing, hint="fix the path, or set enabled = false on that account")
-    data = ctx.config.model_dump(mode="json", exclude={"path"})
-    if data["delivery"].get("password_env"):
-        data["delivery"]["password_env"] = "***"
-    if data["store"].get("url"):
-        data["store"]["url"] = masked_url(data["store"]["url"])
+    data = config.model_dump(mode="json", exclude={"path"})
+    for table in (data, *data["members"]):
+        if table["delivery"].get("password_env"):
+            table["delivery"]["password_env"] = "***"
+        if table["store"].get("url"):
+            table["store"]["url"] = masked_url(table["store"]["url"])
     ctx.console.print(f"{ctx.config_path}: OK")
+    if config.members:
+        accounts = sum(len(m.accounts) for m in config.members)
+        ctx.console.print(f"{len(config.members)} members, {accounts} accounts")
     ctx.console.print_json(json.dumps(data))
     return 0
 
@@ -84,13 +94,17 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
     from daemon.sync.engine import Engine
     from daemon.sync.progress import Progress
 
-    if args.account and ctx.config.account(args.account) is None:
-        names = ", ".join(a.name for a in ctx.config.accounts) or "none configured"
-        raise UsageError(f"no account named {args.account!r} (accounts: {names})")
+    members = ctx.team()
+    if args.account:
+        config, name = _owner(ctx, args.account)
+        members, args.account = (config,), name
     progress = Progress()
-    engine = Engine(ctx.store(), ctx.config, ctx.env, progress=progress)
+    results = []
     try:
-        results = engine.sync([args.account] if args.account else None)
+        for config in members:  # one engine per member, each over that member's rows
+            engine = Engine(ctx.store().scoped(config.member), config, ctx.env,
+                            progress=progress)
+            results += engine.sync([args.account] if args.account else None)
     finally:
         progress.close()
     for r in results:
@@ -103,6 +117,20 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
     return 0 if all(r.status == AccountStatus.OK for r in results) else 1
 
 
+def _owner(ctx: Context, name: str) -> tuple[Config, str]:
+    """The member config holding account ``name`` and the account's full name: under
+    ``--member`` the name may leave out the member (``work`` for ``alice.work``); without,
+    a team's account is named in full."""
+    for config in ctx.team():
+        for full in (name, f"{config.member}.{name}"):
+            if config.account(full) is not None and (full == name or ctx.member):
+                return config, full
+    if ctx.file_config.members and not ctx.member and "." not in name:
+        raise ctx.name_the_member(ctx.file_config)
+    names = ", ".join(a.name for c in ctx.team() for a in c.accounts) or "none configured"
+    raise UsageError(f"no account named {name!r} (accounts: {names})")
+
+
 def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
     from rich.table import Table
 
@@ -110,7 +138,9 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
 
     table = Table("account", "status", "stream", "cursor", "records", "touchpoints", "skipped",
                   "last success", "error")
-    accounts = sync_state(ctx.db())
+    members = ctx.team_settings()
+    accounts = list({acc.name: acc for m in members for acc in sync_state(ctx.db(m.member))
+                     }.values())  # one row per account, whichever member's view holds it
     for acc in accounts:
         streams: list[StreamState | None] = [*acc.streams]
         for st in streams or [None]:
@@ -120,24 +150,26 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
                 str(st.records) if st else "-", str(st.touchpoints) if st else "-",
                 _skips(st.skipped) if st else "-", _when(acc.last_success_at),
                 with_fix(acc.last_error, acc.fix) if acc.last_error else "")
-    configured = set(ctx.settings.accounts)
+    configured = {name for m in members for name in m.accounts}
     ctx.console.print(table)
     for name in sorted(configured - {acc.name for acc in accounts}):
         ctx.console.print(f"{name}: configured, never synced (keepwarm sync {name})")
-    _delivery_status(ctx)
+    for member in members:
+        _delivery_status(ctx, member, len(members) > 1 or bool(ctx.file_settings.members))
     return 0
 
 
-def _delivery_status(ctx: Context) -> None:
-    """The weekly summary's last delivery attempt, its error and the next attempt."""
+def _delivery_status(ctx: Context, member: Settings, named: bool) -> None:
+    """The weekly summary's last delivery attempt, its error and the next attempt (for a
+    team, each line names the member)."""
     from daemon.clock import now_utc
     from daemon.summary import attempts
 
     now = now_utc()
-    found = attempts.this_week(ctx.settings, ctx.db(), now)
-    for _, text in [*([found] if found else []),
-                    *attempts.missed_weeks(ctx.settings, ctx.db(), now)]:
-        ctx.console.print(text)
+    db = ctx.db(member.member)
+    found = attempts.this_week(member, db, now)
+    for _, text in [*([found] if found else []), *attempts.missed_weeks(member, db, now)]:
+        ctx.console.print(f"{member.member}: {text}" if named else text)
 
 
 def _skips(counts: dict[str, int]) -> str:
@@ -159,7 +191,8 @@ def cmd_purge(args: argparse.Namespace, ctx: Context) -> int:
 def cmd_auth(args: argparse.Namespace, ctx: Context) -> int:
     import connectors
 
-    account = ctx.config.account(args.account)
+    config = ctx.config
+    account = config.account(args.account) or config.account(f"{config.member}.{args.account}")
     if account is None:
         raise UsageError(f"no account named {args.account!r} in {ctx.config_path}")
     note = connectors.no_sign_in(account)

@@ -30,15 +30,14 @@ def cmd_export(args: argparse.Namespace, ctx: Context) -> int:
     from daemon.paths import write_atomic
     from daemon.store import Store
     from daemon.store.export import dumps, save
-    from daemon.store.sql import DEFAULT_MEMBER
 
     url = ctx.config.store_url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise StoreError(f"no store at {url.removeprefix('sqlite:///')}",
                          hint="check [store] url")
     # A damaged or older store is read as it is. The rows saved are those of the member the
-    # command acts for (the Config's member; a config without members is the default one's).
-    store = Store(url, migrate=False, member=getattr(ctx.config, "member", DEFAULT_MEMBER))
+    # command acts for.
+    store = Store(url, migrate=False, member=ctx.config.member)
     try:
         saved = save(store)
     finally:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,9 @@ MODULES = [  # command groups; each offers ``register(subparsers)``
     "daemon.cli.backtest",
     "daemon.cli.service",
 ]
+# Commands that show or change one person's data: a team config needs --member for these.
+PER_MEMBER = frozenset({"report", "contacts", "snooze", "unsnooze", "ignore", "backtest",
+                        "send-summary", "auth", "db export", "db import"})
 QUIET_LOGGERS = ("googleapiclient", "google", "msal", "urllib3", "httpx", "httpcore",
                  "alembic", "apscheduler", "imapclient")
 
@@ -32,6 +36,9 @@ def parser() -> argparse.ArgumentParser:
         "Notices which professional relationships are quietly fading."))
     p.add_argument("--config", type=Path, help="config file (default: $KEEPWARM_CONFIG or "
                    "$XDG_CONFIG_HOME/keepwarm/config.toml)")
+    p.add_argument("--member", metavar="NAME", default=os.environ.get("KEEPWARM_MEMBER"),
+                   help="in a team config, the member whose data a command shows or changes "
+                   "(default: $KEEPWARM_MEMBER)")
     p.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING (default) or ERROR")
     p.add_argument("--version", action="version", version=f"keepwarm {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -64,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:
         print(f"keepwarm: --log-level: unknown level {args.log_level!r}", file=sys.stderr)
         return 2
-    ctx = Context(args.config, require_config=getattr(args, "needs_config", True))
+    command = " ".join(filter(None, (args.command, getattr(args, "db_command", None))))
+    ctx = Context(args.config, require_config=getattr(args, "needs_config", True),
+                  member=args.member, per_member=bool({args.command, command} & PER_MEMBER))
     try:
         return int(args.func(args, ctx) or 0)
     except KeepwarmError as exc:

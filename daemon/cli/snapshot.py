@@ -19,7 +19,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import daemon
 from daemon.paths import state_home, write_atomic
@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 FILE = "config-snapshot.json"
 _CODE = Path(daemon.__file__).parent
 # The code that decides what a config file means: a change to it is a new key.
-_SCHEMA = (_CODE / "config" / "__init__.py", _CODE / "clock.py", _CODE / "paths.py",
+_SCHEMA = (_CODE / "config" / "__init__.py", _CODE / "config" / "team.py",
+           _CODE / "config" / "resolve.py", _CODE / "clock.py", _CODE / "paths.py",
            _CODE.parent / "connectors" / "settings.py")
 
 
@@ -49,18 +50,32 @@ class Delivery:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """The values of a validated config that the quick commands read."""
+    """The values of a validated config that the quick commands read: one member's, with a
+    team file's members in ``members`` (each with its own, as ``Config.team`` has them)."""
 
     store_url: str
     accounts: tuple[str, ...]  # names, in file order
     report: Report
     delivery: Delivery
+    member: str = "me"
+    members: tuple[Settings, ...] = ()
 
     @classmethod
     def of(cls, config: Config) -> Settings:
         r = config.report
         return cls(config.store_url, tuple(a.name for a in config.accounts),
-                   Report(r.timezone, r.weekday, r.time), Delivery(config.delivery.method))
+                   Report(r.timezone, r.weekday, r.time), Delivery(config.delivery.method),
+                   config.member, tuple(cls.of(m) for m in config.members))
+
+    @classmethod
+    def from_dict(cls, v: dict[str, Any]) -> Settings:
+        return cls(v["store_url"], tuple(v["accounts"]), Report(**v["report"]),
+                   Delivery(**v["delivery"]), v["member"],
+                   tuple(cls.from_dict(m) for m in v["members"]))
+
+    def team(self) -> tuple[Settings, ...]:
+        """One per member, as :meth:`daemon.config.Config.team`."""
+        return self.members or (self,)
 
 
 def key(path: Path, text: str) -> str:
@@ -82,9 +97,7 @@ def read(path: Path) -> Settings | None:
         kept = json.loads((state_home() / FILE).read_text(encoding="utf-8"))
         if kept.get("key") != key(path, text):
             return None
-        v = kept["values"]
-        return Settings(v["store_url"], tuple(v["accounts"]), Report(**v["report"]),
-                        Delivery(**v["delivery"]))
+        return Settings.from_dict(kept["values"])
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 

@@ -1,6 +1,8 @@
 """Load and validate the TOML config file into frozen pydantic models.
 
 Every problem becomes one line ``file:line: dotted.key: message`` inside one ``ConfigError``.
+A file with ``[[members]]`` is a team: :meth:`Config.team` gives one plain config per member
+(:mod:`daemon.config.team`); any other file is a team of one, member ``me``.
 """
 
 from __future__ import annotations
@@ -9,29 +11,35 @@ import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
 )
 
-from connectors.settings import ACCOUNT_KINDS, AccountSettings
+from connectors.settings import AccountSettings
 from daemon.clock import DURATION as DURATION  # durations live in clock (no pydantic there)
 from daemon.clock import HH_MM, zone
 from daemon.clock import INTERVAL as INTERVAL
 from daemon.clock import UNITS as UNITS
 from daemon.clock import parse_duration as parse_duration
-from daemon.config.lines import key_lines, locate
-from daemon.errors import ConfigError
+from daemon.config.lines import key_lines
+from daemon.config.problems import problem
+from daemon.config.resolve import PATH_KEYS as PATH_KEYS
+from daemon.config.resolve import resolve_paths
+from daemon.config.team import OrganisationSettings, Origins, load_team, stray_keys
+from daemon.errors import ConfigError, UsageError
 from daemon.paths import state_home
 
-PATH_KEYS = ("path", "client_secrets", "service_account_file", "folder", "password_file",
-             "ca_file")
+# The store's daemon.store.sql.DEFAULT_MEMBER (config sits below the store, so it cannot import
+# it: tests/test_layout.py); tests/daemon/test_config_team.py pins the two equal.
+DEFAULT_MEMBER = "me"
 
 
 class _Section(BaseModel):
@@ -161,7 +169,11 @@ def _under_a_minute(value: str) -> bool:
 
 
 class Config(_Section):
-    """The whole configuration. ``path`` is the file it came from (None: built-in defaults)."""
+    """The whole configuration. ``path`` is the file it came from (None: built-in defaults).
+
+    ``member``: whose config this is (``me`` for a single-user file); ``members``: a team
+    file's per-member configs (empty on each of those, and on a single-user file).
+    """
 
     store: StoreSettings = StoreSettings()
     me: MeSettings = MeSettings()
@@ -171,7 +183,11 @@ class Config(_Section):
     report: ReportSettings = ReportSettings()
     delivery: DeliverySettings = DeliverySettings()
     daemon: DaemonSettings = DaemonSettings()
+    organisation: OrganisationSettings = OrganisationSettings()
+    members: tuple[Config, ...] = ()
+    member: str = DEFAULT_MEMBER
     path: Path | None = None
+    _origins: Origins | None = PrivateAttr(default=None)  # a member's: where its keys were written
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
@@ -188,6 +204,23 @@ class Config(_Section):
 
     def account(self, name: str) -> AccountSettings | None:
         return next((a for a in self.accounts if a.name == name), None)
+
+    def source(self, loc: tuple[object, ...]) -> tuple[object, ...]:
+        """Where in the file ``loc`` of this config was written (a member's key, or the shared
+        one it inherited)."""
+        return loc if self._origins is None else self._origins.locate(loc)
+
+    def team(self) -> tuple[Config, ...]:
+        """One config per member: a team file's members, else this config alone."""
+        return self.members or (self,)
+
+    def for_member(self, name: str) -> Config:
+        """Member ``name``'s config; ``UsageError`` naming the members when there is none."""
+        found = next((c for c in self.team() if c.member == name), None)
+        if found is None:
+            names = ", ".join(c.member for c in self.team())
+            raise UsageError(f"no member named {name!r} (members: {names})")
+        return found
 
 
 def load(path: Path) -> Config:
@@ -210,48 +243,13 @@ def parse(text: str, path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
         raise ConfigError([f"{path}:{line.group(1) if line else 1}: TOML syntax: {exc}"]) from None
-    _resolve_paths(data, path.parent)
+    resolve_paths(data, path.parent)
+    lines = key_lines(text)
+    if stray := stray_keys(data, path, lines):
+        raise ConfigError(stray)
+    if "members" in data:
+        return load_team(data, path, lines, Config)
     try:
         return Config.model_validate({**data, "path": path})
     except ValidationError as exc:
-        lines = key_lines(text)
-        raise ConfigError([_problem(e, path, lines, data) for e in exc.errors()]) from None
-
-
-def _resolve_paths(data: dict[str, Any], base: Path) -> None:
-    """Expand ``~`` and make relative paths relative to the config file's folder."""
-    accounts = data.get("accounts")
-    tables = [*(accounts if isinstance(accounts, list) else []), data.get("delivery")]
-    for table in tables:
-        for key in PATH_KEYS:
-            if isinstance(table, dict) and isinstance(table.get(key), str):
-                table[key] = str((base / Path(table[key]).expanduser()).resolve())
-
-
-def _problem(err: Any, path: Path, lines: dict[tuple[Any, ...], int], data: Any) -> str:
-    loc = [p for i, p in enumerate(err["loc"]) if not (i == 2 and p in ACCOUNT_KINDS)]
-    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-    line = locate(lines, tuple(loc))
-    kind, value = err["type"], err.get("input")
-    if kind == "union_tag_invalid":
-        msg = f"{value_of(data, loc)!r} is not one of {', '.join(ACCOUNT_KINDS)}"
-        dotted += ".kind"
-        line = locate(lines, (*loc, "kind"))
-    elif kind == "union_tag_not_found":
-        msg = f"missing 'kind' (one of {', '.join(ACCOUNT_KINDS)})"
-    elif kind == "extra_forbidden":
-        msg = "unknown key (see config/keepwarm.example.toml for the allowed keys)"
-    elif kind == "missing":
-        msg = "required key is missing"
-    elif kind == "value_error":
-        msg = str(err.get("ctx", {}).get("error", err["msg"]))
-    else:
-        msg = f"{err['msg']} (got {value!r})" if not isinstance(value, dict) else err["msg"]
-    return f"{path}:{line}: {dotted or '(top level)'}: {msg}"
-
-
-def value_of(data: Any, loc: list[Any]) -> Any:
-    """The raw value at ``loc`` + ``kind`` (for the tag error, whose input is the table)."""
-    for part in loc:
-        data = data[part]
-    return data.get("kind") if isinstance(data, dict) else data
+        raise ConfigError([problem(e, path, lines, data) for e in exc.errors()]) from None

@@ -14,26 +14,36 @@ _KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]+\")\s*=")
 
 
 def key_lines(text: str) -> dict[tuple[Any, ...], int]:
-    """Map each table path (``("accounts", 1)``) and key path (``("accounts", 1, "kind")``)
-    to its 1-based line number."""
+    """Map each table path (``("accounts", 1)``, ``("members", 0, "accounts", 2)``) and key path
+    (``("accounts", 1, "kind")``) to its 1-based line number."""
     lines: dict[tuple[Any, ...], int] = {}
-    counts: dict[str, int] = {}
+    counts: dict[tuple[Any, ...], int] = {}  # each array of tables (under its parent entry)
     table: tuple[Any, ...] = ()
     for no, raw in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(raw)
         if header:
-            parts: tuple[Any, ...] = tuple(header.group(2).split("."))
-            if header.group(1) == "[[":
-                index = counts.get(header.group(2), 0)
-                counts[header.group(2)] = index + 1
-                parts = (*parts, index)
-            table = parts
+            table = _table(header.group(2).split("."), header.group(1) == "[[", counts)
             lines.setdefault(table, no)
             continue
         key = _KEY.match(raw)
         if key:
             lines.setdefault((*table, key.group(1).strip('"')), no)
     return lines
+
+
+def _table(names: list[str], array: bool, counts: dict[tuple[Any, ...], int]) -> tuple[Any, ...]:
+    """The path of a header: a name that is an array of tables so far stands for its last
+    entry (``[members.report]`` is the last ``[[members]]``'s); ``[[...]]`` adds an entry."""
+    parts: tuple[Any, ...] = ()
+    for name in names[:-1]:
+        parts = (*parts, name)
+        if parts in counts:
+            parts = (*parts, counts[parts] - 1)
+    parts = (*parts, names[-1])
+    if array:
+        counts[parts] = counts.get(parts, 0) + 1
+        parts = (*parts, counts[parts] - 1)
+    return parts
 
 
 def locate(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int:

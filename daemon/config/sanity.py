@@ -32,31 +32,37 @@ def is_placeholder(address: str) -> bool:
 def placeholders(config: Config) -> list[str]:
     """One line per placeholder address where Keepwarm takes it for yours: ``[me]``, an
     account's ``address``, and, once delivery is on, the summary's recipient (and for SMTP its
-    sender and login, when the login is an address)."""
-    found: list[tuple[tuple[Any, ...], str]] = [
-        (("me", "addresses", i), a) for i, a in enumerate(config.me.addresses)]
-    found += [(("accounts", i, "address"), a.own_address)
-              for i, a in enumerate(config.accounts) if a.own_address]
-    delivery = config.delivery
-    keys = {"none": (), "smtp": ("to", "sender", "user")}.get(delivery.method, ("to",))
-    found += [(("delivery", k), getattr(delivery, k)) for k in keys
-              if "@" in (getattr(delivery, k) or "")]
+    sender and login, when the login is an address); for every member of a team."""
     lines = _lines(config)
-    return [f"{config.path}:{locate(lines, loc)}: {_dotted(loc)}: {address!r} is a placeholder"
-            for loc, address in found if is_placeholder(address)]
+    problems: list[str] = []
+    for member in config.team():
+        found: list[tuple[tuple[Any, ...], str]] = [
+            (("me", "addresses", i), a) for i, a in enumerate(member.me.addresses)]
+        found += [(("accounts", i, "address"), a.own_address)
+                  for i, a in enumerate(member.accounts) if a.own_address]
+        delivery = member.delivery
+        keys = {"none": (), "smtp": ("to", "sender", "user")}.get(delivery.method, ("to",))
+        found += [(("delivery", k), getattr(delivery, k)) for k in keys
+                  if "@" in (getattr(delivery, k) or "")]
+        problems += [_line(config, lines, member.source(loc), f"{address!r} is a placeholder")
+                     for loc, address in found if is_placeholder(address)]
+    return list(dict.fromkeys(problems))  # a shared key is one problem, not one per member
 
 
 def missing_paths(config: Config) -> list[str]:
-    """``file:line: accounts[i].path: ...`` for each enabled archive whose path is not there."""
+    """``file:line: accounts[i].path: ...`` for each enabled archive whose path is not there
+    (``members[m].accounts[i].path`` in a team)."""
     lines = _lines(config)
-    problems = []
-    for i, account in enumerate(config.accounts):
-        path = getattr(account, "path", None)
-        if account.enabled and path is not None and not path.exists():
-            line = locate(lines, ("accounts", i, "path"))
-            problems.append(f"{config.path}:{line}: accounts[{i}].path: {str(path)!r} "
-                            "does not exist")
-    return problems
+    return [_line(config, lines, member.source(("accounts", i, "path")),
+                  f"{str(path)!r} does not exist")
+            for member in config.team() for i, account in enumerate(member.accounts)
+            if account.enabled and (path := getattr(account, "path", None)) is not None
+            and not path.exists()]
+
+
+def _line(config: Config, lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...],
+          msg: str) -> str:
+    return f"{config.path}:{locate(lines, loc)}: {_dotted(loc)}: {msg}"
 
 
 def _lines(config: Config) -> dict[tuple[Any, ...], int]:

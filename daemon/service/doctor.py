@@ -8,6 +8,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -47,15 +48,18 @@ def run(config_path: Path, state_dir: Path, now: datetime | None = None) -> list
         store_paths.append(Path(config.store_url.removeprefix("sqlite:///")))
     checks += mode_checks(store_paths, state_dir)
     checks += setup_checks(config)
-    checks += key_checks(config)
-    checks += scope_checks(config, state_dir)
-    checks += login_checks(config, state_dir)
+    for member in config.team():  # a team: every member's accounts and summary
+        checks += key_checks(member)
+        checks += scope_checks(member, state_dir)
+        checks += login_checks(member, state_dir)
     store = store_check(config, checks)
     if store is not None:
         try:
             checks += privacy_checks(store)
             checks += stream_checks(store, config)
-            checks += summary_checks(config, store, now)
+            for member in config.team():
+                named = member.member if config.members else None
+                checks += _named(named, summary_checks(member, store.scoped(member.member), now))
         finally:
             store.dispose()
     checks.append(service_check())
@@ -102,7 +106,15 @@ def setup_checks(config: Config) -> Iterator[Check]:
     for problem in missing:
         yield fix(f"{problem}: fix the path, or set enabled = false on that account")
     if not placeholders and not missing:
-        yield ok(f"{len(config.me.addresses)} address(es) of yours, every archive path exists")
+        count = sum(len(m.me.addresses) for m in config.team())
+        whose = f"of {len(config.members)} members" if config.members else "of yours"
+        yield ok(f"{count} address(es) {whose}, every archive path exists")
+
+
+def _named(member: str | None, checks: Iterator[Check]) -> list[Check]:
+    """``checks`` of one member of a team, each line starting with the member's name (None:
+    a single-user config, lines as they are)."""
+    return [c if member is None else replace(c, text=f"{member}: {c.text}") for c in checks]
 
 
 def store_check(config: Config, checks: list[Check]) -> Store | None:
@@ -166,7 +178,7 @@ def stream_checks(store: Store, config: Config | None = None) -> Iterator[Check]
     would help, such as a refused service account, what to do instead)."""
     with store.session() as s:
         accounts = sync_state(s)
-    keyed = {a.name for a in (config.accounts if config else ())
+    keyed = {a.name for m in (config.team() if config else ()) for a in m.accounts
              if connectors.signs_in(a.kind) and connectors.no_sign_in(a)}
     for acc in accounts:
         if acc.status == AccountStatus.NEEDS_REAUTH and (

@@ -56,11 +56,12 @@ def test_both_paths_say_the_same(tmp_path: Path, capsys: pytest.CaptureFixture[s
     config = _config(tmp_path)
     opened: list[object] = []
     real = daemon.store.light.open_light
-    monkeypatch.setattr(daemon.store.light, "open_light", lambda url: opened.append(real(url))
+    monkeypatch.setattr(daemon.store.light, "open_light",
+                        lambda url, member="me": opened.append(real(url, member))
                         or opened[-1])
     light = _outputs(config, capsys)  # the sequence leaves the snoozes as it found them
     assert opened and all(opened)  # every command ran on the light path
-    monkeypatch.setattr(daemon.store.light, "open_light", lambda url: None)
+    monkeypatch.setattr(daemon.store.light, "open_light", lambda url, member="me": None)
     full = _outputs(config, capsys)
     assert light == full
     text = "".join(o for _, o, _ in light)
