@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import msal
 import requests
@@ -49,6 +49,14 @@ def authority_url(account: MicrosoftAccount) -> str:
 def graph_root(account: MicrosoftAccount) -> str:
     """The Graph v1.0 root URL: ``graph_endpoint`` when set, else the cloud's Graph host."""
     return (account.graph_endpoint or CLOUDS[account.cloud][1]).rstrip("/") + "/v1.0"
+
+
+def mailbox_path(account: MicrosoftAccount) -> str:
+    """Where the account's mailbox hangs in Graph: ``/me`` for a person's own sign-in, the
+    member's ``/users/{address}`` for an organisation's app (which has no ``me``)."""
+    if account.auth == "organisation" and account.address:
+        return "/users/" + quote(account.address, safe="@")
+    return "/me"
 
 
 def scopes(account: MicrosoftAccount) -> list[str]:
@@ -208,17 +216,22 @@ class MsalSession:
         raise self._failed(error)
 
     def _failed(self, error: str) -> ConnectorError:
-        """The error for a failed token request: Throttled or Transient (retried) when the
-        endpoint answered 429 or 5xx, else SourceUnavailable; each names the status."""
-        status, after = self._http.last or (0, None)
-        if not _transient(status):
-            said = f"HTTP {status}, " if status else ""
-            return SourceUnavailable(f"{self.account.name}: token refresh failed ({said}{error})",
-                                     hint="the next sync tries again")
-        self._replays.clear()  # let the retry reach the endpoint
-        message = f"token endpoint answered HTTP {status} ({error})"
-        wait = retry.parse_retry_after(after)
-        return Throttled(message, retry_after=wait) if wait is not None else Transient(message)
+        return token_failure(self.account.name, self._http, self._replays, error)
+
+
+def token_failure(name: str, http: Watched, replays: dict[str, Any], error: str
+                  ) -> ConnectorError:
+    """The error for a failed token request: Throttled or Transient (retried) when the
+    endpoint answered 429 or 5xx, else SourceUnavailable; each names the status."""
+    status, after = http.last or (0, None)
+    if not _transient(status):
+        said = f"HTTP {status}, " if status else ""
+        return SourceUnavailable(f"{name}: token refresh failed ({said}{error})",
+                                 hint="the next sync tries again")
+    replays.clear()  # let the retry reach the endpoint
+    message = f"token endpoint answered HTTP {status} ({error})"
+    wait = retry.parse_retry_after(after)
+    return Throttled(message, retry_after=wait) if wait is not None else Transient(message)
 
 
 def _transient(status: int) -> bool:
