@@ -21,12 +21,11 @@ from email.message import EmailMessage
 from connectors.base import Env, Source
 from connectors.errors import ConnectorError
 from connectors.microsoft import auth, graph_send, refusals
-from connectors.microsoft.app_auth import AppSession, app_permissions
+from connectors.microsoft.app_auth import AppSession, app_permissions, mailbox_path
 from connectors.microsoft.auth import (
     MsalSession,
     device_code_sign_in,
     graph_root,
-    mailbox_path,
     reauth_hint,
     token_path,
 )

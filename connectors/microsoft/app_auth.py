@@ -19,7 +19,7 @@ import stat
 import threading
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import msal
 import requests
@@ -33,6 +33,14 @@ from connectors.secrets import MissingSecret, read_password
 from connectors.settings import MicrosoftAccount
 
 Credential = str | dict[str, str]
+
+
+def mailbox_path(account: MicrosoftAccount) -> str:
+    """Where the account's mailbox hangs in Graph: ``/me`` for a person's own sign-in, the
+    member's ``/users/{address}`` for an organisation's app (which has no ``me``)."""
+    if account.auth == "organisation" and account.address:
+        return "/users/" + quote(account.address, safe="@")
+    return "/me"
 
 
 def app_scopes(account: MicrosoftAccount) -> list[str]:

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import msal
 import requests
@@ -49,14 +49,6 @@ def authority_url(account: MicrosoftAccount) -> str:
 def graph_root(account: MicrosoftAccount) -> str:
     """The Graph v1.0 root URL: ``graph_endpoint`` when set, else the cloud's Graph host."""
     return (account.graph_endpoint or CLOUDS[account.cloud][1]).rstrip("/") + "/v1.0"
-
-
-def mailbox_path(account: MicrosoftAccount) -> str:
-    """Where the account's mailbox hangs in Graph: ``/me`` for a person's own sign-in, the
-    member's ``/users/{address}`` for an organisation's app (which has no ``me``)."""
-    if account.auth == "organisation" and account.address:
-        return "/users/" + quote(account.address, safe="@")
-    return "/me"
 
 
 def scopes(account: MicrosoftAccount) -> list[str]:
@@ -203,7 +195,8 @@ class MsalSession:
             self._replays.clear()
             raise Transient(f"token endpoint unreachable ({type(exc).__name__})") from exc
         except Exception as exc:  # MsalServiceError on a 5xx, ValueError on a garbled body
-            raise self._failed(type(exc).__name__) from exc
+            raise token_failure(self.account.name, self._http, self._replays,
+                                type(exc).__name__) from exc
         finally:
             assert self._cache is not None
             save_cache(self._cache, self.path)
@@ -213,10 +206,7 @@ class MsalSession:
         if result is None or error in _FOR_GOOD:
             log.warning("sign-in refused account=%s error=%s", self.account.name, error)
             raise refusals.refresh_refused(self.account, result)
-        raise self._failed(error)
-
-    def _failed(self, error: str) -> ConnectorError:
-        return token_failure(self.account.name, self._http, self._replays, error)
+        raise token_failure(self.account.name, self._http, self._replays, error)
 
 
 def token_failure(name: str, http: Watched, replays: dict[str, Any], error: str
@@ -224,7 +214,7 @@ def token_failure(name: str, http: Watched, replays: dict[str, Any], error: str
     """The error for a failed token request: Throttled or Transient (retried) when the
     endpoint answered 429 or 5xx, else SourceUnavailable; each names the status."""
     status, after = http.last or (0, None)
-    if not _transient(status):
+    if status != 429 and status < 500:  # not worth another attempt
         said = f"HTTP {status}, " if status else ""
         return SourceUnavailable(f"{name}: token refresh failed ({said}{error})",
                                  hint="the next sync tries again")
@@ -232,10 +222,6 @@ def token_failure(name: str, http: Watched, replays: dict[str, Any], error: str
     message = f"token endpoint answered HTTP {status} ({error})"
     wait = retry.parse_retry_after(after)
     return Throttled(message, retry_after=wait) if wait is not None else Transient(message)
-
-
-def _transient(status: int) -> bool:
-    return status == 429 or status >= 500
 
 
 def _prefer(accounts: list[dict[str, Any]], address: str | None) -> list[dict[str, Any]]:

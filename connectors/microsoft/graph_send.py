@@ -30,14 +30,8 @@ from connectors.errors import (
     Transient,
     Unauthorized,
 )
-from connectors.microsoft.app_auth import AppSession
-from connectors.microsoft.auth import (
-    MsalSession,
-    granted_scopes,
-    graph_root,
-    mailbox_path,
-    reauth_hint,
-)
+from connectors.microsoft.app_auth import AppSession, mailbox_path
+from connectors.microsoft.auth import MsalSession, granted_scopes, graph_root, reauth_hint
 from connectors.microsoft.graph_http import graph_error, refreshing, retry_after
 from connectors.settings import MicrosoftAccount
 

@@ -21,7 +21,8 @@ from pydantic import ValidationError
 from connectors import microsoft
 from connectors.errors import AuthExpired, ConnectorError
 from connectors.microsoft import app_auth
-from connectors.microsoft.auth import graph_root, mailbox_path
+from connectors.microsoft.app_auth import mailbox_path
+from connectors.microsoft.auth import graph_root
 from connectors.microsoft.refusals import AppRegistrationRefused
 from connectors.settings import MicrosoftAccount
 from daemon.config import Config, MeSettings
@@ -274,3 +275,22 @@ def test_certificate_file_mode_is_enforced(tmp_path: Path) -> None:
         app_auth.credential(acct)
     assert caught.value.hint == f"chmod 600 {pem}"
     assert stat.S_IMODE(pem.stat().st_mode) == 0o640  # never changed behind the admin's back
+
+
+def test_a_refused_app_token_is_replaced_once(fake: FakeGraph, tmp_path: Path) -> None:
+    fill(fake, ALICE, mails=1)
+    acct = org(fake, "alice", ALICE, calendar=False)
+    list(microsoft.build(acct, env(tmp_path), sleep=Waits())[0].pages(None))
+    fake.identity.access.clear()  # Graph no longer takes the cached token (key rollover)
+    pages = list(microsoft.build(acct, env(tmp_path), sleep=Waits())[0].pages(None))
+    assert sum(len(p.records) for p in pages) == 1
+    assert len(app_posts(fake)) == 2  # MSAL's cached token dropped, a new one asked once
+
+
+def test_a_busy_token_endpoint_is_retried(fake: FakeGraph, tmp_path: Path) -> None:
+    fill(fake, ALICE, mails=1)
+    fake.identity.faults, fake.identity.retry_after = [503], "2"
+    waits = Waits()
+    mail = microsoft.build(org(fake, "alice", ALICE), env(tmp_path), sleep=waits)[0]
+    assert sum(len(p.records) for p in mail.pages(None)) == 1
+    assert waits == [2.0] and len(app_posts(fake)) == 2
