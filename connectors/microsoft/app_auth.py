@@ -18,6 +18,7 @@ import json
 import stat
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -58,30 +59,40 @@ def app_permissions(account: MicrosoftAccount) -> list[str]:
 
 
 def credential(account: MicrosoftAccount) -> Credential:
-    """The app's secret (env or 0600 file), or ``{private_key, public_certificate}`` from one
-    0600 PEM file, from which MSAL computes the certificate's thumbprint."""
-    setting = f"account {account.name!r}"
+    """The app's secret (env, or the first line of a 0600 file), or ``{private_key,
+    public_certificate}`` from one 0600 PEM file, from which MSAL computes the thumbprint."""
     try:
-        if account.client_certificate_file is None:
-            return read_password(setting=setting, user=account.client_id,
-                                 env=account.client_secret_env, file=account.client_secret_file)
-        return _certificate(account)
+        if account.client_secret_env:
+            return read_password(setting=f"account {account.name!r}", user=account.client_id,
+                                 env=account.client_secret_env)
+        if account.client_secret_file is not None:
+            path = account.client_secret_file.expanduser()
+            lines = _private(path, "client secret file").decode("utf-8").splitlines()
+            if not lines or not lines[0].strip():
+                raise MissingSecret(f"client secret file {path} is empty",
+                                    hint=f"write the secret's Value into {path}")
+            return lines[0].strip()
+        assert account.client_certificate_file is not None  # the settings demand one of three
+        path = account.client_certificate_file.expanduser()
+        return _certificate(path, _private(path, "certificate file"))
     except MissingSecret as exc:  # AuthExpired would send the user to `keepwarm auth`
-        raise refusals.AppRegistrationRefused(f"{account.name}: {exc}", hint=exc.hint) from None
+        raise refusals.AppRegistrationRefused(str(exc), hint=exc.hint) from None
 
 
-def _certificate(account: MicrosoftAccount) -> dict[str, str]:
-    assert account.client_certificate_file is not None
-    path = account.client_certificate_file.expanduser()
+def _private(path: Path, what: str) -> bytes:
+    """The bytes of a credential file nobody but its owner can read."""
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        pem = path.read_bytes()
+        mode, data = stat.S_IMODE(path.stat().st_mode), path.read_bytes()
     except OSError as exc:
-        raise MissingSecret(f"cannot read certificate file {path}: {exc.strerror}",
-                            hint="check client_certificate_file") from None
+        raise MissingSecret(f"cannot read {what} {path}: {exc.strerror}",
+                            hint=f"check the path of the {what}") from None
     if mode & 0o077:
-        raise MissingSecret(f"certificate file {path} is readable by others (mode {mode:04o}); "
-                            "refusing to use it", hint=f"chmod 600 {path}")
+        raise MissingSecret(f"{what} {path} is readable by others (mode {mode:04o}); refusing "
+                            "to use it", hint=f"chmod 600 {path}")
+    return data
+
+
+def _certificate(path: Path, pem: bytes) -> dict[str, str]:
     try:
         key = serialization.load_pem_private_key(pem, password=None)
         cert = x509.load_pem_x509_certificate(pem)

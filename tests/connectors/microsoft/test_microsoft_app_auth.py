@@ -163,16 +163,25 @@ def test_doctor_names_a_secret_file_others_can_read(fake: FakeGraph, tmp_path: P
     secret = tmp_path / "graph-secret"
     secret.write_text(fake.identity.client_secret + "\n")
     secret.chmod(0o644)
-    acct = org(fake, "alice", ALICE, client_secret_env=None, client_secret_file=secret)
-    config = Config(me=MeSettings(addresses=(ALICE,)), accounts=(acct,))
-    lines = [str(c) for c in doctor.mode_checks(doctor.secret_files(config), tmp_path)]
-    assert any(str(secret) in line and f"chmod 600 {secret}" in line for line in lines), lines
-    with pytest.raises(AppRegistrationRefused) as caught:  # and the connector refuses it
-        microsoft.build(acct, env(tmp_path), sleep=Waits())[0].pages(None).__next__()
-    assert caught.value.hint == f"chmod 600 {secret}" and not app_posts(fake)
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[store]\nurl = "sqlite:///{tmp_path / "kw.db"}"\n[me]\naddresses = ["{ALICE}"]\n'
+        f'[[accounts]]\nname = "alice"\nkind = "microsoft"\nauth = "organisation"\n'
+        f'client_id = "{fake.identity.client_id}"\ntenant = "{fake.identity.tenant}"\n'
+        f'authority = "{fake.authority}"\ngraph_endpoint = "{fake.base}"\n'
+        f'address = "{ALICE}"\nclient_secret_file = "graph-secret"\n')  # relative: resolved
+    cfg.chmod(0o600)
+    out = "\n".join(c.line() for c in doctor.run(cfg, tmp_path / "state", now=NOW))
+    assert f"FIX  {secret} is readable by others: chmod 600 {secret}" in out
+    # the connector refuses the loose file too: the permission check names the same fix
+    assert (f"FIX  account alice: client secret file {secret} is readable by others (mode "
+            f"0644); refusing to use it (fix: chmod 600 {secret})") in out
+    assert not app_posts(fake) and fake.identity.client_secret not in out
     secret.chmod(0o600)
-    assert all("readable by others" not in str(c)
-               for c in doctor.mode_checks(doctor.secret_files(config), tmp_path))
+    out = "\n".join(c.line() for c in doctor.run(cfg, tmp_path / "state", now=NOW))
+    assert "readable by others" not in out
+    assert ("OK   account alice: application permissions calendars.readbasic.all, "
+            "mail.readbasic.all") in out
 
 
 def test_doctor_checks_the_apps_permissions_are_least_privilege(
