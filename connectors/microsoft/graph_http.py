@@ -137,7 +137,8 @@ class GraphHttp:
                             retry_after=retry_after(resp.headers.get("Retry-After")))
         if status == 401:
             raise Unauthorized(code)
-        if status == 403 and code in _DENIED:
+        # An app reading /users/{address}: no such user answers 404 ErrorInvalidUser.
+        if (status == 403 and code in _DENIED) or (self._refuse and code == "ErrorInvalidUser"):
             self._refused = (self._refuse(code, message) if self._refuse is not None
                              else AuthExpired(f"Graph denied access ({code})", hint=self._hint))
             raise self._refused

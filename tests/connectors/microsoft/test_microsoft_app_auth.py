@@ -303,3 +303,12 @@ def test_a_busy_token_endpoint_is_retried(fake: FakeGraph, tmp_path: Path) -> No
     mail = microsoft.build(org(fake, "alice", ALICE), env(tmp_path), sleep=waits)[0]
     assert sum(len(p.records) for p in mail.pages(None)) == 1
     assert waits == [2.0] and len(app_posts(fake)) == 2
+
+
+def test_a_member_without_a_mailbox_is_marked_with_the_address_to_check(
+        fake: FakeGraph, store: Any, tmp_path: Path) -> None:
+    (carol,) = engine(store, tmp_path / "state",
+                      org(fake, "carol", "carol@contoso.example")).sync()
+    assert carol.status == "error" and "ErrorInvalidUser" in (carol.error or "")
+    assert "check address" in (carol.fix or "") and "carol@contoso.example" in (carol.fix or "")
+    assert len(graph_paths(fake, "/users/carol@")) == 1
