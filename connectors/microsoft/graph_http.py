@@ -65,8 +65,9 @@ class GraphHttp:
 
     ``mailbox`` is the path the mailbox's resources hang under: ``/me`` for a signed-in
     person, ``/users/{address}`` for an organisation's app. ``refused(code, message)`` makes
-    the error for a 403 access refusal (default AuthExpired with ``hint``); once refused, every
-    later request of the mailbox fails the same way without being sent."""
+    the error for a 403 access refusal (default AuthExpired with ``hint``) and, when given, for
+    a mailbox that does not exist; once refused, every later request of the mailbox fails the
+    same way without being sent."""
 
     def __init__(self, root: str, token: Callable[[bool], str], *, hint: str,
                  sleep: Callable[[float], None] = time.sleep, attempts: int = 8,
