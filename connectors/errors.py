@@ -2,7 +2,9 @@
 
     ConnectorError
      ├── AuthExpired        credentials refused for good: never retried, account -> needs_reauth
-     ├── Unauthorized       a 401: the caller refreshes the token once, then raises AuthExpired
+     ├── MailboxRefused     an administrator's rule keeps the app out of one mailbox: never
+ │                      retried, account -> error naming the rule; the other accounts go on
+ ├── Unauthorized       a 401: the caller refreshes the token once, then raises AuthExpired
      ├── CursorExpired      the cursor is too old upstream: the engine drops it and resyncs fully
      ├── SourceUnavailable  the retry budget is spent (network, 5xx, throttling)
      ├── Throttled          429/503 with an optional Retry-After; retried by the one policy
@@ -29,6 +31,11 @@ class ConnectorError(Exception):
 
 class AuthExpired(ConnectorError):
     """The account's credentials were refused for good (revoked, expired consent)."""
+
+
+class MailboxRefused(ConnectorError):
+    """An organisation-wide app was refused one member's mailbox (a Graph application access
+    policy leaving it out). Not AuthExpired: no sign-in fixes it, only the administrator."""
 
 
 class Unauthorized(ConnectorError):

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+SHARED_TENANTS = frozenset({"common", "organizations", "consumers"})  # no app-only tokens
 
 
 class _Account(BaseModel):
@@ -138,11 +139,36 @@ class MicrosoftAccount(_Account):
     mail: bool = True
     calendar: bool = True
     send: bool = False
+    auth: Literal["user", "organisation"] = "user"
+    client_secret_env: str | None = None
+    client_secret_file: Path | None = None
+    client_certificate_file: Path | None = None
 
     @field_validator("graph_endpoint")
     @classmethod
     def _graph_root(cls, value: str | None) -> str | None:
         return None if value is None else graph_root_of(value)
+
+    @model_validator(mode="after")
+    def _organisation(self) -> MicrosoftAccount:
+        """auth = "organisation" (client credentials) reads ``address``'s mailbox with the
+        app's own secret, in one concrete tenant; per-person sign-in takes none of that."""
+        given = [k for k in ("client_secret_env", "client_secret_file",
+                             "client_certificate_file") if getattr(self, k)]
+        if self.auth == "user":
+            if given:
+                raise ValueError(f"{given[0]} is for auth = \"organisation\" only")
+            return self
+        if len(given) != 1:
+            raise ValueError("auth = \"organisation\" needs exactly one of client_secret_env, "
+                             f"client_secret_file or client_certificate_file (found {len(given)})")
+        if not self.address:
+            raise ValueError('auth = "organisation" needs address: the mailbox (UPN) to read')
+        tenant = (self.authority or self.tenant).rstrip("/").rsplit("/", 1)[-1]
+        if tenant.lower() in SHARED_TENANTS:
+            raise ValueError(f'auth = "organisation" needs your tenant id or domain, not '
+                             f"{tenant!r}: set tenant = \"contoso.onmicrosoft.com\" (or its id)")
+        return self
 
     @property
     def own_address(self) -> str | None:

@@ -195,7 +195,8 @@ class MsalSession:
             self._replays.clear()
             raise Transient(f"token endpoint unreachable ({type(exc).__name__})") from exc
         except Exception as exc:  # MsalServiceError on a 5xx, ValueError on a garbled body
-            raise self._failed(type(exc).__name__) from exc
+            raise token_failure(self.account.name, self._http, self._replays,
+                                type(exc).__name__) from exc
         finally:
             assert self._cache is not None
             save_cache(self._cache, self.path)
@@ -205,24 +206,22 @@ class MsalSession:
         if result is None or error in _FOR_GOOD:
             log.warning("sign-in refused account=%s error=%s", self.account.name, error)
             raise refusals.refresh_refused(self.account, result)
-        raise self._failed(error)
-
-    def _failed(self, error: str) -> ConnectorError:
-        """The error for a failed token request: Throttled or Transient (retried) when the
-        endpoint answered 429 or 5xx, else SourceUnavailable; each names the status."""
-        status, after = self._http.last or (0, None)
-        if not _transient(status):
-            said = f"HTTP {status}, " if status else ""
-            return SourceUnavailable(f"{self.account.name}: token refresh failed ({said}{error})",
-                                     hint="the next sync tries again")
-        self._replays.clear()  # let the retry reach the endpoint
-        message = f"token endpoint answered HTTP {status} ({error})"
-        wait = retry.parse_retry_after(after)
-        return Throttled(message, retry_after=wait) if wait is not None else Transient(message)
+        raise token_failure(self.account.name, self._http, self._replays, error)
 
 
-def _transient(status: int) -> bool:
-    return status == 429 or status >= 500
+def token_failure(name: str, http: Watched, replays: dict[str, Any], error: str
+                  ) -> ConnectorError:
+    """The error for a failed token request: Throttled or Transient (retried) when the
+    endpoint answered 429 or 5xx, else SourceUnavailable; each names the status."""
+    status, after = http.last or (0, None)
+    if status != 429 and status < 500:  # not worth another attempt
+        said = f"HTTP {status}, " if status else ""
+        return SourceUnavailable(f"{name}: token refresh failed ({said}{error})",
+                                 hint="the next sync tries again")
+    replays.clear()  # let the retry reach the endpoint
+    message = f"token endpoint answered HTTP {status} ({error})"
+    wait = retry.parse_retry_after(after)
+    return Throttled(message, retry_after=wait) if wait is not None else Transient(message)
 
 
 def _prefer(accounts: list[dict[str, Any]], address: str | None) -> list[dict[str, Any]]:

@@ -27,13 +27,13 @@ class Folder:
     label: str
 
 
-def folder_path(folder_id: str) -> str:
-    return "/me/mailFolders/" + quote(folder_id, safe="")
+def folder_path(http: GraphHttp, folder_id: str) -> str:
+    return f"{http.mailbox}/mailFolders/" + quote(folder_id, safe="")
 
 
 def _well_known(http: GraphHttp, name: str) -> str | None:
     try:
-        body = http.get(f"/me/mailFolders/{name}", params={"$select": "id"})
+        body = http.get(f"{http.mailbox}/mailFolders/{name}", params={"$select": "id"})
     except GraphError as exc:
         if exc.status in (400, 404):  # this mailbox has no such folder (e.g. no archive)
             return None
@@ -64,7 +64,7 @@ def discover(http: GraphHttp) -> list[Folder]:
     labels = {ids[n]: n for n in LABELLED if ids[n]}
     excluded = {ids[n] for n in EXCLUDED if ids[n]}
     found: list[Folder] = []
-    pending = ["/me/mailFolders"]
+    pending = [f"{http.mailbox}/mailFolders"]
     while pending:
         for item in _listing(http, pending.pop(0)):
             fid = str(item["id"])
@@ -74,5 +74,5 @@ def discover(http: GraphHttp) -> list[Folder]:
             found.append(Folder(fid, label))
             children = item.get("childFolderCount")
             if isinstance(children, int) and children > 0:
-                pending.append(folder_path(fid) + "/childFolders")
+                pending.append(folder_path(http, fid) + "/childFolders")
     return found

@@ -106,7 +106,7 @@ class CalendarSource(Source):
         start, end = (now - self.lookback).isoformat(), (now + UPCOMING).isoformat()
         query = urlencode({"startDateTime": start.replace("+00:00", "Z"),
                            "endDateTime": end.replace("+00:00", "Z")})
-        link = self.http.url(f"/me/calendarView/delta?{query}")
+        link = self.http.url(f"{self.http.mailbox}/calendarView/delta?{query}")
         return {"link": link, "start": start, "end": end, "phase": "fresh"}
 
     def _stale(self, state: dict[str, str]) -> bool:

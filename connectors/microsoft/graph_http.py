@@ -61,13 +61,23 @@ def graph_error(resp: httpx.Response) -> tuple[str, str]:
 
 
 class GraphHttp:
-    """A sync httpx client for one mailbox, shared by its mail and calendar streams."""
+    """A sync httpx client for one mailbox, shared by its mail and calendar streams.
+
+    ``mailbox`` is the path the mailbox's resources hang under: ``/me`` for a signed-in
+    person, ``/users/{address}`` for an organisation's app. ``refused(code, message)`` makes
+    the error for a 403 access refusal (default AuthExpired with ``hint``) and, when given, for
+    a mailbox that does not exist; once refused, every later request of the mailbox fails the
+    same way without being sent."""
 
     def __init__(self, root: str, token: Callable[[bool], str], *, hint: str,
                  sleep: Callable[[float], None] = time.sleep, attempts: int = 8,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, mailbox: str = "/me",
+                 refused: Callable[[str, str], ConnectorError] | None = None) -> None:
         self.root = root.rstrip("/")
+        self.mailbox = mailbox
         self._token, self._hint = token, hint
+        self._refuse = refused
+        self._refused: ConnectorError | None = None
         self.sleep, self.attempts = sleep, attempts
         self._slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
         self._client = httpx.Client(
@@ -89,6 +99,8 @@ class GraphHttp:
     def get(self, path: str, *, params: dict[str, str] | None = None,
             prefer: Iterable[str] = ()) -> dict[str, Any]:
         """GET one JSON document, retrying throttling and transient failures."""
+        if self._refused is not None:
+            raise self._refused
         headers = [("Prefer", 'IdType="ImmutableId"'), *(("Prefer", p) for p in prefer)]
         url = self.url(path)
         return refreshing(lambda force: self._retrying(url, params, headers, force), self._hint)
@@ -126,8 +138,11 @@ class GraphHttp:
                             retry_after=retry_after(resp.headers.get("Retry-After")))
         if status == 401:
             raise Unauthorized(code)
-        if status == 403 and code in _DENIED:
-            raise AuthExpired(f"Graph denied access ({code})", hint=self._hint)
+        # An app reading /users/{address}: no such user answers 404 ErrorInvalidUser.
+        if (status == 403 and code in _DENIED) or (self._refuse and code == "ErrorInvalidUser"):
+            self._refused = (self._refuse(code, message) if self._refuse is not None
+                             else AuthExpired(f"Graph denied access ({code})", hint=self._hint))
+            raise self._refused
         if status >= 500:
             raise Transient(f"Graph {status} {code}")
         raise GraphError(status, code, message, resp.headers.get("Location"))

@@ -165,7 +165,7 @@ class MailSource(Source):
 
     def _initial(self, folder: Folder) -> str:
         query = urlencode({"$select": SELECT})
-        return self.http.url(f"{folder_path(folder.id)}/messages/delta?{query}")
+        return self.http.url(f"{folder_path(self.http, folder.id)}/messages/delta?{query}")
 
     def _fetch(self, folder: Folder, link: str | None, added: dict[str, str],
                listing: bool) -> _Fetched:
@@ -220,7 +220,7 @@ class MailSource(Source):
         now (immutable ids survive moves) and keep it when it lives in a synced folder."""
         for sid in removed:
             try:
-                item = self.http.get("/me/messages/" + quote(sid, safe=""),
+                item = self.http.get(f"{self.http.mailbox}/messages/" + quote(sid, safe=""),
                                      params={"$select": SELECT})
             except GraphError as exc:
                 if exc.status not in (400, 404):

@@ -1,6 +1,7 @@
 """Sending one message through Microsoft Graph (``POST /me/sendMail`` with the MIME message,
 base64-encoded, as a ``text/plain`` body) for an account that opted in with ``send = true``
-and granted ``Mail.Send``.
+and granted ``Mail.Send``; an organisation's app posts to ``/users/{address}/sendMail`` and
+needs the ``Mail.Send`` application permission.
 
 Tokens come from the account's MSAL cache (:class:`~connectors.microsoft.auth.MsalSession`).
 Throttling (429/503 with Retry-After) and failures to connect go through the one retry policy
@@ -29,6 +30,7 @@ from connectors.errors import (
     Transient,
     Unauthorized,
 )
+from connectors.microsoft.app_auth import AppSession, mailbox_path
 from connectors.microsoft.auth import MsalSession, granted_scopes, graph_root, reauth_hint
 from connectors.microsoft.graph_http import graph_error, refreshing, retry_after
 from connectors.settings import MicrosoftAccount
@@ -41,6 +43,10 @@ _THROTTLED = {429, 503}
 
 def opt_in_hint(account: MicrosoftAccount) -> str:
     """How a person turns sending on for ``account``."""
+    if account.auth == "organisation":
+        return (f"set send = true on account {account.name!r} in the config, and have an "
+                f"administrator grant app {account.client_id} the Mail.Send application "
+                "permission (admin consent)")
     return (f"set send = true on account {account.name!r} in the config, then run "
             f"`keepwarm auth {account.name}` and consent to sending mail")
 
@@ -72,7 +78,7 @@ def send(account: MicrosoftAccount, env: Env, message: EmailMessage, *,
     busy or unreachable, or when the outcome of a request is unknown.
     """
     check_opt_in(account, env)
-    session = MsalSession(account, env)
+    session = AppSession(account) if account.auth == "organisation" else MsalSession(account, env)
 
     def token(force: bool) -> str:
         try:
@@ -81,7 +87,7 @@ def send(account: MicrosoftAccount, env: Env, message: EmailMessage, *,
             raise AuthExpired(f"no token that may send mail: {exc}",
                               hint=opt_in_hint(account)) from None
 
-    url = graph_root(account) + "/me/sendMail"
+    url = graph_root(account) + mailbox_path(account) + "/sendMail"
     body = mime_body(message)
     with httpx.Client(timeout=httpx.Timeout(60.0, connect=20.0), transport=transport) as client:
         def run(force: bool) -> None:

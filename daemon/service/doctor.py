@@ -31,6 +31,7 @@ from daemon.summary.smtp import check_password_source
 from daemon.sync.commands import SECRET_FILE
 
 FORBIDDEN_COLUMN = re.compile(r"body|subject|snippet|content|preview", re.IGNORECASE)
+SECRET_KEYS = ("client_secret_file", "client_certificate_file")  # an organisation app's
 
 
 def run(config_path: Path, state_dir: Path, now: datetime | None = None) -> list[Check]:
@@ -46,7 +47,7 @@ def run(config_path: Path, state_dir: Path, now: datetime | None = None) -> list
     store_paths = [config_path, *key_files(config)]
     if config.store_url.startswith("sqlite:///"):
         store_paths.append(Path(config.store_url.removeprefix("sqlite:///")))
-    checks += mode_checks(store_paths, state_dir)
+    checks += mode_checks(store_paths + secret_files(config), state_dir)
     checks += setup_checks(config)
     for member in config.team():  # a team: every member's accounts and summary
         checks += key_checks(member)
@@ -84,8 +85,8 @@ def package_check() -> Check:
 
 
 def mode_checks(paths: list[Path], state_dir: Path) -> Iterator[Check]:
-    """Config, store and token files (and the secret of mailed actions) must not be readable by
-    group or others."""
+    """Config, store, token and app credential files (and the secret of mailed actions) must
+    not be readable by group or others."""
     tokens = state_dir / "tokens"
     files = [p for p in [*paths, state_dir / SECRET_FILE] if p.is_file()]
     files += sorted(p for p in tokens.rglob("*") if p.is_file()) if tokens.is_dir() else []
@@ -94,6 +95,12 @@ def mode_checks(paths: list[Path], state_dir: Path) -> Iterator[Check]:
         yield fix(f"{path} is readable by others: chmod 600 {path}")
     if not loose:
         yield ok(f"{len(files)} config/store/token file(s) readable by you only")
+
+
+def secret_files(config: Config) -> list[Path]:
+    """The credential files accounts name: an organisation app's secret or certificate."""
+    return [path.expanduser() for acc in config.accounts for key in SECRET_KEYS
+            if isinstance(path := getattr(acc, key, None), Path)]
 
 
 def setup_checks(config: Config) -> Iterator[Check]:

@@ -1,7 +1,9 @@
 """Granted scopes of each signed-in account, as its connector reads them from its token file,
 against metadata-only needs (only scope names are read; tokens themselves are never printed);
 the key file of each account a service account signs in for (Google Workspace domain-wide
-delegation); and whether each account that logs in with a password can log in."""
+delegation); and whether each account that logs in with a password can log in. An
+organisation's app (Microsoft ``auth = "organisation"``) has no token file: its application
+permissions are read from a token the connector asks for, against the least-privilege ones."""
 
 from __future__ import annotations
 
@@ -10,7 +12,10 @@ from pathlib import Path
 
 import connectors
 from connectors.base import Env
+from connectors.errors import ConnectorError
+from connectors.settings import AccountSettings
 from daemon.config import Config
+from daemon.errors import with_fix
 from daemon.service.checks import Check, fix, ok, warn
 
 GOOGLE_OK = {"gmail.metadata", "calendar.readonly", "calendar.events.readonly",
@@ -18,6 +23,9 @@ GOOGLE_OK = {"gmail.metadata", "calendar.readonly", "calendar.events.readonly",
              "userinfo.email", "userinfo.profile"}
 MICROSOFT_OK = {"mail.readbasic", "calendars.readbasic", "user.read", "openid", "profile",
                 "offline_access", "email"}
+# Application permissions of an organisation's Microsoft app: stream -> the least-privilege one
+MICROSOFT_APP = {"mail": "mail.readbasic.all", "calendar": "calendars.readbasic.all",
+                 "send": "mail.send"}
 # kind -> (scopes a metadata-only sign-in may hold, the one added by send = true)
 ALLOWED = {"google": (GOOGLE_OK, "gmail.send"), "microsoft": (MICROSOFT_OK, "mail.send")}
 
@@ -27,6 +35,9 @@ def scope_checks(config: Config, state_dir: Path) -> Iterator[Check]:
     env = Env(state_dir=state_dir)
     for acc in config.accounts:
         if not connectors.signs_in(acc.kind):
+            continue
+        if getattr(acc, "auth", "user") == "organisation":
+            yield app_permission_check(acc, env)
             continue
         base, send = ALLOWED[acc.kind]
         allowed = {*base, send} if getattr(acc, "send", False) else base
@@ -63,6 +74,25 @@ def key_checks(config: Config) -> Iterator[Check]:
             problem = connectors.key_problem(acc)
             yield fix(f"account {acc.name}: {problem}") if problem else ok(
                 f"account {acc.name}: service account key {key}")
+
+
+def app_permission_check(acc: AccountSettings, env: Env) -> Check:
+    """An organisation's app: the application permissions its token carries, each needed by an
+    enabled stream (Mail.Send only with send = true) and none wider."""
+    needed = {role for key, role in MICROSOFT_APP.items() if getattr(acc, key, False)}
+    try:
+        roles = connectors.granted_scopes(acc, env) or set()
+    except ConnectorError as exc:
+        return fix(with_fix(f"account {acc.name}: {exc}", exc.hint))
+    wider, missing = sorted(roles - needed), sorted(needed - roles)
+    if missing:
+        return fix(f"account {acc.name}: the app lacks the application permission(s) "
+                   f"{', '.join(missing)}: grant them with admin consent")
+    if wider:
+        return warn(f"account {acc.name}: the app's application permissions are wider than "
+                    f"metadata-only: {', '.join(wider)}; remove them from the app registration "
+                    f"(API permissions), keep {', '.join(sorted(needed))}")
+    return ok(f"account {acc.name}: application permissions {', '.join(sorted(roles))}")
 
 
 def login_checks(config: Config, state_dir: Path) -> Iterator[Check]:

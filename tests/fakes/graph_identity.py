@@ -3,7 +3,13 @@ grant, refresh-token grant, revoked consent, "Allow public client flows" turned 
 (``public_client``: AADSTS7000218), transient token-endpoint failures (``faults``:
 5xx, 429, dropped connections), and what each consent covers (``withhold`` drops scopes from
 a sign-in; a refresh asking beyond the consent gets AADSTS65001). Speaks what MSAL Python
-sends and expects."""
+sends and expects.
+
+The client-credentials grant (an organisation's app, MSAL's ConfidentialClientApplication):
+``client_secret`` (a wrong one gets AADSTS7000215) or a ``client_assertion`` JWT signed with a
+key of one of ``certificates`` and naming it by ``x5t#S256`` (else AADSTS700027); the scope
+must be one ``<resource>/.default``; the token carries ``roles``, the application permissions
+an administrator consented to (kept in ``roles_of`` for the Graph fake)."""
 
 from __future__ import annotations
 
@@ -14,6 +20,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 Reply = tuple[int, dict[str, str], bytes]
 _RESERVED = {"openid", "profile", "offline_access", "email"}
@@ -46,6 +56,11 @@ class FakeIdentity:
     # 0 drops the connection unanswered
     retry_after: str | None = None  # sent with those faults when set
     public_client: bool = True  # the app registration's "Allow public client flows"
+    client_secret: str = "kw~app-secret-value"  # the app's secret (client credentials)
+    certificates: list[x509.Certificate] = field(default_factory=list)  # uploaded to the app
+    roles: set[str] = field(default_factory=lambda: {"Mail.ReadBasic.All",
+                                                     "Calendars.ReadBasic.All"})
+    roles_of: dict[str, set[str]] = field(default_factory=dict)  # app token -> roles (lower)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def handles(self, path: str) -> bool:
@@ -93,6 +108,8 @@ class FakeIdentity:
 
     def _token(self, form: dict[str, str], base: str) -> Reply:
         grant = form.get("grant_type", "")
+        if grant == "client_credentials":
+            return self._client_credentials(form, base)
         if not self.public_client and grant != "client_credentials":
             # What Entra ID answers a client without a secret when public flows are off.
             return _json(401, {
@@ -143,3 +160,68 @@ class FakeIdentity:
             "token_type": "Bearer", "scope": scope, "expires_in": self.expires_in,
             "ext_expires_in": self.expires_in, "access_token": access, "refresh_token": refresh,
             "id_token": id_token, "client_info": _b64({"uid": "oid-1", "utid": self.tenant})})
+
+    # ---- client credentials (an organisation's app) -------------------------------------------
+    def _client_credentials(self, form: dict[str, str], base: str) -> Reply:
+        cid, scope = form.get("client_id", ""), form.get("scope", "")
+        if cid != self.client_id:
+            return _refused(400, "unauthorized_client", 700016, f"Application with identifier "
+                            f"'{cid}' was not found in the directory '{self.tenant}'.")
+        if len(scope.split()) != 1 or not scope.endswith("/.default"):
+            return _refused(400, "invalid_scope", 1002012, f"The provided value for scope "
+                            f"{scope} is not valid. Client credential flows must have a scope "
+                            "value with /.default suffixed to the resource identifier.")
+        if "client_secret" in form:
+            if form["client_secret"] != self.client_secret:
+                return _refused(401, "invalid_client", 7000215, "Invalid client secret "
+                                "provided. Ensure the secret being sent in the request is the "
+                                "client secret value, not the client secret ID, for a secret "
+                                f"added to app '{cid}'.")
+        elif "client_assertion" in form:
+            problem = self._assertion(form["client_assertion"],
+                                      f"{base}/{self.tenant}/oauth2/v2.0/token")
+            if problem:
+                return _refused(401, "invalid_client", 700027, problem)
+        else:
+            return _refused(401, "invalid_client", 7000216, "'client_assertion', "
+                            "'client_secret' or 'request' is required for the "
+                            "'client_credentials' grant type.")
+        now = int(time.time())
+        claims = {"aud": scope.removesuffix("/.default"), "iss": f"{base}/{self.tenant}/",
+                  "iat": now, "nbf": now, "exp": now + self.expires_in, "appid": cid,
+                  "idtyp": "app", "roles": sorted(self.roles), "tid": self.tenant,
+                  "sub": "sp-oid", "jti": secrets.token_hex(8)}
+        access = f"{_b64({'alg': 'RS256', 'typ': 'JWT'})}.{_b64(claims)}.sig"
+        self.access.add(access)
+        self.roles_of[access] = {r.lower() for r in self.roles}
+        return _json(200, {"token_type": "Bearer", "expires_in": self.expires_in,
+                           "ext_expires_in": self.expires_in, "access_token": access})
+
+    def _assertion(self, assertion: str, audience: str) -> str | None:
+        """What is wrong with a client assertion (None: it proves the app holds the key)."""
+        try:
+            thumb = str(jwt.get_unverified_header(assertion).get("x5t#S256", "")).rstrip("=")
+        except jwt.PyJWTError:
+            return "Client assertion is not a valid JWT."
+        known = {base64.urlsafe_b64encode(c.fingerprint(hashes.SHA256())).decode().rstrip("="): c
+                 for c in self.certificates}
+        cert = known.get(thumb)
+        if cert is None:
+            return ("The certificate with identifier used to sign the client assertion is not "
+                    f"registered on application. [Reason - The key was not found., Thumbprint "
+                    f"of key used by client: '{thumb}']")
+        try:
+            claims = jwt.decode(assertion, cert.public_key(),  # type: ignore[arg-type]
+                                algorithms=["PS256", "RS256"], audience=audience,
+                                issuer=self.client_id,
+                                options={"require": ["exp", "aud", "iss", "sub", "jti"]})
+        except jwt.PyJWTError as exc:
+            return f"Client assertion failed signature validation. ({exc})"
+        return None if claims.get("sub") == self.client_id else "Client assertion sub mismatch."
+
+
+def _refused(status: int, error: str, code: int, text: str) -> Reply:
+    """An Entra ID error answer: the code, the description with its trace lines."""
+    return _json(status, {
+        "error": error, "error_codes": [code], "error_description": f"AADSTS{code}: {text}"
+        "\r\nTrace ID: 6f6c4645\r\nCorrelation ID: 5fc87507\r\nTimestamp: 2025-03-10 12:00:00Z"})

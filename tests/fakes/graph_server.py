@@ -3,7 +3,16 @@ endpoint on 127.0.0.1, speaking the real wire format: @odata.nextLink/@odata.del
 @removed, Prefer headers, Graph error bodies, 429 with fractional Retry-After, 410 + Location
 or 400 syncStateNotFound for forgotten delta tokens, 401 for unknown access tokens, and
 ``POST /me/sendMail`` (MIME as base64 text/plain, or a JSON message) -> 202, kept in ``sent``;
-403 ErrorAccessDenied when the access token lacks Mail.Send."""
+403 ErrorAccessDenied when the access token lacks Mail.Send.
+
+Organisation-wide (app-only) tokens read ``/users/{address}/...``: each user in ``users`` has
+a mailbox of their own, served like ``/me``'s; the token's ``roles`` must hold the application
+permission of the resource, and ``policy`` (when set) is the application access policy: the
+users it allows; any other mailbox answers 403 ErrorAccessDenied "Access to OData is
+disabled.", as Exchange does. Calendars.ReadBasic.All is not among the permissions such a
+policy covers (Microsoft's "Limiting application permissions to specific Exchange Online
+mailboxes"), so a calendar read through it alone is not refused. An app token on ``/me``
+gets Graph's 400."""
 
 from __future__ import annotations
 
@@ -27,6 +36,15 @@ MESSAGE_FIELDS = {"from", "sender", "toRecipients", "ccRecipients", "bccRecipien
                   "receivedDateTime", "sentDateTime", "internetMessageId", "conversationId",
                   "parentFolderId", "inferenceClassification", "isDraft", "isRead",
                   "categories", "subject", "internetMessageHeaders"}
+
+
+# resource under /users/{id} -> application permissions (lower case) that allow reading it
+APP_ROLES = {
+    "mailFolders": {"mail.readbasic.all", "mail.read", "mail.readwrite"},
+    "messages": {"mail.readbasic.all", "mail.read", "mail.readwrite"},
+    "calendarView": {"calendars.readbasic.all", "calendars.read", "calendars.readwrite"},
+    "sendMail": {"mail.send"},
+}
 
 
 def error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
@@ -90,6 +108,9 @@ class FakeGraph:
                  mailbox: Mailbox | None = None) -> None:
         self.identity = identity or FakeIdentity()
         self.mailbox = mailbox or Mailbox()
+        self.users: dict[str, Mailbox] = {}  # lower-case address -> that user's mailbox
+        self.policy: set[str] | None = None  # application access policy: users allowed
+        self._local = threading.local()  # the mailbox of the request a thread serves
         self.expiry = "410"  # how forgotten tokens are answered: "410" or a 400 error code
         self.empty_first_page = False  # rounds open with an empty page that has a nextLink
         self.replay = False  # each page repeats the previous page's last item
@@ -124,6 +145,16 @@ class FakeGraph:
     @property
     def authority(self) -> str:
         return f"{self.base}/{self.identity.tenant}"
+
+    @property
+    def box(self) -> Mailbox:
+        """The mailbox of the request this thread serves: ``/me``'s or one user's."""
+        found: Mailbox | None = getattr(self._local, "box", None)
+        return found or self.mailbox
+
+    def add_user(self, address: str) -> Mailbox:
+        """A user of the tenant with an empty mailbox of their own."""
+        return self.users.setdefault(address.lower(), Mailbox())
 
     def inject(self, match: str, status: int = 429, *, retry_after: str | None = None,
                code: str = "TooManyRequests", times: int = 1) -> None:
@@ -168,19 +199,51 @@ class FakeGraph:
         fault = self._fault(path)
         if fault:
             return fault
-        if method == "POST":
-            return self._send_mail(path, auth[7:], headers.get("Content-Type", ""), body)
-        prefer = ",".join(headers.get_all("Prefer") or [])
-        immutable = 'IdType="ImmutableId"' in prefer
-        self.missing_immutable += not immutable
-        size = re.search(r"odata\.maxpagesize=(\d+)", prefer)
         parts = [unquote(p) for p in path.split("/")[2:]]
-        with self.mailbox.lock:
-            return self._route(path, parts, q, int(size.group(1)) if size else 0, immutable)
+        box, parts, refused = self._mailbox(parts, auth[7:])
+        if refused is not None:
+            return refused
+        self._local.box = box
+        try:
+            if method == "POST":
+                return self._send_mail(parts, auth[7:], headers.get("Content-Type", ""), body)
+            prefer = ",".join(headers.get_all("Prefer") or [])
+            immutable = 'IdType="ImmutableId"' in prefer
+            self.missing_immutable += not immutable
+            size = re.search(r"odata\.maxpagesize=(\d+)", prefer)
+            with box.lock:
+                return self._route(path, parts, q, int(size.group(1)) if size else 0, immutable)
+        finally:
+            self._local.box = None
+
+    def _mailbox(self, parts: list[str], token: str
+                 ) -> tuple[Mailbox, list[str], Reply | None]:
+        """Whose mailbox ``parts`` names, and the path under it as ``me/...``; or the refusal."""
+        roles = self.identity.roles_of.get(token)  # None: a person's (delegated) token
+        if parts[:1] == ["me"]:
+            if roles is not None:
+                return self.mailbox, parts, error(400, "BadRequest", "/me request is only "
+                                                  "valid with delegated authentication flow.")
+            return self.mailbox, parts, None
+        if parts[:1] != ["users"] or len(parts) < 3:
+            return self.mailbox, parts, None
+        user, rest = parts[1].lower(), ["me", *parts[2:]]
+        box = self.users.get(user)
+        if box is None:
+            return self.mailbox, rest, error(404, "ErrorInvalidUser",
+                                             f"The requested user '{parts[1]}' is invalid.")
+        need = APP_ROLES.get(parts[2], set())
+        if roles is None or not roles & need:
+            return box, rest, error(403, "ErrorAccessDenied",
+                                    "Access is denied. Check credentials and try again.")
+        scoped = not (parts[2] == "calendarView" and roles & need <= {"calendars.readbasic.all"})
+        if scoped and self.policy is not None and user not in {u.lower() for u in self.policy}:
+            return box, rest, error(403, "ErrorAccessDenied", "Access to OData is disabled.")
+        return box, rest, None
 
     def _route(self, path: str, parts: list[str], q: dict[str, str], size: int,
                immutable: bool) -> Reply:
-        box = self.mailbox
+        box = self.box
         if parts[:2] == ["me", "mailFolders"]:
             fid = self._folder_id(parts[2]) if len(parts) > 2 else "root"
             if fid is None:
@@ -200,10 +263,11 @@ class FakeGraph:
             return self._delta(path, CAL, q, size or 10, immutable)
         return error(400, "BadRequest", f"Resource not found for the segment '{parts[-1]}'.")
 
-    def _send_mail(self, path: str, token: str, ctype: str, body: bytes) -> Reply:
-        if path != "/v1.0/me/sendMail":
+    def _send_mail(self, parts: list[str], token: str, ctype: str, body: bytes) -> Reply:
+        if parts != ["me", "sendMail"]:
             return error(405, "Request_BadRequest", "Specified HTTP method is not allowed.")
-        if "mail.send" not in self.identity.scopes_of.get(token, set()):
+        granted = self.identity.scopes_of.get(token) or self.identity.roles_of.get(token)
+        if "mail.send" not in (granted or set()):
             return error(403, "ErrorAccessDenied", "Access is denied. Check credentials and "
                          "try again.")
         if ctype.split(";")[0].strip() == "text/plain":
@@ -225,20 +289,20 @@ class FakeGraph:
         return 202, {}, b""
 
     def _folder_id(self, ref: str) -> str | None:
-        for fid, f in self.mailbox.folders.items():
+        for fid, f in self.box.folders.items():
             if ref in (fid, f["wellKnown"]):
                 return fid
         return None
 
     def _folder_json(self, fid: str) -> dict[str, Any]:
-        f = self.mailbox.folders[fid]
-        count = sum(1 for m in self.mailbox.messages.values() if m["parentFolderId"] == fid)
+        f = self.box.folders[fid]
+        count = sum(1 for m in self.box.messages.values() if m["parentFolderId"] == fid)
         return {"id": fid, "displayName": f["displayName"], "parentFolderId": f["parentFolderId"],
                 "childFolderCount": f["childFolderCount"], "unreadItemCount": 0,
                 "totalItemCount": count, "isHidden": False}
 
     def _folders(self, path: str, parent: str, q: dict[str, str]) -> Reply:
-        kids = [self._folder_json(fid) for fid, f in self.mailbox.folders.items()
+        kids = [self._folder_json(fid) for fid, f in self.box.folders.items()
                 if f["parentFolderId"] == parent]
         top, skip = int(q.get("$top", 10)), int(q.get("$skip", 0))
         page: dict[str, Any] = {"value": [_project(k, q.get("$select"))
@@ -251,7 +315,7 @@ class FakeGraph:
     # ---- delta ----------------------------------------------------------------------------
     def _delta(self, path: str, key: str, q: dict[str, str], size: int,
                immutable: bool) -> Reply:
-        box, size = self.mailbox, min(size, self.page_cap)
+        box, size = self.box, min(size, self.page_cap)
         if "$deltatoken" in q:
             found = box.token(q["$deltatoken"])
             if found is None:
@@ -264,10 +328,10 @@ class FakeGraph:
                 return self._expired(path, meta)
             r, offset, opened = box.rounds[rid], int(off), flag == "1"
         else:
-            meta = self._initial_meta(key, q)
-            if isinstance(meta, tuple):
-                return meta
-            r, offset, opened = box.start_round(key, meta, None), 0, False
+            initial = self._initial_meta(key, q)
+            if isinstance(initial, tuple):
+                return initial
+            r, offset, opened = box.start_round(key, initial, None), 0, False
         reply = _ok(self._page(path, r, offset, opened, size, immutable))
         self.pages_served += 1
         if self.after_page is not None:
@@ -304,7 +368,7 @@ class FakeGraph:
         if offset + size < len(r.items):
             page["@odata.nextLink"] = f"{link}?$skiptoken={rid}.{offset + size}.1"
         else:
-            page["@odata.deltaLink"] = f"{link}?$deltatoken={self.mailbox.delta_token(r)}"
+            page["@odata.deltaLink"] = f"{link}?$deltatoken={self.box.delta_token(r)}"
         return page
 
     def _render(self, r: Round, item: dict[str, Any], immutable: bool) -> dict[str, Any]:
