@@ -41,7 +41,8 @@ def build(account: MicrosoftAccount, env: Env, *,
     the four-requests-per-mailbox limit holds across them. No network I/O happens here."""
     session = MsalSession(account, env)
     http = GraphHttp(graph_root(account), session.token, hint=reauth_hint(account),
-                     sleep=sleep if sleep is not None else time.sleep)
+                     sleep=sleep if sleep is not None else time.sleep,
+                     gate=env.gate(f"graph:{account.tenant}:{account.client_id}"))
     sources: list[Source] = []
     if account.mail:
         sources.append(MailSource(f"{account.name}/mail", http))

@@ -65,8 +65,10 @@ class GraphHttp:
 
     def __init__(self, root: str, token: Callable[[bool], str], *, hint: str,
                  sleep: Callable[[float], None] = time.sleep, attempts: int = 8,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None,
+                 gate: Callable[[], None] | None = None) -> None:
         self.root = root.rstrip("/")
+        self._gate = gate  # the app's budget shared across replicas (Env.gate), or None
         self._token, self._hint = token, hint
         self.sleep, self.attempts = sleep, attempts
         self._slots = threading.BoundedSemaphore(MAX_IN_FLIGHT)
@@ -100,6 +102,8 @@ class GraphHttp:
         def attempt() -> dict[str, Any]:
             token = self._token(forced[0])
             forced[0] = False
+            if self._gate is not None:
+                self._gate()
             with self._slots:
                 with self._count_lock:
                     self.requests += 1

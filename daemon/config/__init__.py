@@ -134,6 +134,8 @@ class DeliverySettings(_Section):
 class DaemonSettings(_Section):
     sync_interval: str = "15min"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # jobs one replica runs at once; None: 1 on SQLite (one writer), 4 on PostgreSQL
+    workers: int | None = Field(default=None, ge=1, le=64)
 
     @field_validator("sync_interval")
     @classmethod

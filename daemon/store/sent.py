@@ -15,9 +15,9 @@ from daemon.store.vocab import DeliveryStatus
 STALE = timedelta(minutes=15)  # a "sending" row older than this lost its sender
 
 COLUMNS = ("SELECT iso_week, sent_at, method, message_id, status, attempts, attempted_at, "
-           "next_attempt_at, last_error FROM sent_summaries")
-WEEK = COLUMNS + " WHERE iso_week = :week"
-BEFORE = COLUMNS + " WHERE iso_week < :week ORDER BY iso_week"
+           "next_attempt_at, last_error FROM sent_summaries WHERE member_id = :member")
+WEEK = COLUMNS + " AND iso_week = :week"
+BEFORE = COLUMNS + " AND iso_week < :week ORDER BY iso_week"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +42,14 @@ def _row(values: Row) -> LedgerRow:
 
 
 def week(db: Db, label: str) -> LedgerRow | None:
-    """The row of week ``label`` (None: never attempted)."""
-    found = db.rows(WEEK, {"week": label})
+    """The handle's member's row of week ``label`` (None: never attempted)."""
+    found = db.rows(WEEK, {"member": db.member_id, "week": label})
     return _row(found[0]) if found else None
 
 
 def before(db: Db, label: str) -> list[LedgerRow]:
-    """Every row of a week before ``label``, oldest first."""
-    return [_row(r) for r in db.rows(BEFORE, {"week": label})]
+    """Every row of the handle's member of a week before ``label``, oldest first."""
+    return [_row(r) for r in db.rows(BEFORE, {"member": db.member_id, "week": label})]
 
 
 def unknown(found: LedgerRow | None, now: datetime) -> bool:
