@@ -49,12 +49,17 @@ def team(config: Config) -> tuple[Config, ...]:
     return tuple(getattr(config, "team", lambda: (config,))())
 
 
+def member_name(config: Config) -> str:
+    """Whose config this is (``me`` for a single user)."""
+    return str(getattr(config, "member", DEFAULT_MEMBER))
+
+
 def members(config: Config, store: Store, engine: Callable[[Store, Config], Engine]
             ) -> dict[str, Member]:
     """Every member of ``config``, by name, each on its view of ``store``."""
     found: dict[str, Member] = {}
     for each in team(config):
-        name = str(getattr(each, "member", DEFAULT_MEMBER))
+        name = member_name(each)
         view = store if name == store.member else store.scoped(name)
         found[name] = Member(name, each, view, engine(view, each))
     return found

@@ -28,26 +28,13 @@ from sqlalchemy.exc import IntegrityError
 
 from daemon.store.db import Store
 from daemon.store.models import DaemonLease
-from daemon.store.sql import Db, Row, instant, stamp
+from daemon.store.replicas import Holder, find, holders
+from daemon.store.sql import Db, stamp
 
 NAME = "daemon"
+__all__ = ["Holder", "Taken", "acquire", "find", "give_back", "holders", "take"]
 TTL = timedelta(minutes=3)
 RENEW_EVERY = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class Holder:
-    """Who holds a lease: a process on a machine (a replica of it), since when."""
-
-    host: str
-    pid: int
-    since: datetime
-    replica: str | None = None
-    name: str = NAME
-    expires_at: datetime | None = None
-
-    def __str__(self) -> str:
-        return f"host {self.host}, pid {self.pid}, since {self.since:%Y-%m-%d %H:%M UTC}"
 
 
 @dataclass(frozen=True)
@@ -142,7 +129,6 @@ def _lapsed(lease: DaemonLease, now: datetime) -> bool:
 
 # -- named leases: the work of replicas ------------------------------------------------------
 
-_COLUMNS = "SELECT name, host, pid, since, expires_at, replica FROM daemon_leases"
 _INSERT = ("INSERT INTO daemon_leases (name, host, pid, since, expires_at, replica) "
            "VALUES (:name, :host, :pid, :now, :expires, :replica) ON CONFLICT (name) DO NOTHING")
 _TAKE_OVER = ("UPDATE daemon_leases SET host = :host, pid = :pid, since = :now, "
@@ -191,21 +177,3 @@ def forget_replicas(store: Db, now: datetime) -> None:
     """Drop the presence rows of replicas that are gone (expired)."""
     store.write("DELETE FROM daemon_leases WHERE name LIKE 'replica:%' AND expires_at <= :now",
                 {"now": stamp(now, store.sqlite)})
-
-
-def find(db: Db, name: str) -> Holder | None:
-    """Lease ``name``'s holder, expired or not (None: free)."""
-    found = db.rows(_COLUMNS + " WHERE name = :name", {"name": name})
-    return _holder(found[0]) if found else None
-
-
-def holders(db: Db) -> list[Holder]:
-    """Every lease, by name, expired or not (``keepwarm status``)."""
-    return [_holder(r) for r in db.rows(_COLUMNS + " ORDER BY name")]
-
-
-def _holder(row: Row) -> Holder:
-    name, host, pid, since, expires, replica = row
-    when = instant(since)
-    assert when is not None  # a NOT NULL column
-    return Holder(str(host), int(pid), when, replica, str(name), instant(expires))
