@@ -8,18 +8,15 @@ member of a team config (one member, ``me``, for a single user; see :mod:`.work`
                      member's accounts, then send the member's summary if owed
     catch-up[:MEMBER] once at start (and reload) when this week's summary is owed already
 
-Jobs run on ``[daemon] workers`` threads (1 on SQLite, 4 on PostgreSQL by default). Every job
-holds the lease of its work in the store (``sync:NAME``, ``summary:MEMBER``; see
-:mod:`daemon.service.tenancy`), so two workers, or two replicas on one PostgreSQL store, never
-sync one account or send one summary at once; work another replica holds is skipped this
-time. After every sync tick the member's summary is sent if still owed an hour past
-its slot (a suspended machine, a cron fire lost to a DST gap) or after a failed delivery, at
-most every ``RETRY_AFTER`` (the ledger row says when; a permanent failure stops the attempts
-for the week). The pause between delivery attempts waits on the stop event, so SIGTERM ends
-it at once. The main thread only waits for signals, pings the watchdog, renews the daemon's
-leases on the store, and withholds the ping
-while a job is stuck (see :mod:`daemon.service.heartbeat`). After every job the store's pooled
-connections are closed and memory is given back (:mod:`daemon.service.memory`).
+Jobs run on ``[daemon] workers`` threads (1 on SQLite, 4 on PostgreSQL by default), each
+under the lease of its work in the store (``sync:NAME``, ``summary:MEMBER``;
+:mod:`daemon.service.tenancy`): two workers, or two replicas on one PostgreSQL store, never
+sync one account or send one summary at once, and work another replica holds is skipped. A
+sync tick also sends its member's summary if still owed an hour past its slot or after a
+failed delivery, at most every ``RETRY_AFTER`` (:mod:`daemon.service.weekly`). The main thread
+waits for signals, pings the watchdog (withheld while a job is stuck,
+:mod:`daemon.service.heartbeat`) and renews the replica's leases. After the last running job
+the store's pooled connections are closed and memory is given back.
 """
 
 from __future__ import annotations
@@ -28,21 +25,19 @@ import dataclasses
 import functools
 import logging
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 import connectors
 from connectors.base import Env, Source
 from connectors.settings import AccountSettings
 from daemon import config as config_mod
-from daemon.clock import now_utc, wall_time, zone
+from daemon.clock import now_utc, wall_time
 from daemon.config import INTERVAL, Config, parse_duration
 from daemon.errors import KeepwarmError, with_fix
 from daemon.service import work
@@ -52,20 +47,18 @@ from daemon.service.loop import STOP_GRACE, run
 from daemon.service.memory import release_memory
 from daemon.service.notify import Notifier
 from daemon.service.tenancy import Stop, Tenancy
+from daemon.service.weekly import RETRY_AFTER, WeeklyJobs, summary_trigger
 from daemon.service.work import Member
 from daemon.store import Store, faults
 from daemon.store.vocab import AccountStatus
-from daemon.summary import claims, delivery, ledger
+from daemon.summary import delivery, ledger
 from daemon.sync.engine import AccountResult, Engine
 
 log = logging.getLogger(__name__)
 __all__ = ["Daemon", "RETRY_AFTER", "release_memory", "run", "summary_trigger"]
 
-RETRY_AFTER = ledger.RETRY_AFTER
-FALLBACK_AFTER = timedelta(hours=1)
 
-
-class Daemon:
+class Daemon(WeeklyJobs):
     """The scheduler, its jobs and their shared state. ``clock``, ``heartbeat`` and
     ``compose``/``deliver`` are injectable so tests can move time and capture messages."""
 
@@ -158,44 +151,21 @@ class Daemon:
                 self._job(each.label("summary"),
                           functools.partial(self._summary, each, fired, sync=True))
 
-    def _summary(self, member: Member, fired: datetime | None, *, sync: bool = False) -> None:
-        """Under the member's summary lease: sync (``sync``), then send what is owed. Taking
-        over a lease that expired in a dead replica's hands settles its unfinished send."""
-        with self.tenancy.hold(member.summary_lease) as taken:
-            if not taken.won:
-                log.debug("summary %s skipped: another replica has it (%s)", member.name,
-                          taken.other)
-                return
-            if sync:
-                self._status(member, self._sync_all(member))
-            if not self.stop.is_set():
-                died = taken.other is not None and taken.other.replica != self.tenancy.replica
-                self.send_summary(fired, member=member.name, orphan=died)
-
-    def _sync_all(self, member: Member) -> list[AccountResult]:
-        """Each enabled account of ``member`` whose lease this replica gets."""
-        results: list[AccountResult] = []
-        for account in (a for a in member.config.accounts if a.enabled):
-            if self.stop.is_set():
-                break
-            with self.tenancy.hold(work.sync_lease(account.name)) as taken:
-                if not taken.won:
-                    log.debug("sync %s skipped: another replica has it (%s)", account.name,
-                              taken.other)
-                    continue
-                results.extend(member.engine.sync([account.name]))
-            if results and results[-1].store_failed:  # the next would fail the same way
-                break
-        return results
-
-    @contextmanager
-    def _working(self) -> Iterator[bool]:
-        """Count a running job; yields whether it was the only one (then, at its end, the
-        store's connections and the freed memory are given back)."""
+    def _job(self, name: str, body: Callable[[], None]) -> None:
+        """Run one job; the last one running gives back the store's connections and the
+        freed memory. A store that broke under it (damaged, locked, disk full) is one log
+        line with its fix and the next tick tries again; anything else is a bug and keeps
+        its traceback."""
         with self._idle:
             self._running += 1
         try:
-            yield True
+            with self.heartbeat.job(name):
+                if not self.stop.is_set():
+                    body()
+        except Exception as exc:
+            if (fault := faults.explained(exc, self.store.url)) is None:
+                raise
+            log.error("%s stopped: %s", name, with_fix(str(fault), fault.hint))
         finally:
             with self._idle:
                 self._running -= 1
@@ -204,59 +174,6 @@ class Daemon:
             if last:
                 self.store.dispose()
                 release_memory()
-
-    def _job(self, name: str, body: Callable[[], None]) -> None:
-        """Run one job, then give back the store's connections and the freed memory once no
-        other job runs. A store that broke under it (damaged, locked, disk full) is one log
-        line with its fix and the next tick tries again; anything else is a bug and keeps its
-        traceback."""
-        with self._working(), self.heartbeat.job(name):
-            if self.stop.is_set():
-                return
-            try:
-                body()
-            except Exception as exc:
-                if (fault := faults.explained(exc, self.store.url)) is None:
-                    raise
-                log.error("%s stopped: %s", name, with_fix(str(fault), fault.hint))
-
-    def send_summary(self, now: datetime | None = None, *, member: str | None = None,
-                     orphan: bool = False) -> str | None:
-        """Send ``member``'s summary owed at ``now`` (default: the clock; the first member);
-        a failure is logged and, when transient, retried later (the ledger row says when).
-        ``orphan``: its last sender died mid-send (see :mod:`daemon.summary.claims`)."""
-        now = now or self.clock()
-        who = self.members[member] if member else next(iter(self.members.values()))
-        self.heartbeat.beat()  # the scoring and the delivery get a full allowance
-        deliver = functools.partial(self.deliver, sleep=self._pause)
-        try:
-            return ledger.send_owed(who.store, who.config, self.env, now, compose=self.compose,
-                                    deliver=deliver, orphan=orphan)
-        except delivery.Stopped:
-            log.warning("summary not sent: keepwarm is stopping; it is retried at the next start")
-        except Exception as exc:  # delivery or report failure: never kills the daemon
-            transient = getattr(exc, "transient", True)
-            when = (f"retrying after {(now + RETRY_AFTER).isoformat(timespec='minutes')}"
-                    if transient else "no more attempts this week")
-            log.error("summary not sent member=%s, %s: %s", who.name, when,
-                      with_fix(str(exc), getattr(exc, "hint", "")))
-        return None
-
-    def _pause(self, seconds: float) -> None:
-        """The wait between two delivery attempts; a stop request ends it (and the send)."""
-        if self.stop.wait(seconds):
-            raise delivery.Stopped()
-
-    def _overdue(self, member: Member) -> bool:
-        """Send on a sync tick: a due retry, or a summary still owed an hour past its slot."""
-        now, config = self.clock(), member.config
-        if config.delivery.method == "none":
-            return False
-        label, slot = ledger.this_week(config.report, now)
-        if ledger.owed(member.store, config.report, now) is None:
-            return False
-        late = now.astimezone(UTC) >= (slot + FALLBACK_AFTER).astimezone(UTC)
-        return late or claims.row(member.store, label) is not None  # a retry is due
 
     def _owner(self, account: str) -> Member | None:
         return next((m for m in self.members.values()
@@ -333,11 +250,3 @@ class Daemon:
         if not self.tenancy.keep():
             log.error("another daemon took over this store's lease: stopping")
             self.stop.set()
-
-
-def summary_trigger(config: Config) -> CronTrigger:
-    """The weekly slot as a cron trigger in the user's zone (DST-aware via zoneinfo)."""
-    r = config.report
-    at = wall_time(r.time)
-    return CronTrigger(day_of_week=r.weekday, hour=at.hour, minute=at.minute,
-                       timezone=zone(r.timezone))
