@@ -253,3 +253,25 @@ def test_the_graph_budget_is_shared_through_the_store(store: Any) -> None:
     for i in range(25):
         limits[i % 2](key)
     assert sum(slept) == pytest.approx(2.5, abs=0.6)
+
+
+def test_a_job_whose_lease_was_taken_over_stops_and_no_other(pg: Any) -> None:
+    """The store was out of reach past the TTL and another replica took the account: at the
+    next renewal the job sees its stop set (the engine stops between pages), the others not."""
+    from daemon.service.tenancy import Tenancy
+
+    t0 = datetime(2026, 12, 1, tzinfo=UTC)
+    clock = Clock(t0)
+    mine = Tenancy(pg, clock)
+    with mine.hold("sync:alice.a") as taken:
+        assert taken.won and not mine.stop.is_set()
+        clock.now += lease.TTL
+        assert lease.take(pg, "sync:alice.a", "other", clock.now).won
+        assert mine.keep(force=True)
+        assert mine.stop.is_set()
+        seen: list[bool] = []
+        other = threading.Thread(target=lambda: seen.append(mine.stop.is_set()))
+        other.start()
+        other.join(10)
+        assert seen == [False]  # another worker's job goes on
+    assert not mine.stop.is_set() and replicas.find(pg, "sync:alice.a") is not None  # theirs
