@@ -224,6 +224,8 @@ def test_sqlite_refuses_a_second_daemon_and_postgresql_takes_any_number(
         with pytest.raises(KeepwarmError, match="another keepwarm daemon runs on this store"):
             second.tenancy.take()
         assert first.workers == 1
+        line = replicas.lines(store, datetime.now(UTC))[0]
+        assert line.startswith(f"lease daemon: held by replica {first.tenancy.replica} since ")
         return
     second.tenancy.take()
     names = [h.name for h in replicas.holders(store)]
