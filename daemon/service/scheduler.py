@@ -74,7 +74,8 @@ class Daemon(WeeklyJobs):
         self._withheld = False  # the watchdog ping is being withheld: a job is stuck
         self.clock, self.compose, self.deliver, self._build = clock, compose, deliver, build
         self.stop = Stop()  # also set, for that job only, in a job whose lease was lost
-        self.tenancy = Tenancy(store, lambda: self.clock(), self.stop)
+        self.tenancy = Tenancy(store, lambda: self.clock(), self.stop,
+                               parse_duration(config.daemon.lease_ttl, INTERVAL))
         if env.throttle is None and not store.sqlite:  # replicas share the Graph app budget
             env = dataclasses.replace(env, throttle=SharedLimit(store, stop=self.stop))
         self.env = env
@@ -243,6 +244,11 @@ class Daemon(WeeklyJobs):
             idle = self._idle.wait_for(lambda: self._running == 0, timeout=grace)
         self.tenancy.give_back()
         return idle
+
+    @property
+    def renew_every(self) -> float:
+        """Seconds between two renewals of this replica's leases."""
+        return self.tenancy.renew_every.total_seconds()
 
     def keep_lease(self) -> None:
         """Renew this replica's leases when due; losing the store's (SQLite) to another

@@ -18,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from daemon.errors import KeepwarmError, brief
 from daemon.store import Store, lease
@@ -53,8 +53,9 @@ class Tenancy:
     """This replica's leases on ``store``; ``clock`` gives the current instant."""
 
     def __init__(self, store: Store, clock: Callable[[], datetime],
-                 stop: Stop | None = None) -> None:
+                 stop: Stop | None = None, ttl: timedelta = lease.TTL) -> None:
         self.store, self.clock = store, clock
+        self.ttl, self.renew_every = ttl, ttl / 3
         self.stop = stop or Stop()
         self.replica = lease.replica_id()
         self.renewed: datetime | None = None  # None: the replica's own lease is not held
@@ -70,23 +71,23 @@ class Tenancy:
         """Take this replica's place on the store, or raise naming who holds it (SQLite)."""
         now = self.clock()
         if self.store.sqlite:
-            holder = lease.acquire(self.store, now, self.replica)
+            holder = lease.acquire(self.store, now, self.replica, self.ttl)
             if holder is not None:
                 raise KeepwarmError(
                     f"another keepwarm daemon runs on this store ({holder})",
                     hint="stop that one first (SQLite serves one daemon; several replicas need "
                          "PostgreSQL); a killed daemon's lease lapses "
-                         f"{int(lease.TTL.total_seconds() // 60)} minutes after its last renewal")
+                         f"{int(self.ttl.total_seconds())} s after its last renewal")
         else:
             lease.forget_replicas(self.store, now)
-            lease.take(self.store, self.presence, self.replica, now)
+            lease.take(self.store, self.presence, self.replica, now, self.ttl)
         self.renewed = now
 
     @contextmanager
     def hold(self, name: str) -> Iterator[lease.Taken]:
         """Hold lease ``name`` for the with-block, given back at its end; the block runs in
         any case and reads whether it won (``taken.won``) and whom it took over."""
-        taken = lease.take(self.store, name, self.replica, self.clock())
+        taken = lease.take(self.store, name, self.replica, self.clock(), self.ttl)
         if not taken.won:
             yield taken
             return
@@ -111,10 +112,10 @@ class Tenancy:
             jobs = set(self.held)
         if self.renewed is None and not jobs:
             return True
-        if not force and self.renewed is not None and now - self.renewed < lease.RENEW_EVERY:
+        if not force and self.renewed is not None and now - self.renewed < self.renew_every:
             return True
         try:
-            kept = lease.renew_all(self.store, self.replica, now)
+            kept = lease.renew_all(self.store, self.replica, now, self.ttl)
         except Exception as exc:  # a locked or unreachable store: try again next time
             log.warning("could not renew the leases of this replica: %s", brief(exc))
             return True
@@ -128,7 +129,7 @@ class Tenancy:
             return True
         if self.store.sqlite:
             return False
-        lease.take(self.store, self.presence, self.replica, now)  # presence only: come back
+        lease.take(self.store, self.presence, self.replica, now, self.ttl)  # presence: back
         return True
 
     def give_back(self) -> None:

@@ -59,7 +59,8 @@ def replica_id() -> str:
 
 # -- the whole store: one daemon per SQLite store --------------------------------------------
 
-def acquire(store: Store, now: datetime, replica: str | None = None) -> Holder | None:
+def acquire(store: Store, now: datetime, replica: str | None = None,
+            ttl: timedelta = TTL) -> Holder | None:
     """Take the store's lease for ``replica`` (default: this process); None when taken, else
     who holds it."""
     host, pid = me()
@@ -69,7 +70,7 @@ def acquire(store: Store, now: datetime, replica: str | None = None) -> Holder |
             current = s.get(DaemonLease, NAME)
             if current is None:
                 s.add(DaemonLease(name=NAME, host=host, pid=pid, since=now,
-                                  expires_at=now + TTL, replica=replica))
+                                  expires_at=now + ttl, replica=replica))
                 return None
             if not _lapsed(current, now) and current.replica != replica:
                 return Holder(current.host, current.pid, current.since, current.replica)
@@ -77,7 +78,7 @@ def acquire(store: Store, now: datetime, replica: str | None = None) -> Holder |
             done = s.execute(update(DaemonLease).where(
                 DaemonLease.name == NAME, DaemonLease.host == current.host,
                 DaemonLease.pid == current.pid, DaemonLease.since == current.since)
-                .values(host=host, pid=pid, since=now, expires_at=now + TTL, replica=replica))
+                .values(host=host, pid=pid, since=now, expires_at=now + ttl, replica=replica))
             if getattr(done, "rowcount", 0) == 1:
                 return None
     except IntegrityError:  # another daemon inserted the row first
