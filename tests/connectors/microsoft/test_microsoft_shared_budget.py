@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from connectors import microsoft
+
 from fakes.graph_fixtures import Waits, account, env, running_fake, sign_in
 from fakes.graph_server import FakeGraph
 
