@@ -36,16 +36,19 @@ class Stop(threading.Event):
         self.lost: set[str] = set()  # leases of running jobs that another replica took
 
     def is_set(self) -> bool:
-        return super().is_set() or getattr(self._job, "lease", None) in self.lost
+        held: tuple[str, ...] = getattr(self._job, "leases", ())
+        return super().is_set() or any(name in self.lost for name in held)
 
     @contextmanager
     def job(self, name: str) -> Iterator[None]:
-        """This thread runs the work of lease ``name`` for the with-block."""
-        self._job.lease = name
+        """This thread runs the work of lease ``name`` for the with-block (nested: a summary's
+        sync of one account runs under both leases)."""
+        outer: tuple[str, ...] = getattr(self._job, "leases", ())
+        self._job.leases = (*outer, name)
         try:
             yield
         finally:
-            self._job.lease = None
+            self._job.leases = outer
             self.lost.discard(name)
 
 
