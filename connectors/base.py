@@ -156,10 +156,19 @@ class Env:
     state_dir: Path
     interactive: bool = False
     now: Callable[[], datetime] | None = None  # None means the real clock
+    # Called with a budget's key (``graph:<tenant>:<client id>``) before each request that
+    # counts against a limit shared by every process of a deployment; returns once the
+    # request may go. The daemon fills it; None: nothing is shared.
+    throttle: Callable[[str], None] | None = None
 
     def clock(self) -> Callable[[], datetime]:
         """What tells the time: ``now`` when tests froze it, else the real clock (aware UTC)."""
         return self.now if self.now is not None else _utc_now
+
+    def gate(self, key: str) -> Callable[[], None] | None:
+        """The :attr:`throttle` hook bound to budget ``key`` (None: nothing is shared)."""
+        hook = self.throttle
+        return None if hook is None else lambda: hook(key)
 
 
 def _utc_now() -> datetime:

@@ -48,7 +48,8 @@ def build(account: MicrosoftAccount, env: Env, *,
         if _app(account) else None)
     http = GraphHttp(graph_root(account), session.token, hint=reauth_hint(account),
                      sleep=sleep if sleep is not None else time.sleep,
-                     mailbox=mailbox_path(account), refused=refused)
+                     mailbox=mailbox_path(account), refused=refused,
+                     gate=env.gate(f"graph:{account.tenant}:{account.client_id}"))
     sources: list[Source] = []
     if account.mail:
         sources.append(MailSource(f"{account.name}/mail", http))

@@ -72,9 +72,11 @@ class GraphHttp:
     def __init__(self, root: str, token: Callable[[bool], str], *, hint: str,
                  sleep: Callable[[float], None] = time.sleep, attempts: int = 8,
                  transport: httpx.BaseTransport | None = None, mailbox: str = "/me",
-                 refused: Callable[[str, str], ConnectorError] | None = None) -> None:
+                 refused: Callable[[str, str], ConnectorError] | None = None,
+                 gate: Callable[[], None] | None = None) -> None:
         self.root = root.rstrip("/")
         self.mailbox = mailbox
+        self._gate = gate  # the app's budget shared across replicas (Env.gate), or None
         self._token, self._hint = token, hint
         self._refuse = refused
         self._refused: ConnectorError | None = None
@@ -112,6 +114,8 @@ class GraphHttp:
         def attempt() -> dict[str, Any]:
             token = self._token(forced[0])
             forced[0] = False
+            if self._gate is not None:
+                self._gate()
             with self._slots:
                 with self._count_lock:
                     self.requests += 1

@@ -156,7 +156,20 @@ def cmd_status(args: argparse.Namespace, ctx: Context) -> int:
         ctx.console.print(f"{name}: configured, never synced (keepwarm sync {name})")
     for member in members:
         _delivery_status(ctx, member, len(members) > 1 or bool(ctx.file_settings.members))
+    _replicas_status(ctx)
     return 0
+
+
+def _replicas_status(ctx: Context) -> None:
+    """Which replica holds which lease since when, and each member's latest summary (shown
+    when replicas or several members share the store)."""
+    from daemon.clock import now_utc
+    from daemon.store import replicas
+
+    found = replicas.lines(ctx.db(), now_utc())
+    if any(not line.startswith("summary of me:") for line in found):
+        for line in found:
+            ctx.console.print(line)
 
 
 def _delivery_status(ctx: Context, member: Settings, named: bool) -> None:

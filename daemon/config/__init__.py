@@ -143,6 +143,19 @@ class DeliverySettings(_Section):
 class DaemonSettings(_Section):
     sync_interval: str = "15min"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # jobs one replica runs at once; None: 1 on SQLite (one writer), 4 on PostgreSQL
+    workers: int | None = Field(default=None, ge=1, le=64)
+    # a replica's leases lapse this long after their last renewal (renewed every third)
+    lease_ttl: str = "3min"
+
+    @field_validator("lease_ttl")
+    @classmethod
+    def _ttl(cls, value: str) -> str:
+        span = (parse_duration(value, INTERVAL) if re.fullmatch(INTERVAL, value.strip())
+                else None)
+        if span is None or span.total_seconds() < 15:
+            raise ValueError(f"{value!r} is not an interval of at least 15s (e.g. '3min')")
+        return value
 
     @field_validator("sync_interval")
     @classmethod

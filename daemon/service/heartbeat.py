@@ -16,6 +16,7 @@ suspended with the laptop does not look stuck when the laptop wakes.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,35 +31,44 @@ STALL_AFTER = 15 * 60.0
 
 
 class Heartbeat:
-    """When the running job last made progress. Written by the worker, read by the main
-    thread (single assignments of Python objects, so no lock is needed)."""
+    """When each running job last made progress, by worker thread (a replica runs
+    ``[daemon] workers`` jobs at once). Written by the workers, read by the main thread."""
 
     def __init__(self, allowance: float = STALL_AFTER,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.allowance, self.clock = allowance, clock
-        self._job: str | None = None
-        self._last = clock()
+        self._jobs: dict[int, tuple[str, float]] = {}  # thread -> (job, last progress)
+        self._lock = threading.Lock()
 
     @contextmanager
     def job(self, name: str) -> Iterator[None]:
         """Run one job under watch: starting it counts as progress; ending it stops the watch."""
-        self._last, self._job = self.clock(), name
+        me = threading.get_ident()
+        with self._lock:
+            self._jobs[me] = (name, self.clock())
         try:
             yield
         finally:
-            self._job = None
+            with self._lock:
+                self._jobs.pop(me, None)
 
     def beat(self) -> None:
-        """The running job made progress (a page committed, a stream started or finished)."""
-        self._last = self.clock()
+        """This thread's job made progress (a page committed, a stream started or finished)."""
+        me = threading.get_ident()
+        with self._lock:
+            if me in self._jobs:
+                self._jobs[me] = (self._jobs[me][0], self.clock())
 
     def stalled(self) -> str | None:
-        """The running job and how long it has gone without progress, when longer than the
-        allowance; None while the worker is idle or moving."""
-        job, idle = self._job, self.clock() - self._last
-        if job is None or idle <= self.allowance:
-            return None
-        return f"{job}: no progress for {idle:.0f} s"
+        """A running job and how long it has gone without progress, when longer than the
+        allowance; None while every worker is idle or moving."""
+        now = self.clock()
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job, last in jobs:
+            if now - last > self.allowance:
+                return f"{job}: no progress for {now - last:.0f} s"
+        return None
 
 
 class Beats(Progress):

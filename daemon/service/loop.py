@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from daemon.service.notify import Notifier
-from daemon.store import lease
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +24,9 @@ class Daemon(Protocol):
     stop: threading.Event
     notifier: Notifier
     scheduler: Any
+
+    @property
+    def renew_every(self) -> float: ...
 
     def start(self) -> None: ...
     def reload(self, path: Path) -> bool: ...
@@ -45,7 +47,7 @@ def run(daemon: Daemon, config_path: Path) -> int:
     try:
         daemon.start()
         ping = daemon.notifier.watchdog_interval()
-        renew = lease.RENEW_EVERY.total_seconds()
+        renew = daemon.renew_every
         while not daemon.stop.is_set():
             select.select([rsock], [], [], min(ping or renew, renew))
             _drain(rsock)

@@ -10,6 +10,8 @@ model's bulk read); ``ignores`` and ``mailed`` (the ignores and the command ledg
 commands mailed to yourself); ``purge`` (forgetting old items); ``export`` (snoozes, the
 ledger and the mailed ignores, saved and restored); and ``faults`` (a driver's error as one
 line and its fix).
+``lease`` (who runs on the store and which replica does which work), ``replicas`` (its
+readers, for ``status``) and ``buckets`` (request budgets shared by replicas).
 ``sql`` and ``light`` are the quick path of the small commands: the same statements run through
 stdlib ``sqlite3`` on a current SQLite store, without importing SQLAlchemy.
 """

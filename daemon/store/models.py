@@ -8,7 +8,9 @@ There is no body and no subject column anywhere, by design: ``keepwarm doctor`` 
     items ──< touchpoints >── contacts
     snoozes, sent_summaries         user state for the report and the scheduler
     ignores, mailed_commands        ignores added by mail; the ledger of commands carried out
-    daemon_leases                   which daemon runs on this store (one at a time)
+    daemon_leases                   who holds which lease: the whole store (SQLite), or one
+                                    account's sync, member's summary, replica's presence
+    rate_buckets                    request budgets shared by replicas (Graph per app)
 
 A member is one person of a team deployment; a single-user store has one member,
 :data:`DEFAULT_MEMBER` (id 1). Items, contacts, touchpoints, snoozes, ignores, mailed commands
@@ -25,6 +27,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -263,13 +266,25 @@ class SentSummary(Base):
 
 
 class DaemonLease(Base):
-    """The running daemon's claim on this store, renewed while it runs; an expired one (a
-    killed daemon) is taken over."""
+    """A lease held by a running replica, renewed while it runs; an expired one (a killed
+    replica) is taken over (:mod:`daemon.store.lease`)."""
 
     __tablename__ = "daemon_leases"
 
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)  # "daemon"
+    # "daemon" (the whole store), "sync:<account>", "summary:<member>", "replica:<id>"
+    name: Mapped[str] = mapped_column(String(255), primary_key=True)
     host: Mapped[str] = mapped_column(String(255))
     pid: Mapped[int] = mapped_column(Integer)
     since: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    replica: Mapped[str | None] = mapped_column(String(64))  # None: written before 0008
+
+
+class RateBucket(Base):
+    """A token bucket shared by every replica (``graph:<tenant>:<client id>``)."""
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

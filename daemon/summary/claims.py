@@ -9,6 +9,13 @@ while, since a locked store must not turn into a second send. A ``sending`` row 
 its outcome (a crash, a store that stayed locked) is shown as "delivery outcome unknown" and is
 never resent automatically; ``keepwarm send-summary`` resends it on purpose, with the same
 Message-ID, the last line of defence against a duplicate in the reader's mailbox.
+
+Replicas (issue 15) add one case, an *orphan*: the sender held the member's summary lease
+(:mod:`daemon.store.lease`) while it sent, and the replica that took that lease over after it
+expired knows the sender died mid-send. It may claim the ``sending`` row again (same
+compare-and-set), and resolves it without a second copy where the method can tell whether the
+first got through (a ``file`` delivery whose week's file holds the row's Message-ID is marked
+``sent``), else resends with the week's Message-ID (and the week's file name).
 """
 
 from __future__ import annotations
@@ -42,10 +49,14 @@ def row(store: Db, label: str) -> LedgerRow | None:
 __all__ = ["claim", "claimable", "missed", "row", "settle", "unknown"]
 
 
-def claimable(found: LedgerRow | None, now: datetime, *, manual: bool = False) -> bool:
+def claimable(found: LedgerRow | None, now: datetime, *, manual: bool = False,
+              orphan: bool = False) -> bool:
     """May a send of this week start now? Automatic sends take a new week or a due retry; a
-    manual one (``keepwarm send-summary``) also a failed week or an unknown outcome."""
+    manual one (``keepwarm send-summary``) also a failed week or an unknown outcome; an
+    ``orphan`` one (the sender is known dead) a ``sending`` row."""
     if found is None:
+        return True
+    if orphan and found.status == DeliveryStatus.SENDING:
         return True
     if found.status == DeliveryStatus.RETRYING:
         return manual or found.next_attempt_at is None or found.next_attempt_at <= now
@@ -53,11 +64,11 @@ def claimable(found: LedgerRow | None, now: datetime, *, manual: bool = False) -
 
 
 def claim(store: Store, label: str, method: str, message_id: str | None, now: datetime, *,
-          manual: bool = False) -> bool:
+          manual: bool = False, orphan: bool = False) -> bool:
     """Record the intent to send the store's member's summary of week ``label``; True when this
     process won the claim."""
     found = row(store, label)
-    if not claimable(found, now, manual=manual):
+    if not claimable(found, now, manual=manual, orphan=orphan):
         return False
     member = store.member_id
     try:

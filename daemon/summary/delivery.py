@@ -191,6 +191,19 @@ def eml_path(settings: DeliverySettings, week: str | None) -> Path:
     return folder / f"keepwarm-{stamp}.eml"
 
 
+def landed(config: Config, week: str, message_id: str | None) -> bool:
+    """Did the summary of ``week`` with ``message_id`` get through? Only a ``file`` delivery
+    can tell (the week's file holds it); False for the others: they cannot look."""
+    d = config.delivery
+    if d.method != "file" or not message_id or d.folder is None:
+        return False
+    try:
+        head = eml_path(d, week).read_bytes().split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    except OSError:
+        return False
+    return message_id.encode() in head
+
+
 def write_eml(message: EmailMessage, settings: DeliverySettings, week: str | None) -> None:
     """Write ``message`` as an ``.eml`` file, atomically (temp file + rename), mode 0600."""
     write_atomic(eml_path(settings, week), message.as_bytes(), mode=0o600)

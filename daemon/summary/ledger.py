@@ -75,21 +75,29 @@ def compose(store: Store, config: Config, as_of: datetime, *,
 def send_owed(store: Store, config: Config, env: Env, now: datetime, *,
               compose: Compose = compose,
               deliver: Callable[..., str | None] = delivery.deliver,
-              manual: bool = False) -> str | None:
+              manual: bool = False, orphan: bool = False) -> str | None:
     """Send this week's summary if it may be sent now, claiming it in the ledger first; the
     label sent, else None. ``manual`` (``keepwarm send-summary``) also resends a failed week
-    or one whose outcome is unknown.
+    or one whose outcome is unknown; ``orphan`` (its sender died mid-send) settles a
+    ``sending`` week: ``sent`` when the delivery shows it got through, else sent again.
 
     Delivery errors propagate after their outcome is recorded (``retrying`` or ``failed``)."""
     label, slot = this_week(config.report, now)
     if config.delivery.method == "none" or as_utc(now) < as_utc(slot):
         return None
-    if not claims.claimable(claims.row(store, label), now, manual=manual):
+    found = claims.row(store, label)
+    if not claims.claimable(found, now, manual=manual, orphan=orphan):
         return None
+    if (orphan and found is not None and found.status == DeliveryStatus.SENDING
+            and delivery.landed(config, label, found.message_id)):
+        claims.settle(store, label, DeliveryStatus.SENT, now)
+        log.info("summary week=%s: its sender died after delivering it; recorded as sent",
+                 label)
+        return label
     message = compose(store, config, now)
     message_id = message["Message-ID"]
     if not claims.claim(store, label, config.delivery.method, message_id and str(message_id),
-                        now, manual=manual):
+                        now, manual=manual, orphan=orphan):
         log.warning("summary week=%s is being sent by another process", label)
         return None
     try:
