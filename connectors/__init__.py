@@ -7,8 +7,9 @@ the one retry policy (:mod:`.retry`), the account settings (:mod:`.settings`), t
 reader (:mod:`.secrets`) and the atomic writer (:mod:`.files`).
 
 What ``daemon`` calls is re-exported here from :mod:`connectors.registry`: ``build``,
-``authorize``, ``check_login``, ``send``, ``granted_scopes`` and ``token_path`` for one
-account, ``signs_in`` and ``send_kind`` to ask what a kind or a delivery method offers.
+``authorize``, ``check_login``, ``send``, ``granted_scopes``, ``token_path``, ``no_sign_in``
+and ``key_problem`` for one account, ``signs_in`` and ``send_kind`` to ask what a kind or a
+delivery method offers.
 ``connectors`` never imports ``daemon``.
 """
 
@@ -16,8 +17,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["CONNECTORS", "authorize", "build", "check_login", "granted_scopes", "send",
-           "send_kind", "signs_in", "token_path"]
+__all__ = ["CONNECTORS", "authorize", "build", "check_login", "granted_scopes", "key_problem",
+           "no_sign_in", "send", "send_kind", "signs_in", "token_path"]
 
 if TYPE_CHECKING:
     from connectors.registry import (
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
         build,
         check_login,
         granted_scopes,
+        key_problem,
+        no_sign_in,
         send,
         send_kind,
         signs_in,

@@ -6,7 +6,10 @@ it from logging in, for ``keepwarm doctor``). A kind that ``signs_in`` also offe
 ``authorize(account, env)`` (``keepwarm auth NAME``),
 ``token_path(account, env) -> Path`` (where its sign-in is kept) and
 ``granted_scopes(account, env) -> set[str] | None`` (the scopes of the last consent, short and
-lower-case or as the provider spells them; None: not signed in). A kind that ``sends`` for a
+lower-case or as the provider spells them; None: not signed in); it may offer
+``no_sign_in(account) -> str | None`` (why an account of the kind needs no ``keepwarm auth``,
+e.g. one a service account acts for) and ``key_problem(path) -> str | None`` (what is wrong
+with such an account's key file). A kind that ``sends`` for a
 ``[delivery] method`` offers ``send(account, env, message)``, which retries through
 :mod:`connectors.retry` itself.
 
@@ -84,6 +87,24 @@ def build(account: AccountSettings, env: Env) -> list[Source]:
 def signs_in(kind: str) -> bool:
     """Whether accounts of ``kind`` need ``keepwarm auth NAME`` before they sync."""
     return CONNECTORS[kind].signs_in
+
+
+def no_sign_in(account: AccountSettings) -> str | None:
+    """Why ``keepwarm auth`` has nothing to do for ``account``; None: it needs a sign-in."""
+    if not signs_in(account.kind):
+        return f"a {account.kind} account needs no sign-in"
+    explain = getattr(CONNECTORS[account.kind].load(), "no_sign_in", None)
+    return None if explain is None else cast(str | None, explain(account))
+
+
+def key_problem(account: AccountSettings) -> str | None:
+    """What is wrong with the key file ``account`` signs in with (a service account's), with
+    its fix; None: it looks sound, or the account signs in without one."""
+    path = getattr(account, "service_account_file", None)
+    if path is None or not signs_in(account.kind):
+        return None
+    check = getattr(CONNECTORS[account.kind].load(), "key_problem", None)
+    return None if check is None else cast(str | None, check(Path(path).expanduser()))
 
 
 def authorize(account: AccountSettings, env: Env) -> None:

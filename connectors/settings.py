@@ -86,10 +86,14 @@ class CalDavAccount(_Account):
 
 
 class GoogleAccount(_Account):
-    """Gmail and Google Calendar through one OAuth sign-in."""
+    """Gmail and Google Calendar through one OAuth sign-in (``auth = "user"``), or through a
+    Workspace service account with domain-wide delegation impersonating ``address``
+    (``auth = "organisation"``: no sign-in in a browser)."""
 
     kind: Literal["google"]
-    client_secrets: Path
+    auth: Literal["user", "organisation"] = "user"
+    client_secrets: Path | None = None
+    service_account_file: Path | None = None
     address: str | None = None
     lookback_days: Annotated[int, Field(ge=1)] = 3 * 365
     calendars: tuple[str, ...] = ("primary",)
@@ -102,6 +106,18 @@ class GoogleAccount(_Account):
     quota_costs: dict[str, Annotated[int, Field(ge=0)]] = Field(default_factory=dict)
     auth_port: Annotated[int, Field(ge=0, le=65535)] = 8765
     upcoming_days: Annotated[int, Field(ge=0, le=365)] = 60
+
+    @model_validator(mode="after")
+    def _credentials(self) -> GoogleAccount:
+        """Each way of signing in names what it needs; the delegation subject is ``address``."""
+        if self.auth == "user" and self.client_secrets is None:
+            raise ValueError('auth = "user" needs client_secrets (your OAuth client file)')
+        if self.auth == "organisation":
+            missing = [k for k in ("service_account_file", "address") if not getattr(self, k)]
+            if missing:
+                raise ValueError(f'auth = "organisation" needs {" and ".join(missing)} (the '
+                                 "service account's key file and the mailbox it acts for)")
+        return self
 
     @property
     def own_address(self) -> str | None:

@@ -148,6 +148,9 @@ def authorize(account: GoogleAccount, env: Env) -> None:
     """Run the installed-app flow (loopback redirect) and store the token file."""
     from google_auth_oauthlib.flow import InstalledAppFlow
 
+    if account.client_secrets is None:  # the settings refuse it for auth = "user"
+        raise AuthExpired(f"account {account.name!r} names no client_secrets file",
+                          hint="set client_secrets to your OAuth client file")
     flow = InstalledAppFlow.from_client_secrets_file(
         str(account.client_secrets.expanduser()), scopes=scopes(account)
     )

@@ -75,12 +75,14 @@ class Caller:
         sleep: Callable[[float], None],
         attempts: int = 8,
         on_auth_error: Callable[[RefreshError], AuthExpired],
+        auth_hint: str | None = None,
     ) -> None:
         self.name = name
         self.limiter = limiter
         self.sleep = sleep
         self.attempts = attempts
         self.on_auth_error = on_auth_error
+        self.auth_hint = auth_hint or f"keepwarm auth {name}"  # what fixes refused credentials
         self.sent = 0  # HTTP requests sent, batches counting once
         self.sizes = BatchSize()
 
@@ -93,7 +95,7 @@ class Caller:
         if status == 401 or why & {"insufficientPermissions", "authError"}:
             return AuthExpired(
                 f"Google refused the credentials of account {self.name!r} (HTTP {status})",
-                hint=f"keepwarm auth {self.name}",
+                hint=self.auth_hint,
             )
         if "accessNotConfigured" in why:  # a project setting, not the user's sign-in
             return ConnectorError(

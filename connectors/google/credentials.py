@@ -7,7 +7,9 @@ margin is ``connectors.retry.refresh_margin`` of the token's lifetime.
 google-auth also retries a busy token endpoint (500, 503, 504, 408, 429) with real sleeps,
 and reports any other failure, a 502 included, as a refusal that looks like a revoked
 sign-in. Here the first transient answer raises :class:`TokenEndpointBusy`, naming the HTTP
-status, for the connectors' one retry policy to handle.
+status, for the connectors' one retry policy to handle. Both hold for a user's sign-in
+(:class:`RefreshingCredentials`) and for a service account acting for a Workspace member
+(:class:`DelegatedCredentials`).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from google.auth import _helpers
 from google.auth.exceptions import TransportError
+from google.oauth2 import service_account
 from google.oauth2.credentials import Credentials
 
 from connectors.retry import refresh_margin
@@ -32,9 +35,10 @@ class TokenEndpointBusy(TransportError):  # type: ignore[misc]
         self.status = status
 
 
-class RefreshingCredentials(Credentials):  # type: ignore[misc]
-    """``Credentials`` with a lifetime-aware refresh margin and transient endpoint errors."""
+class _OurRefresh:
+    """The refresh margin and the transient answers, for any google-auth credentials class."""
 
+    expiry: Any
     _lifetime: timedelta | None = None  # of the access token last obtained here
 
     @property
@@ -54,6 +58,15 @@ class RefreshingCredentials(Credentials):  # type: ignore[misc]
                 raise TokenEndpointBusy(response.status)
             return response
 
-        super().refresh(once)
+        super().refresh(once)  # type: ignore[misc]
         if self.expiry is not None:
             self._lifetime = self.expiry - _helpers.utcnow()
+
+
+class RefreshingCredentials(_OurRefresh, Credentials):  # type: ignore[misc]
+    """``Credentials`` with a lifetime-aware refresh margin and transient endpoint errors."""
+
+
+class DelegatedCredentials(_OurRefresh, service_account.Credentials):  # type: ignore[misc]
+    """A service account's credentials (JWT-bearer grant, ``sub`` = the member impersonated),
+    with the same refresh margin and transient endpoint errors."""

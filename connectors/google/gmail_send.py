@@ -20,8 +20,9 @@ from googleapiclient.errors import HttpError
 
 from connectors.base import Env
 from connectors.errors import AuthExpired, ConnectorError
-from connectors.google.auth import GMAIL_SEND, TokenStore
+from connectors.google.auth import GMAIL_SEND
 from connectors.google.caller import reasons
+from connectors.google.delegation import tokens_for
 from connectors.google.session import GoogleSession
 from connectors.settings import GoogleAccount
 
@@ -33,6 +34,10 @@ SCOPE_REASONS = frozenset({"insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFF
 
 def opt_in_hint(account: GoogleAccount) -> str:
     """How a person turns sending on for ``account``."""
+    if account.auth == "organisation":
+        return (f"set send = true on account {account.name!r} in the config, and have a "
+                "Workspace admin add the gmail.send scope to the service account's domain-wide "
+                "delegation")
     return (f"set send = true on account {account.name!r} in the config, then run "
             f"`keepwarm auth {account.name}` and grant the permission to send mail")
 
@@ -61,7 +66,7 @@ def send(account: GoogleAccount, env: Env, message: EmailMessage, *,
     ``AuthExpired`` when the credentials are refused, ``SourceUnavailable`` when Gmail stays
     busy or unreachable through the whole retry budget.
     """
-    check_opt_in(account, TokenStore(account, env).load().scopes)
+    check_opt_in(account, tokens_for(account, env).load().scopes)
     session = GoogleSession(account, env, sleep=sleep)
     try:
         users = session.service("gmail").users()

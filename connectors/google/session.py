@@ -16,8 +16,8 @@ from typing import Any
 from googleapiclient.discovery import build
 
 from connectors.base import Env
-from connectors.google.auth import TokenStore
 from connectors.google.caller import Caller
+from connectors.google.delegation import DelegatedTokens, tokens_for
 from connectors.google.quota import QuotaLimiter
 from connectors.settings import GoogleAccount
 
@@ -59,10 +59,11 @@ class GoogleSession:
         self.account = account
         self.env = env
         self.endpoints = endpoints(account)
-        self.tokens = TokenStore(account, env)
-        self.caller = Caller(
-            name=account.name, limiter=limiter, sleep=sleep, on_auth_error=self.tokens.refused
-        )
+        self.tokens = tokens_for(account, env)
+        hint = (self.tokens.delegation_hint() if isinstance(self.tokens, DelegatedTokens)
+                else f"keepwarm auth {account.name}")
+        self.caller = Caller(name=account.name, limiter=limiter, sleep=sleep,
+                             on_auth_error=self.tokens.refused, auth_hint=hint)
         self._creds: Any = None
 
     def _credentials(self) -> Any:
@@ -87,6 +88,7 @@ class GoogleSession:
         )
 
     def close(self) -> None:
-        """Persist a refreshed access token (the refresh token never changes here)."""
+        """Persist a refreshed access token (the refresh token never changes here; a
+        service account's tokens are never written)."""
         if self._creds is not None:
             self.tokens.save_if_refreshed(self._creds)

@@ -162,8 +162,9 @@ def cmd_auth(args: argparse.Namespace, ctx: Context) -> int:
     account = ctx.config.account(args.account)
     if account is None:
         raise UsageError(f"no account named {args.account!r} in {ctx.config_path}")
-    if not connectors.signs_in(account.kind):
-        ctx.console.print(f"{account.name}: a {account.kind} account needs no sign-in")
+    note = connectors.no_sign_in(account)
+    if note is not None:  # a file kind, or an account the organisation's service account serves
+        ctx.console.print(f"{account.name}: {note}")
         return 0
     connectors.authorize(account, ctx.env)
     ctx.console.print(f"{account.name}: signed in; now run: keepwarm sync {account.name}")

@@ -30,7 +30,8 @@ from daemon.config.lines import key_lines, locate
 from daemon.errors import ConfigError
 from daemon.paths import state_home
 
-PATH_KEYS = ("path", "client_secrets", "folder", "password_file", "ca_file")
+PATH_KEYS = ("path", "client_secrets", "service_account_file", "folder", "password_file",
+             "ca_file")
 
 
 class _Section(BaseModel):

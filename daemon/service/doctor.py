@@ -21,7 +21,7 @@ from daemon.config import Config, sanity
 from daemon.errors import KeepwarmError, with_fix
 from daemon.service import unit
 from daemon.service.checks import Check, fix, ok, warn
-from daemon.service.scopes import login_checks, scope_checks
+from daemon.service.scopes import key_checks, key_files, login_checks, scope_checks
 from daemon.store import Store, faults
 from daemon.store.health import sync_state
 from daemon.store.vocab import AccountStatus
@@ -42,18 +42,19 @@ def run(config_path: Path, state_dir: Path, now: datetime | None = None) -> list
     except KeepwarmError as exc:
         checks.append(fix(f"config invalid: {exc}" + (f" ({exc.hint})" if exc.hint else "")))
         return checks + list(mode_checks([config_path], state_dir)) + [service_check()]
-    store_paths = [config_path]
+    store_paths = [config_path, *key_files(config)]
     if config.store_url.startswith("sqlite:///"):
         store_paths.append(Path(config.store_url.removeprefix("sqlite:///")))
     checks += mode_checks(store_paths, state_dir)
     checks += setup_checks(config)
+    checks += key_checks(config)
     checks += scope_checks(config, state_dir)
     checks += login_checks(config, state_dir)
     store = store_check(config, checks)
     if store is not None:
         try:
             checks += privacy_checks(store)
-            checks += stream_checks(store)
+            checks += stream_checks(store, config)
             checks += summary_checks(config, store, now)
         finally:
             store.dispose()
@@ -160,12 +161,16 @@ def privacy_checks(store: Store) -> Iterator[Check]:
                  "holds a body or subject")
 
 
-def stream_checks(store: Store) -> Iterator[Check]:
-    """Last sync per stream, and accounts that need a new sign-in."""
+def stream_checks(store: Store, config: Config | None = None) -> Iterator[Check]:
+    """Last sync per stream, and accounts that need a new sign-in (or, when no sign-in
+    would help, such as a refused service account, what to do instead)."""
     with store.session() as s:
         accounts = sync_state(s)
+    keyed = {a.name for a in (config.accounts if config else ())
+             if connectors.signs_in(a.kind) and connectors.no_sign_in(a)}
     for acc in accounts:
-        if acc.status == AccountStatus.NEEDS_REAUTH and not connectors.signs_in(acc.kind):
+        if acc.status == AccountStatus.NEEDS_REAUTH and (
+                not connectors.signs_in(acc.kind) or acc.name in keyed):
             yield fix(with_fix(f"account {acc.name}: {acc.last_error}", acc.fix))
         elif acc.status == AccountStatus.NEEDS_REAUTH:
             yield fix(f"account {acc.name} needs a new sign-in: keepwarm auth {acc.name}")

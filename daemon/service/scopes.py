@@ -1,6 +1,7 @@
 """Granted scopes of each signed-in account, as its connector reads them from its token file,
 against metadata-only needs (only scope names are read; tokens themselves are never printed);
-and whether each account that logs in with a password can log in."""
+the key file of each account a service account signs in for (Google Workspace domain-wide
+delegation); and whether each account that logs in with a password can log in."""
 
 from __future__ import annotations
 
@@ -45,6 +46,23 @@ def scope_checks(config: Config, state_dir: Path) -> Iterator[Check]:
                        f"{', '.join(wider)}; run keepwarm auth {acc.name} to re-consent")
         else:
             yield ok(f"account {acc.name}: scopes {listed}")
+
+
+def key_files(config: Config) -> list[Path]:
+    """The service-account key files the accounts name (their mode is checked like tokens')."""
+    found = {Path(p).expanduser() for acc in config.accounts
+             if (p := getattr(acc, "service_account_file", None)) is not None}
+    return sorted(p for p in found if p.is_file())
+
+
+def key_checks(config: Config) -> Iterator[Check]:
+    """One line per enabled account signed in by a service account: is its key file sound?"""
+    for acc in config.accounts:
+        key = getattr(acc, "service_account_file", None)
+        if acc.enabled and key is not None:
+            problem = connectors.key_problem(acc)
+            yield fix(f"account {acc.name}: {problem}") if problem else ok(
+                f"account {acc.name}: service account key {key}")
 
 
 def login_checks(config: Config, state_dir: Path) -> Iterator[Check]:

@@ -7,6 +7,9 @@ Use ``with FakeGoogle() as g:`` then point ``api_endpoint`` at ``g.url`` and ``t
 (batch parts included); ``g.log`` records every (method, path) seen, parts included.
 ``g.granted`` lists the scopes the consent gave (access tokens carry them); ``messages.send``
 needs ``gmail.send`` among them and keeps each message it accepts in ``g.sent`` (raw bytes).
+``g.service_account`` (a :class:`~fakes.google_delegation.ServiceAccount`) turns on the
+JWT-bearer grant of domain-wide delegation; its tokens act on ``g.member(address)``'s mailbox
+and ``g.cals_of[address]``, one per Workspace member, instead of ``g.mail`` and ``g.calendars``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import base64
 import binascii
 import email
 import email.policy
+import itertools
 import json
 import math
 import socket
@@ -30,6 +34,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from fakes.google_batch import serve_batch
 from fakes.google_calendar import Calendar
+from fakes.google_delegation import JWT_BEARER, ServiceAccount, serve_grant
 from fakes.google_gmail import Mailbox, error
 
 COSTS = {"getProfile": 1, "history.list": 2, "messages.list": 5, "messages.get": 5,
@@ -60,6 +65,10 @@ class FakeGoogle:
                                    "https://www.googleapis.com/auth/calendar.readonly"]
         self.scopes_of: dict[str, frozenset[str]] = {}  # access token -> its scopes
         self.sent: list[bytes] = []  # RFC 822 bytes of each message accepted by send
+        self.service_account: ServiceAccount | None = None  # domain-wide delegation, when set
+        self.boxes: dict[str, Mailbox] = {}  # a Workspace member's address -> mailbox
+        self.cals_of: dict[str, dict[str, Calendar]] = {}  # ... -> calendars
+        self.user_of: dict[str, str] = {}  # a delegated access token -> the member it acts for
         self.token_calls = 0
         self.token_lifetime = 3599  # seconds, as ``expires_in``
         self.token_faults: list[int] = []  # answers before the next good one; 0 drops the line
@@ -93,6 +102,15 @@ class FakeGoogle:
     def set_quota(self, units: float, seconds: float) -> None:
         self.quota, self._level, self._stamp = (units, seconds), units, self._clock()
 
+    def member(self, address: str) -> Mailbox:
+        """A Workspace member's mailbox (made on first use, with a primary calendar); message
+        ids differ from other mailboxes', as Gmail's do."""
+        self.cals_of.setdefault(address, {"primary": Calendar(self.now)})
+        if address not in self.boxes:
+            base = 0x18C0000000000000 + (len(self.boxes) + 1) << 32
+            self.boxes[address] = Mailbox(address=address, _ids=itertools.count(base))
+        return self.boxes[address]
+
     def token_info(self, **extra: Any) -> dict[str, Any]:
         """What ``keepwarm auth`` would have stored (no access token: refreshed on use)."""
         return {"refresh_token": self.refresh_token, "client_id": self.client_id,
@@ -108,6 +126,8 @@ class FakeGoogle:
                 if status == 0:
                     raise ConnectionAbortedError("token endpoint dropped the connection")
                 return status, {"error": "backendError"}, {}
+            if form.get("grant_type") == [JWT_BEARER]:
+                return serve_grant(self, form)
             if (form.get("grant_type") != ["refresh_token"] or self.revoked
                     or form.get("refresh_token") != [self.refresh_token]):
                 return 400, {"error": "invalid_grant",
@@ -150,25 +170,27 @@ class FakeGoogle:
     def _route(self, path: str, q: dict[str, list[str]], method: str = "GET", body: bytes = b"",
                tok: str = "") -> tuple[str, Callable[[], Any]]:
         parts = path.strip("/").split("/")
+        user = self.user_of.get(tok, "")
+        mail, cals = self.boxes.get(user, self.mail), self.cals_of.get(user, self.calendars)
         if parts[:2] == ["gmail", "v1"] and parts[2:4] == ["users", "me"]:
             rest = parts[4:]
             if method == "POST" and rest == ["messages", "send"]:
                 return "messages.send", lambda: self._send_message(body, tok)
             if rest == ["profile"]:
-                return "getProfile", self.mail.profile
+                return "getProfile", mail.profile
             if rest == ["messages"]:
-                return "messages.list", lambda: self.mail.list(q)
+                return "messages.list", lambda: mail.list(q)
             if len(rest) == 2 and rest[0] == "messages":
-                return "messages.get", lambda: self.mail.get(rest[1], q)
+                return "messages.get", lambda: mail.get(rest[1], q)
             if rest == ["history"]:
-                return "history.list", lambda: self.mail.history_list(q)
+                return "history.list", lambda: mail.history_list(q)
         if (parts[:3] == ["calendar", "v3", "calendars"] and len(parts) >= 7
                 and parts[-3] == "events" and parts[-1] == "instances"):
-            cal = self.calendars.get("/".join(parts[3:-3]))
+            cal = cals.get("/".join(parts[3:-3]))
             if cal is not None:
                 return "events.instances", lambda: cal.instances(parts[-2], q)
         if parts[:3] == ["calendar", "v3", "calendars"] and parts[-1] == "events":
-            cal = self.calendars.get("/".join(parts[3:-1]))
+            cal = cals.get("/".join(parts[3:-1]))
             if cal is not None:
                 return "events.list", lambda: cal.list(q)
         return "unknown", lambda: error(404, "Not Found", "notFound")
@@ -190,7 +212,8 @@ class FakeGoogle:
             return error(400, "Recipient address required", "invalidArgument")
         self.sent.append(data)
         msg = email.message_from_bytes(data, policy=email.policy.default)
-        mid = self.mail.add(self.now, [(k, str(v)) for k, v in msg.items()], labels=("SENT",))
+        box = self.boxes.get(self.user_of.get(tok, ""), self.mail)
+        mid = box.add(self.now, [(k, str(v)) for k, v in msg.items()], labels=("SENT",))
         return 200, {"id": mid, "threadId": mid, "labelIds": ["SENT"]}
 
     def _take(self, units: float) -> float:
