@@ -65,8 +65,9 @@ class TeamGoogle(FakeGoogle):
         return 0.0
 
     def stats(self) -> dict[str, Any]:
-        """Per member: messages over the span of their fetches (mean over members); the most
-        members being fetched at the same instant; the API calls refused for quota."""
+        """Per member: messages over the span of their fetches (mean over members); the span
+        from the first fetch of anyone's to the last; the most members being fetched at the
+        same instant; the API calls refused for quota."""
         with self.lock:
             spans = {u: (a, b) for u, (a, b) in self.fetched.items() if b > a}
             rates = [len(self.boxes[u].messages) / (b - a) for u, (a, b) in spans.items()]
@@ -76,5 +77,8 @@ class TeamGoogle(FakeGoogle):
             for _, step in edges:
                 at_once += step
                 peak = max(peak, at_once)
+            first = min((a for a, _ in spans.values()), default=0.0)
+            last = max((b for _, b in spans.values()), default=0.0)
             return {"per_member": statistics.fmean(rates) if rates else 0.0,
+                    "span": last - first,
                     "concurrent": peak, "rejected": self.rejected, "requests": self.requests}

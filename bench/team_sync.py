@@ -8,7 +8,8 @@ member's account asks for the same ``quota_per_minute``. The replicas share one 
 PostgreSQL database (``--pg`` or ``KEEPWARM_TEST_PG_URL``), dropped afterwards.
 
 Printed per replica count: the wall time from the replicas' start until every member's
-messages are in the store, the throughput in messages/s in total and per member (each member's
+messages are in the store (start-up included), the throughput in messages/s in total (over
+the span from the first message fetched to the last) and per member (each member's
 messages over the time from its first fetch to its last, against what the per-user quota allows
 for that many messages), and each replica's peak RSS (VmHWM). Throughput grows with the
 replicas until every member is synced at once, at its own quota; memory per replica stays flat
@@ -168,14 +169,15 @@ def main() -> None:
     print(f"{args.members} members x {args.messages} messages, per-user quota {args.rate:g} "
           f"messages/s (burst {burst:g}): at most {ideal:.1f} messages/s per member over its "
           f"own sync; {args.workers} workers per replica")
-    print(f"{'replicas':>8} {'wall s':>7} {'msg/s total':>11} {'per member':>10} "
+    print(f"{'replicas':>8} {'wall s':>7} {'sync s':>7} {'msg/s total':>11} {'per member':>10} "
           f"{'of quota':>8} {'at once':>7}  peak RSS MiB per replica")
     for r in [int(x) for x in args.replicas.split(",")]:
         out = run(args.members, r, args, args.pg)
-        total = args.members * args.messages / float(out["elapsed"])  # type: ignore[arg-type]
+        span = float(out["span"])  # type: ignore[arg-type]
+        total = args.members * args.messages / span
         per = float(out["per_member"])  # type: ignore[arg-type]
         rss = " ".join(f"{x:.0f}" for x in out["rss"])  # type: ignore[attr-defined]
-        print(f"{r:>8} {out['elapsed']:>7.1f} {total:>11.1f} {per:>10.1f} "
+        print(f"{r:>8} {out['elapsed']:>7.1f} {span:>7.1f} {total:>11.1f} {per:>10.1f} "
               f"{100 * per / ideal:>7.0f}% {out['concurrent']:>7}  {rss}", flush=True)
 
 

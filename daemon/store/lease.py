@@ -21,8 +21,10 @@ from daemon.store.db import Store
 from daemon.store.models import DaemonLease
 
 NAME = "daemon"
-TTL = timedelta(minutes=3)
-RENEW_EVERY = timedelta(minutes=1)
+# KEEPWARM_LEASE_TTL (seconds) shortens the expiry for tests that kill replicas; renewals
+# follow at a third of it.
+TTL = timedelta(seconds=float(os.environ.get("KEEPWARM_LEASE_TTL") or 180))
+RENEW_EVERY = TTL / 3
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ from helpers.team import (
 )
 
 MEMBERS = [f"m{i:02d}" for i in range(50)]
-LEASE_TTL = "5s"  # how long a killed replica's leases block the others (env, tests only)
+LEASE_TTL = "6"  # seconds a killed replica's leases block the others (tests only)
 
 
 class TeamInbox:
