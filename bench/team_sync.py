@@ -164,11 +164,14 @@ def main() -> None:
     if not args.pg:
         raise SystemExit("no PostgreSQL: pass --pg URL or set KEEPWARM_TEST_PG_URL")
     burst = args.rate * 6  # a tenth of a minute's messages, the limiter's and the fake's burst
-    # What the per-user quota allows one member: the burst at once, then --rate messages/s.
-    ideal = args.messages / max((args.messages - burst) / args.rate, 1e-9)
+    # What the per-user quota allows one member: the burst at once, then --rate messages/s
+    # (None: every member's messages fit in the burst, so the quota never binds).
+    ideal = (args.messages / ((args.messages - burst) / args.rate)
+             if args.messages > burst else None)
+    bound = (f"at most {ideal:.1f} messages/s per member over its own sync" if ideal
+             else "every mailbox fits in the burst: the quota does not bind")
     print(f"{args.members} members x {args.messages} messages, per-user quota {args.rate:g} "
-          f"messages/s (burst {burst:g}): at most {ideal:.1f} messages/s per member over its "
-          f"own sync; {args.workers} workers per replica")
+          f"messages/s (burst {burst:g}): {bound}; {args.workers} workers per replica")
     print(f"{'replicas':>8} {'wall s':>7} {'sync s':>7} {'msg/s total':>11} {'per member':>10} "
           f"{'of quota':>8} {'at once':>7}  peak RSS MiB per replica")
     for r in [int(x) for x in args.replicas.split(",")]:
@@ -177,8 +180,9 @@ def main() -> None:
         total = args.members * args.messages / span
         per = float(out["per_member"])  # type: ignore[arg-type]
         rss = " ".join(f"{x:.0f}" for x in out["rss"])  # type: ignore[attr-defined]
+        share = f"{100 * per / ideal:.0f}%" if ideal else "-"
         print(f"{r:>8} {out['elapsed']:>7.1f} {span:>7.1f} {total:>11.1f} {per:>10.1f} "
-              f"{100 * per / ideal:>7.0f}% {out['concurrent']:>7}  {rss}", flush=True)
+              f"{share:>8} {out['concurrent']:>7}  {rss}", flush=True)
 
 
 if __name__ == "__main__":
