@@ -50,7 +50,8 @@ def serve(conn: Connection, members: list[str], messages: int, rate: float,
     """Child process: the fake Google with one mailbox per member, until asked for stats."""
     from team_fake import TeamGoogle
 
-    with TeamGoogle(members, messages, units_per_second=rate * UNITS_PER_GET) as fake:
+    fake = TeamGoogle(members, messages, units_per_second=rate * UNITS_PER_GET)
+    with fake:
         fake.write_key(key)
         conn.send((fake.url, fake.token_uri))
         conn.recv()
