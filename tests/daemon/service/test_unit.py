@@ -98,3 +98,27 @@ def test_a_config_given_at_install_time_is_passed_on(tmp_path: Path) -> None:
     unit = unit_sections(service.render("/opt/kw/bin/keepwarm", None, {}, config_path=cfg))
     assert unit["Service"]["ExecStart"] == f"/opt/kw/bin/keepwarm --config {cfg} run"
     assert f"-{cfg.parent}" in unit["Service"]["ReadWritePaths"].split()
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
+                    reason="systemd-analyze not installed (apt-get install systemd)")
+def test_the_unit_renamed_as_a_template_runs_instances(tmp_path: Path) -> None:
+    """README, "Running Keepwarm for a team": several replicas on one host are the installed
+    unit renamed keepwarm@.service and started as keepwarm@1, keepwarm@2..."""
+    exe = tmp_path / "keepwarm"
+    exe.write_text("#!/bin/sh\n")
+    exe.chmod(0o755)
+    (tmp_path / "keepwarm@.service").write_text(
+        service.render(str(exe), None, {}, config_path=tmp_path / "team.toml"))
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "SYSTEMD_LOG_LEVEL": "notice"}
+    result = subprocess.run(["systemd-analyze", "--user", "verify",
+                             str(tmp_path / "keepwarm@2.service")], env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    if result.returncode != 0 and "Failed to initialize manager" in result.stderr:
+        result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "keepwarm@2.service")],
+                                env=env, capture_output=True, text=True, timeout=60, check=False)
+    problems = [line for line in (result.stdout + result.stderr).splitlines()
+                if "keepwarm@" in line]
+    assert result.returncode == 0 and problems == [], result.stdout + result.stderr
