@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import random
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -105,12 +106,19 @@ class Daemon(WeeklyJobs):
         jitter = int(min(60.0, every.total_seconds() / 10))
         start = self.clock()
         accounts = [a for m in self.members.values() for a in m.config.accounts if a.enabled]
+        # One replica on SQLite starts first syncs 2 s apart. Replicas sharing PostgreSQL start
+        # them at once (the workers bound how many run), each from its own random place in the
+        # list, so that replicas do not all queue for the same leases and more replicas sync more.
+        gap = timedelta(seconds=2 if self.store.sqlite else 0)
+        if not self.store.sqlite and accounts:
+            turn = random.randrange(len(accounts))
+            accounts = accounts[turn:] + accounts[:turn]
         for i, account in enumerate(accounts):
             self.scheduler.add_job(
                 self.sync_tick, IntervalTrigger(seconds=int(every.total_seconds()),
                                                 jitter=jitter or None, timezone=UTC),
                 args=[account.name], id=f"sync:{account.name}", name=f"sync {account.name}",
-                next_run_time=start + timedelta(seconds=2 * i))
+                next_run_time=start + gap * i)
         for member in self.members.values():
             if member.config.delivery.method == "none":
                 continue

@@ -36,8 +36,8 @@ def scope_checks(config: Config, state_dir: Path) -> Iterator[Check]:
     for acc in config.accounts:
         if not connectors.signs_in(acc.kind):
             continue
-        if getattr(acc, "auth", "user") == "organisation":
-            yield app_permission_check(acc, env)
+        if acc.kind == "microsoft" and getattr(acc, "auth", "user") == "organisation":
+            yield app_permission_check(acc, env)  # Google's delegated scopes read as granted
             continue
         base, send = ALLOWED[acc.kind]
         allowed = {*base, send} if getattr(acc, "send", False) else base
