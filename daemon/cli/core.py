@@ -90,8 +90,8 @@ def cmd_db_upgrade(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
+    from daemon.service import manual
     from daemon.store.vocab import AccountStatus
-    from daemon.sync.engine import Engine
     from daemon.sync.progress import Progress
 
     members = ctx.team()
@@ -99,12 +99,8 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
         config, name = _owner(ctx, args.account)
         members, args.account = (config,), name
     progress = Progress()
-    results = []
-    try:
-        for config in members:  # one engine per member, each over that member's rows
-            engine = Engine(ctx.store().scoped(config.member), config, ctx.env,
-                            progress=progress)
-            results += engine.sync([args.account] if args.account else None)
+    try:  # each account under its sync lease, as a daemon's job: never beside a replica's
+        results, skipped = manual.sync(ctx.store(), members, ctx.env, progress, args.account)
     finally:
         progress.close()
     for r in results:
@@ -114,6 +110,8 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
         ctx.console.print(f"{r.name}: {r.status}" + (f" ({streams})" if streams else ""))
         if r.error:
             ctx.console.print(f"  {with_fix(r.error, r.fix)}")
+    for skip in skipped:
+        ctx.console.print(skip.line())
     return 0 if all(r.status == AccountStatus.OK for r in results) else 1
 
 
