@@ -67,6 +67,20 @@ def _pg_store(url: str):
         yield s
     finally:
         s.dispose()
+        _drop(admin, name)
+        admin.dispose()
+
+
+def _drop(admin, name: str) -> None:
+    """DROP DATABASE ... WITH (FORCE); retried while an autovacuum worker (a superuser's
+    backend, which the test role may not terminate) is still on the database."""
+    from sqlalchemy import exc, text
+    from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_fixed
+
+    @retry(retry=retry_if_exception_type(exc.ProgrammingError), stop=stop_after_attempt(20),
+           wait=wait_fixed(0.25), reraise=True)
+    def drop() -> None:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+
+    drop()

@@ -115,8 +115,12 @@ def release(store: Store, replica: str | None = None) -> None:
 
 def _lapsed(lease: DaemonLease, now: datetime) -> bool:
     """Expired, or held by a process of this machine that has gone."""
-    if lease.expires_at <= now:
-        return True
+    return lease.expires_at <= now or _gone(lease)
+
+
+def _gone(lease: DaemonLease | Holder) -> bool:
+    """Held by a process of this machine that is no longer running (killed: no need to wait
+    for the expiry)."""
     if lease.host != socket.gethostname():
         return False
     try:
@@ -141,7 +145,8 @@ def take(store: Db, name: str, replica: str, now: datetime, ttl: timedelta = TTL
     """Take lease ``name`` for ``replica`` unless it is held (by anyone, ``replica`` too:
     a lease is one piece of work at a time) and has not expired."""
     current = find(store, name)
-    if current is not None and current.expires_at is not None and current.expires_at > now:
+    if (current is not None and current.expires_at is not None and current.expires_at > now
+            and not _gone(current)):
         return Taken(False, current)
     host, pid = me()
     values = {"name": name, "host": host, "pid": pid, "replica": replica,

@@ -3,6 +3,9 @@ process is syncing is skipped and named with its holder, never read twice at onc
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +16,7 @@ from daemon.cli import main
 from daemon.clock import now_utc
 from daemon.store import Store, lease
 from daemon.store.replicas import find
+from daemon.store.sql import stamp
 from daemon.sync.engine import Engine
 
 MBOX = ("From a@x Mon Jan  1 00:00:00 2024\nFrom: Ann Lee <ann@x.com>\nTo: me@example.com\n"
@@ -69,6 +73,21 @@ def test_an_expired_lease_of_a_dead_replica_is_taken_over(
     cfg, store = setup
     long_ago = now_utc() - timedelta(hours=1)
     assert lease.take(store, "sync:arch", "dead:1:x", long_ago, timedelta(minutes=3)).won
+    assert main(["--config", str(cfg), "sync"]) == 0
+    assert capsys.readouterr().out.startswith("arch: ok")
+    assert _touchpoints(store) == 1
+
+
+def test_a_killed_syncs_lease_on_this_machine_is_taken_at_once(
+        setup: tuple[Path, Store], capsys: pytest.CaptureFixture[str]) -> None:
+    cfg, store = setup
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process of this machine that has ended: its lease need not run out
+    now = now_utc()
+    store.write("INSERT INTO daemon_leases (name, host, pid, since, expires_at, replica) "
+                "VALUES ('sync:arch', :host, :pid, :now, :expires, 'killed:1:x')",
+                {"host": socket.gethostname(), "pid": gone.pid, "now": stamp(now, True),
+                 "expires": stamp(now + timedelta(minutes=3), True)})
     assert main(["--config", str(cfg), "sync"]) == 0
     assert capsys.readouterr().out.startswith("arch: ok")
     assert _touchpoints(store) == 1
