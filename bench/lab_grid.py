@@ -51,6 +51,7 @@ WIDE = (
     "pct_silence",  # rank of silence among this owner's candidates at T (0..1)
     "pct_count26",  # rank of the 26 weeks' count among the candidates
     "recent",  # an interaction in the 28 days before T (track B)
+    "log_strength",  # log(1 + strength), shipped until the lab showed it did not travel
 )
 
 
@@ -68,9 +69,10 @@ class Grid:
     sent: np.ndarray  # the owner's outbound mail times, sorted
 
 
-def gap_stats(frame: Frame, t: int, cap: int = 10) -> tuple[np.ndarray, ...]:
-    """Per person, from distinct interaction days before ``t``: (gaps list per person as a
-    sorted day array, owner index) -> quantile helper inputs, max gap, last-3 mean gap."""
+def gap_stats(frame: Frame, t: int, cap: int = 10) -> tuple[np.ndarray, np.ndarray, int]:
+    """The gaps between distinct interaction days before ``t`` (as ``daemon.model.rhythm``
+    counts them): each gap's person and its length in days, oldest first per person; and
+    the number of persons."""
     size = len(frame.persons)
     ia = (frame.t < t) & ~frame.noise & (frame.group <= cap)
     p = frame.person[ia].astype(np.int64)
@@ -79,10 +81,11 @@ def gap_stats(frame: Frame, t: int, cap: int = 10) -> tuple[np.ndarray, ...]:
     dp, dd = p[fresh], day[fresh]
     same = dp[1:] == dp[:-1]
     go, gl = dp[1:][same], (dd[:-1] - dd[1:])[same].astype(float)
-    return go, gl, size  # type: ignore[return-value]
+    return go, gl, size
 
 
 def wide(frame: Frame, t: int, cand: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """The candidates' shipped features, then the ``WIDE`` ones, at ``t``."""
     agg = aggregate(frame, t)
     base = features(agg)[cand]
     sil = np.where(np.isfinite(agg.silence), agg.silence, 3650.0)[cand]
@@ -106,7 +109,7 @@ def wide(frame: Frame, t: int, cand: np.ndarray, count: np.ndarray) -> np.ndarra
     extra = np.column_stack([
         np.log1p(tot26), np.log1p(sil) - np.log1p(mean_gap), q, mx, tr,
         pct(agg.days26[cand]), pct(sil), pct(count[cand].astype(float)),
-        (sil < 28).astype(float),
+        (sil < 28).astype(float), np.log1p(agg.strength[cand]),
     ])
     return np.column_stack([base, extra])
 

@@ -11,13 +11,19 @@ the best baseline in each of the 12 cells, mean precision@5 on track B and the w
 gap (track A). Evaluation snapshots: every 4 weeks in each corpus's window, owner still
 sending after the horizon, as the backtest defines them. No interval here: the chosen
 variant's intervals come from ``bench/generalise.py``.
+
+Each line: variant, worst of the 12 margins, the 12 margins (Enron then kernel lists; in-corpus,
+other-corpus, adapted; tracks A, B), ``both`` (fitted on the other corpus and the other owners
+of this one: Enron A, B, kernel A, B), precision@5 on track B and the decile gap per regime.
+The tree variants need scikit-learn, which Keepwarm does not depend on: without it they are
+skipped (``pip install scikit-learn`` to run them).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +32,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lab_grid import CORPORA, EVERY, TMP, WIDE, Grid, collect  # noqa: E402
+from lab_models import TREES, Fitter, blend, logistic, products, risk, trees  # noqa: E402
 
-from daemon.model.adapt import MIN_EXAMPLES, fit_toward  # noqa: E402
+from daemon.model.adapt import MIN_EXAMPLES  # noqa: E402
 from daemon.model.metrics import auc  # noqa: E402
 from daemon.model.rhythm import DAY  # noqa: E402
-from daemon.model.risk import FEATURES, fit, sigmoid  # noqa: E402
+from daemon.model.risk import FEATURES  # noqa: E402
 
 H, BACK = 84 * DAY, 52
 COLS = (*FEATURES, *WIDE)
@@ -72,78 +79,6 @@ def evaluation(name: str, grids: list[Grid]) -> Rows:
     ex = [(i, ok) for i, _, at, ok in parts for _ in range(int(at.sum()))]
     return Rows(owner, np.concatenate([r[1] for r in rows]), sel("x"), sel("y"), sel("b"),
                 sel("base"), sel("key"), ex)  # type: ignore[arg-type]
-
-
-class Model:
-    """A fitted risk model: ``logit(x)``; a linear one keeps its coefficients (the adaptation
-    refits them toward themselves), any other is adapted by a logistic correction on its
-    own logit and the features, centred on "no correction"."""
-
-    def __init__(self, coef: np.ndarray | None = None,
-                 logit: Callable[[np.ndarray], np.ndarray] | None = None,
-                 expand: Callable[[np.ndarray], np.ndarray] = lambda v: v) -> None:
-        self.coef, self._logit, self.expand = coef, logit, expand
-
-    def logit(self, x: np.ndarray) -> np.ndarray:
-        if self.coef is not None:
-            return self.coef[0] + self.expand(x) @ self.coef[1:]
-        return self._logit(x)  # type: ignore[misc]
-
-    def adapt(self, x: np.ndarray, y: np.ndarray, strength: float) -> Model:
-        if self.coef is not None:
-            return Model(fit_toward(self.expand(x), y, self.coef, strength), expand=self.expand)
-        z = np.column_stack([self.logit(x), x])
-        prior = np.r_[0.0, 1.0, np.zeros(x.shape[1])]
-        c = fit_toward(z, y, prior, strength)
-        return Model(logit=lambda v: c[0] + np.column_stack([self.logit(v), v]) @ c[1:])
-
-
-Fitter = Callable[[np.ndarray, np.ndarray], Model]
-
-
-def logistic(l2: float = 1.0) -> Fitter:
-    return lambda x, y: Model(fit(x, y, l2=l2))
-
-
-MONOTONE = {"log_silence": 1, "log_days26": -1, "log_days4": -1, "log_strength": -1,
-            "log_count26": -1, "gap_quantile": 1, "log_gap_ratio": 1}
-
-
-def trees(names: tuple[str, ...], **kw: object) -> Fitter:
-    """scikit-learn's HistGradientBoosting (lab only: not a dependency), monotone in the
-    features where more contact must mean less risk."""
-    def fitter(x: np.ndarray, y: np.ndarray) -> Model:
-        from sklearn.ensemble import HistGradientBoostingClassifier
-        cst = [MONOTONE.get(n, 0) for n in names]
-        params = {"max_iter": 200, "learning_rate": 0.05, "max_leaf_nodes": 15,
-                  "min_samples_leaf": 40, "l2_regularization": 1.0, "random_state": 0, **kw}
-        m = HistGradientBoostingClassifier(monotonic_cst=cst, **params).fit(x, y)
-        return Model(logit=m.decision_function)
-    return fitter
-
-
-def products(names: tuple[str, ...], pairs: tuple[tuple[str, str], ...],
-             l2: float = 1.0) -> Fitter:
-    """Logistic regression on the features and the products of the given pairs (centred)."""
-    ij = [(names.index(a), names.index(b)) for a, b in pairs]
-    def fitter(x: np.ndarray, y: np.ndarray) -> Model:
-        mu = x.mean(axis=0)
-        expand = lambda v: np.column_stack([v, *[(v[:, i] - mu[i]) * (v[:, j] - mu[j])  # noqa
-                                                 for i, j in ij]])
-        return Model(fit(expand(x), y, l2=l2), expand=expand)
-    return fitter
-
-
-def blend(*fitters: Fitter) -> Fitter:
-    """The mean logit of several models."""
-    def fitter(x: np.ndarray, y: np.ndarray) -> Model:
-        ms = [f(x, y) for f in fitters]
-        return Model(logit=lambda v: np.mean([m.logit(v) for m in ms], axis=0))
-    return fitter
-
-
-def risk(model: Model, x: np.ndarray) -> np.ndarray:
-    return sigmoid(model.logit(x))
 
 
 def scores(name: str, data: dict[str, tuple[list[Grid], Rows]], cols: list[int],
@@ -207,36 +142,30 @@ def cells(name: str, rows: Rows, sc: dict[str, np.ndarray]) -> list[tuple]:
     return out
 
 
+def without(*drop: str) -> tuple[str, ...]:
+    return tuple(c for c in FEATURES if c not in drop)
+
+
+HGB4 = {"max_leaf_nodes": 4, "max_iter": 150}
+STUMPS = {"max_depth": 1, "max_leaf_nodes": 2, "max_iter": 300}
+# name -> (features, fitter, adaptation prior strength, fit on the whole grid of the other corpus)
 VARIANTS: dict[str, tuple[tuple[str, ...], Fitter, float, bool]] = {
-    "shipped-features": (FEATURES, logistic(), 30.0, False),
-    "shipped+grid": (FEATURES, logistic(), 30.0, True),
+    "shipped": (FEATURES, logistic(), 30.0, False),
+    "shipped, grid-fit": (FEATURES, logistic(), 30.0, True),
     **{f"+{w}": ((*FEATURES, w), logistic(), 30.0, False) for w in WIDE},
     "+pct3": ((*FEATURES, "pct_days26", "pct_silence", "pct_count26"), logistic(), 30.0, False),
-    "+gapq+ratio": ((*FEATURES, "gap_quantile", "log_gap_ratio"), logistic(), 30.0, False),
-    **{f"-{f}": (tuple(c for c in FEATURES if c != f), logistic(), 30.0, False)
-       for f in FEATURES},
-    **{f"l2={lam}": (FEATURES, logistic(lam), 30.0, False) for lam in (10.0, 100.0, 1000.0)},
-    "small5": (("log_silence", "log_days26", "log_strength", "two_way", "log_age"),
-               logistic(), 30.0, False),
+    **{f"-{f}": (without(f), logistic(), 30.0, False) for f in FEATURES},
+    "-two_way-out_share": (without("two_way", "out_share"), logistic(), 30.0, False),
+    **{f"l2={lam:g}": (FEATURES, logistic(lam), 30.0, False) for lam in (10.0, 100.0, 1000.0)},
+    **{f"prior={k:g}": (FEATURES, logistic(), k, False) for k in (3.0, 10.0, 100.0)},
+    **{f"x {a}*{b}": (FEATURES, products(FEATURES, ((a, b),)), 30.0, False) for a, b in (
+        ("log_silence", "log_days26"), ("log_rhythm", "log_days26"), ("log_silence", "log_age"),
+        ("log_silence", "two_way"), ("log_silence", "log_days4"))},
     "hgb": (FEATURES, trees(FEATURES), 30.0, False),
-    "hgb-shallow": (FEATURES, trees(FEATURES, max_leaf_nodes=4, max_iter=150), 30.0, False),
-    "hgb+wide": (COLS[:-4], trees(COLS[:-4]), 30.0, False),
-    "gam": (FEATURES, trees(FEATURES, max_depth=1, max_leaf_nodes=2, max_iter=300), 30.0,
-            False),
-    "gam-slow": (FEATURES, trees(FEATURES, max_depth=1, max_leaf_nodes=2, max_iter=300,
-                                 learning_rate=0.02), 30.0, False),
-    "blend-lr-hgb4": (FEATURES, blend(logistic(), trees(FEATURES, max_leaf_nodes=4,
-                                                        max_iter=150)), 30.0, False),
-    "x-sil*d26": (FEATURES, products(FEATURES, (("log_silence", "log_days26"),)), 30.0, False),
-    "x-sil*rhy": (FEATURES, products(FEATURES, (("log_silence", "log_rhythm"),)), 30.0, False),
-    "x-d4*d26": (FEATURES, products(FEATURES, (("log_days4", "log_days26"),)), 30.0, False),
-    "x-sil*str": (FEATURES, products(FEATURES, (("log_silence", "log_strength"),)), 30.0,
-                  False),
-    "x-sil*age": (FEATURES, products(FEATURES, (("log_silence", "log_age"),)), 30.0, False),
-    "x-sq": (FEATURES, products(FEATURES, tuple((f, f) for f in (
-        "log_silence", "log_days26", "log_strength"))), 30.0, False),
-    "small4+trend": (("log_silence", "log_days26", "log_strength", "trend"),
-                     logistic(), 30.0, False),
+    "hgb4": (FEATURES, trees(FEATURES, **HGB4), 30.0, False),
+    "hgb+wide": ((*FEATURES, *WIDE[:5]), trees((*FEATURES, *WIDE[:5])), 30.0, False),
+    "stumps (monotone GAM)": (FEATURES, trees(FEATURES, **STUMPS), 30.0, False),
+    "blend logistic+hgb4": (FEATURES, blend(logistic(), trees(FEATURES, **HGB4)), 30.0, False),
 }
 
 
@@ -245,13 +174,20 @@ def main() -> int:
     p.add_argument("--cache", type=Path, default=TMP / "keepwarm-generalise")
     p.add_argument("--only", default="")
     args = p.parse_args()
+    missing = [str(w) for w, *_ in CORPORA.values() if not any(w.glob("*.done"))]
+    if missing:
+        print(f"rank_lab: no cached stores in {', '.join(missing)}: run "
+              "bench/enron_backtest.py --import-only and bench/lists_backtest.py first.",
+              file=sys.stderr)
+        return 2
+    trees_ok = importlib.util.find_spec("sklearn") is not None
     data = {}
     for name in CORPORA:
         grids = collect(name, args.cache)
         data[name] = (grids, evaluation(name, grids))
     only = set(filter(None, args.only.split(",")))
     for variant, (names, fitter, strength, train_grid) in VARIANTS.items():
-        if only and variant not in only:
+        if (only and variant not in only) or (not trees_ok and fitter in TREES):
             continue
         cols = [COLS.index(n) for n in names]
         res = [c for n in CORPORA
@@ -261,8 +197,10 @@ def main() -> int:
         both = " ".join(f"{c[3]:+.3f}" for c in res if c[1] == "both-folds")
         p5 = " ".join(f"{c[4]:.2f}" for c in main12 if c[2] == "B")
         cal = " ".join(f"{c[5]:.2f}" for c in main12 if c[2] == "A")
-        print(f"{variant:<18} min {min(c[3] for c in main12):+.3f} | {margins} | both {both} "
+        print(f"{variant:<28} min {min(c[3] for c in main12):+.3f} | {margins} | both {both} "
               f"| p@5B {p5} | cal {cal}", flush=True)
+    if not trees_ok:
+        print("(tree variants skipped: scikit-learn is not installed)")
     return 0
 
 
