@@ -1,9 +1,13 @@
-"""Fit the lapse-risk coefficients shipped in ``daemon/model/risk.py`` on Enron backtest candidates.
+"""Fit the lapse-risk coefficients shipped in ``daemon/model/risk.py`` on the backtest
+candidates of both corpora together: the Enron owners (4-weekly snapshots 1999-07-03 to
+2001-06-30) and the kernel maintainers (2020-01-01 to 2025-09-30).
 
-    python bench/fit_risk.py [--work /tmp/keepwarm-enron] [--from 1999-07-03 --to 2001-06-30]
+    python bench/fit_risk.py [--work /tmp/keepwarm-enron] [--lists /tmp/keepwarm-lists]
 
-Needs the per-owner stores made by ``bench/enron_backtest.py --import-only``. Prints the
-coefficients (paste them into ``daemon.model.risk.COEF``) and in-sample calibration.
+Needs the per-owner stores made by ``bench/enron_backtest.py --import-only`` and
+``bench/lists_backtest.py`` (``--lists ''`` fits on Enron alone). Prints the coefficients
+(paste them into ``daemon.model.risk.COEF``), in-sample calibration and owner-grouped
+out-of-fold AUC. How the fit does on a corpus it never saw is ``bench/generalise.py``.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ def collect(work: Path, start: date, end: date) -> tuple[np.ndarray, np.ndarray,
     times = snapshot_times(start, end, timedelta(weeks=4))
     xs, ys, owners, track_b, when = [], [], [], [], []
     for owner, frame in owner_frames(work):
-        for snap in snapshots(owner, frame, times, timedelta(weeks=12)):
+        for snap in snapshots(owner, frame, times, timedelta(weeks=12), adapted=False):
             xs.append(snap.x)
             ys.append(snap.label)
             owners += [snap.owner] * len(snap.label)
@@ -45,9 +49,14 @@ def main() -> int:
     p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "keepwarm-enron")
     p.add_argument("--from", dest="start", type=date.fromisoformat, default=date(1999, 7, 3))
     p.add_argument("--to", dest="end", type=date.fromisoformat, default=date(2001, 6, 30))
+    p.add_argument("--lists", default=str(Path(tempfile.gettempdir()) / "keepwarm-lists"))
     p.add_argument("--l2", type=float, default=1.0)
     args = p.parse_args()
     x, y, owners, track_b, when = collect(args.work, args.start, args.end)
+    if args.lists:
+        lx, ly, lo, lb, lw = collect(Path(args.lists), date(2020, 1, 1), date(2025, 9, 30))
+        x, y, owners = np.r_[x, lx], np.r_[y, ly], owners + lo
+        track_b, when = np.r_[track_b, lb], np.r_[when, lw]
     coef = fit(x, y, l2=args.l2)
     pred = sigmoid(coef[0] + x @ coef[1:])
     print(f"rows {len(y)}, owners {len(set(owners))}, lapse rate {y.mean():.3f}, "
@@ -65,7 +74,7 @@ def main() -> int:
           f"mean predicted {oof.mean():.3f}")
     window = when >= date(2000, 7, 1)
     for track, rows in (("A", window), ("B", window & track_b)):
-        print(f"  out-of-fold AUC on 2000-07..2001-06, track {track}: "
+        print(f"  out-of-fold AUC in the backtest windows, track {track}: "
               f"{auc(oof[rows], y[rows] > 0.5):.3f} ({int(rows.sum())} rows)")
     print("COEF = np.array([" + ", ".join(f"{c:.4f}" for c in coef) + "])")
     return 0

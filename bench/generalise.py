@@ -14,7 +14,7 @@ corpus with coefficients that never saw the rows they score:
 - ``adapted``: the other corpus's fit as the prior, adapted at each T to the owner's own
   snapshots before T (``daemon.model.adapt``: what the product does, with a prior that never
   saw this corpus);
-- ``shipped``: the coefficients in ``daemon.model.risk`` as they ship (fitted on Enron, so
+- ``shipped``: the coefficients in ``daemon.model.risk`` as they ship (fitted on both corpora, so
   in-sample there: a reference, not a regime).
 
 Prints, per corpus, regime and track: pooled ROC AUC of the model and the three baselines
