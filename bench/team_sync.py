@@ -90,12 +90,12 @@ def team_config(path: Path, store_url: str, members: list[str], *, url: str, tok
     return path
 
 
-def peak_rss_mib(pid: int) -> float:
-    """The process's peak resident set (VmHWM), MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def rss_mib(pid: int) -> tuple[float, float]:
+    """The process's peak resident set (VmHWM) and its resident set now (VmRSS), MiB."""
+    found = {line.split(":")[0]: int(line.split()[1]) / 1024
+             for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+             if line.startswith(("VmHWM:", "VmRSS:"))}
+    return found.get("VmHWM", float("nan")), found.get("VmRSS", float("nan"))
 
 
 def run(n: int, replicas: int, args: argparse.Namespace, pg: str) -> dict[str, object]:
@@ -135,7 +135,7 @@ def run(n: int, replicas: int, args: argparse.Namespace, pg: str) -> dict[str, o
                 with engine.connect() as c:
                     got = c.execute(select(func.count(Item.id))).scalar_one()
             elapsed = time.perf_counter() - t0
-            rss = [peak_rss_mib(p.pid) for p in procs]
+            rss = [rss_mib(p.pid) for p in procs]
         finally:
             for p in procs:
                 p.terminate()
@@ -174,13 +174,13 @@ def main() -> None:
     print(f"{args.members} members x {args.messages} messages, per-user quota {args.rate:g} "
           f"messages/s (burst {burst:g}): {bound}; {args.workers} workers per replica")
     print(f"{'replicas':>8} {'wall s':>7} {'sync s':>7} {'msg/s total':>11} {'per member':>10} "
-          f"{'of quota':>8} {'at once':>7}  peak RSS MiB per replica")
+          f"{'of quota':>8} {'at once':>7}  RSS MiB per replica: peak/at the end")
     for r in [int(x) for x in args.replicas.split(",")]:
         out = run(args.members, r, args, args.pg)
         span = float(out["span"])  # type: ignore[arg-type]
         total = args.members * args.messages / span
         per = float(out["per_member"])  # type: ignore[arg-type]
-        rss = " ".join(f"{x:.0f}" for x in out["rss"])  # type: ignore[attr-defined]
+        rss = " ".join(f"{hwm:.0f}/{now:.0f}" for hwm, now in out["rss"])  # type: ignore[attr-defined]
         share = f"{100 * per / ideal:.0f}%" if ideal else "-"
         print(f"{r:>8} {out['elapsed']:>7.1f} {span:>7.1f} {total:>11.1f} {per:>10.1f} "
               f"{share:>8} {out['concurrent']:>7}  {rss}", flush=True)
