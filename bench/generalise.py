@@ -43,7 +43,7 @@ from owner_store import owner_frames  # noqa: E402
 from daemon.model.adapt import MIN_EXAMPLES, Examples, examples, fit_toward  # noqa: E402
 from daemon.model.backtest import BASELINES, Snapshot, snapshot_times, snapshots  # noqa: E402
 from daemon.model.metrics import evaluate_track, reliability  # noqa: E402
-from daemon.model.risk import COEF, fit, sigmoid  # noqa: E402
+from daemon.model.risk import COEF, LEVEL_WEIGHT, fit, sigmoid  # noqa: E402
 
 TMP = Path(tempfile.gettempdir())
 CORPORA = {  # name -> (stores, first snapshot, last snapshot, owner folds)
@@ -52,6 +52,7 @@ CORPORA = {  # name -> (stores, first snapshot, last snapshot, owner folds)
 }
 H = timedelta(weeks=12)
 Pair = tuple[Snapshot, Examples]
+FORMAT = "level"  # the cached pickles' format: change it when Snapshot or Examples change
 
 
 def collect(work: Path, start: date, end: date) -> list[Pair]:
@@ -67,7 +68,7 @@ def collect(work: Path, start: date, end: date) -> list[Pair]:
 
 def cached(name: str, cache: Path) -> list[Pair]:
     work, start, end, _ = CORPORA[name]
-    file = cache / f"{name}.pickle"
+    file = cache / f"{name}-{FORMAT}.pickle"
     if file.exists():
         return pickle.loads(file.read_bytes())  # type: ignore[no-any-return]
     pairs = collect(work, start, end)
@@ -76,34 +77,41 @@ def cached(name: str, cache: Path) -> list[Pair]:
     return pairs
 
 
-def stack(pairs: list[Pair]) -> tuple[np.ndarray, np.ndarray]:
+def stack(pairs: list[Pair]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Features, labels and each row's owner level (the risk's offset)."""
     return (np.concatenate([s.x for s, _ in pairs]),
-            np.concatenate([s.label for s, _ in pairs]).astype(float))
+            np.concatenate([s.label for s, _ in pairs]).astype(float),
+            np.concatenate([np.full(s.label.size, s.level) for s, _ in pairs]))
 
 
-def risk(coef: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return sigmoid(coef[0] + x @ coef[1:])
+def fit_on(pairs: list[Pair]) -> np.ndarray:
+    x, y, level = stack(pairs)
+    return fit(x, y, level=level)
+
+
+def risk(coef: np.ndarray, s: Snapshot) -> np.ndarray:
+    return sigmoid(coef[0] + LEVEL_WEIGHT * s.level + s.x @ coef[1:])
 
 
 def regimes(name: str, data: dict[str, list[Pair]]) -> dict[str, list[Snapshot]]:
     """The corpus's snapshots scored by each regime (scores["model"] replaced)."""
     pairs = data[name]
     other = [p for n, ps in data.items() if n != name for p in ps]
-    loco = fit(*stack(other))
+    loco = fit_on(other)
     owners = sorted({s.owner for s, _ in pairs})
     folds = CORPORA[name][3]
     fold_of = {o: i % folds for i, o in enumerate(owners)}
-    fold_coef = [fit(*stack([p for p in pairs if fold_of[p[0].owner] != k]))
+    fold_coef = [fit_on([p for p in pairs if fold_of[p[0].owner] != k])
                  for k in range(folds)]
 
     def scored(coef_of) -> list[Snapshot]:  # type: ignore[no-untyped-def]
-        return [replace(s, scores={**s.scores, "model": risk(coef_of(s, ex), s.x)})
+        return [replace(s, scores={**s.scores, "model": risk(coef_of(s, ex), s)})
                 for s, ex in pairs]
 
     def adapted(_: Snapshot, ex: Examples) -> np.ndarray:
         if len(ex) < MIN_EXAMPLES or ex.y.all() or not ex.y.any():
             return loco
-        return fit_toward(ex.x, ex.y.astype(float), loco)
+        return fit_toward(ex.x, ex.y.astype(float), loco, level=ex.level)
 
     return {
         "in-corpus": scored(lambda s, _: fold_coef[fold_of[s.owner]]),

@@ -6,7 +6,9 @@ passed horizon (T' + horizon <= T): its candidates (the backtest's regular two-w
 :mod:`daemon.model.examples`) are labelled examples from this very user. The fit maximises
 their log-likelihood minus ``PRIOR_STRENGTH / 2 x |coef - prior|^2``, an L2 penalty centred on
 the prior: a new user (no examples) gets the prior exactly, and the more examples, the more
-the data outweighs it.
+the data outweighs it. Each example carries the user's lapse level at its own T'
+(:mod:`daemon.model.level`, from the snapshots before T' - horizon) as the risk's offset, and
+the level at T comes from the same labelled grid.
 
 No leakage by construction: everything here reads the frame cut at T (``_past``).
 A snapshot's features read only touchpoints before T' (:func:`~daemon.model.rhythm.aggregate`),
@@ -23,12 +25,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from daemon.model.examples import before, candidates, interactions, lapsed, rows, sent_times
+from daemon.model.examples import before, rows
 from daemon.model.frame import Frame
-from daemon.model.rhythm import DAY, aggregate
-from daemon.model.risk import COEF, features, sigmoid
+from daemon.model.level import POINTS, STEP, grid, level
+from daemon.model.rhythm import aggregate
+from daemon.model.risk import COEF, LEVEL_WEIGHT, features, sigmoid
 
-HORIZON_DAYS, EVERY_DAYS, SNAPSHOTS = 84, 14, 52  # two years, every 2 weeks (bench/generalise.py)
+SNAPSHOTS = 52  # two years, every 2 weeks (daemon.model.level's grid; bench/generalise.py)
 PRIOR_STRENGTH = 30.0  # the prior is worth about this many examples per coefficient
 MIN_EXAMPLES = 40  # fewer, or one class only: the prior as shipped
 ROW_BUDGET = 60_000  # touchpoint rows the adaptation reads at most (bench/score.py)
@@ -36,11 +39,15 @@ ROW_BUDGET = 60_000  # touchpoint rows the adaptation reads at most (bench/score
 
 @dataclass(frozen=True)
 class Examples:
-    """The user's own labelled candidate rows: features, label (lapsed) and snapshot time."""
+    """The user's own labelled candidate rows: features, label (lapsed), snapshot time, and the
+    user's lapse level at that snapshot (:mod:`daemon.model.level`); ``now`` is the level at
+    the scoring time itself."""
 
     x: np.ndarray
     y: np.ndarray
     at: np.ndarray
+    level: np.ndarray
+    now: float = 0.0
 
     def __len__(self) -> int:
         return int(self.y.size)
@@ -65,38 +72,48 @@ def _past(frame: Frame, as_of: int) -> Frame:
 
 
 def examples(frame: Frame, as_of: int, cap: int = 10) -> Examples:
-    """Every labelled candidate row of the snapshots before ``as_of`` (UTC seconds)."""
+    """Every labelled candidate row of the snapshots before ``as_of`` (UTC seconds), each with
+    the user's lapse level at its own snapshot time, and the level at ``as_of``."""
     past = _past(frame, as_of)
-    inter = interactions(past)
-    sent = sent_times(past)
-    h = HORIZON_DAYS * DAY
-    xs, ys, ats = [], [], []
+    g = grid(past, as_of, SNAPSHOTS + STEP + POINTS)
+    xs, ys, ats, levels = [], [], [], []
     for k in range(SNAPSHOTS):
-        t = as_of - h - k * EVERY_DAYS * DAY
-        if sent.size == 0 or sent[-1] < t + h:
-            continue  # you sent nothing after its horizon: the mailbox, not the tie, ended
-        cand = candidates(past, t, inter).index
-        if cand.size == 0:
-            continue
+        t = int(g.t[k])
+        if not g.counts(k, as_of):
+            continue  # you sent nothing after its horizon, or nobody was a candidate
+        cand = g.cand[k]
         mine = np.zeros(len(past.persons), dtype=bool)
         mine[cand] = True
         agg = aggregate(rows(past, mine[past.person] & (past.t < t)), t, cap)
         xs.append(features(agg)[cand])
-        ys.append(lapsed(past, t, h, cand, inter))
+        ys.append(g.y[k])
         ats.append(np.full(cand.size, t, dtype=np.int64))
+        levels.append(np.full(cand.size, level(g, t, k + STEP)))
+    now = level(g, as_of, 0)
     if not xs:
-        return Examples(np.zeros((0, COEF.size - 1)), np.zeros(0, bool), np.zeros(0, np.int64))
-    return Examples(np.concatenate(xs), np.concatenate(ys), np.concatenate(ats))
+        return Examples(np.zeros((0, COEF.size - 1)), np.zeros(0, bool), np.zeros(0, np.int64),
+                        np.zeros(0), now)
+    return Examples(np.concatenate(xs), np.concatenate(ys), np.concatenate(ats),
+                    np.concatenate(levels), now)
+
+
+def owner_level(frame: Frame, as_of: int) -> float:
+    """The user's lapse level at ``as_of`` alone (what the shipped coefficients need)."""
+    past = _past(frame, as_of)
+    return level(grid(past, as_of, POINTS), as_of, 0)
 
 
 def fit_toward(x: np.ndarray, y: np.ndarray, prior: np.ndarray,
-               strength: float = PRIOR_STRENGTH, iterations: int = 25) -> np.ndarray:
-    """Logistic regression by Newton's method with an L2 penalty centred on ``prior``."""
+               strength: float = PRIOR_STRENGTH, iterations: int = 25,
+               level: np.ndarray | None = None) -> np.ndarray:
+    """Logistic regression by Newton's method with an L2 penalty centred on ``prior``; each
+    row's ``level`` enters as a fixed offset (``LEVEL_WEIGHT`` x level), as in the risk."""
     xa = np.column_stack([np.ones(len(x)), x])
+    off = 0.0 if level is None else LEVEL_WEIGHT * level
     coef = prior.astype(float).copy()
     eye = strength * np.eye(xa.shape[1])
     for _ in range(iterations):
-        p = sigmoid(xa @ coef)
+        p = sigmoid(off + xa @ coef)
         grad = xa.T @ (p - y) + strength * (coef - prior)
         hess = _gram(xa, p * (1 - p)) + eye
         step = np.linalg.solve(hess, grad)
@@ -116,9 +133,16 @@ def _gram(xa: np.ndarray, w: np.ndarray, chunk: int = 512) -> np.ndarray:
     return out
 
 
-def adapt(frame: Frame, as_of: int, prior: np.ndarray = COEF, cap: int = 10) -> np.ndarray:
-    """The coefficients for scoring at ``as_of``: ``prior`` updated by the user's own past."""
+def fitted(frame: Frame, as_of: int, prior: np.ndarray = COEF,
+           cap: int = 10) -> tuple[np.ndarray, float]:
+    """The coefficients for scoring at ``as_of`` (``prior`` updated by the user's own past)
+    and the user's lapse level at ``as_of``."""
     ex = examples(frame, as_of, cap)
     if len(ex) < MIN_EXAMPLES or ex.y.all() or not ex.y.any():
-        return prior
-    return fit_toward(ex.x, ex.y.astype(float), prior)
+        return prior, ex.now
+    return fit_toward(ex.x, ex.y.astype(float), prior, level=ex.level), ex.now
+
+
+def adapt(frame: Frame, as_of: int, prior: np.ndarray = COEF, cap: int = 10) -> np.ndarray:
+    """The coefficients for scoring at ``as_of``: ``prior`` updated by the user's own past."""
+    return fitted(frame, as_of, prior, cap)[0]

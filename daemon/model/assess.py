@@ -85,15 +85,17 @@ def heard_from(frame: Frame, as_of: int) -> np.ndarray:
 
 
 def evaluate(frame: Frame, as_of: int, *, hidden: np.ndarray | None = None,
-             upcoming: bool = True, cap: int = 10, coef: np.ndarray | None = None) -> Evaluation:
+             upcoming: bool = True, cap: int = 10, coef: np.ndarray | None = None,
+             level: float = 0.0) -> Evaluation:
     """Score every person of ``frame`` at ``as_of`` (UTC seconds) from touchpoints before it.
 
     ``hidden`` holds an EXCLUSIONS index per person (ignored/snoozed) decided by the caller;
     with ``upcoming`` a meeting already booked after ``as_of`` excludes the person; ``coef``
-    (None: the shipped ones) are the risk model's coefficients."""
+    (None: the shipped ones) are the risk model's coefficients and ``level`` the user's own
+    lapse level (:mod:`daemon.model.level`; 0: the prior's)."""
     agg = aggregate(frame, as_of, cap)
     size = len(frame.persons)
-    risk = lapse_risk(agg) if coef is None else lapse_risk(agg, coef)
+    risk = lapse_risk(agg, level=level) if coef is None else lapse_risk(agg, coef, level)
     has = np.isfinite(agg.silence)
     ratio = np.where(has, agg.silence / agg.rhythm, 0.0)
     overdue = np.clip(ratio - 1.0, 0.0, 1.0)

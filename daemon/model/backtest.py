@@ -6,7 +6,8 @@ baselines and the label. Metrics live in :mod:`daemon.model.metrics`.
 - Interactions, candidates, tracks and labels as :mod:`daemon.model.examples` defines them
   (the same definitions the adaptation learns from). A snapshot counts only if the owner
   still sends mail (any outbound mail) at or after T + horizon.
-- The model sees only touchpoints before T (no upcoming-meeting exclusion).
+- The model sees only touchpoints before T (no upcoming-meeting exclusion); both ``model``
+  and ``adapted`` read the owner's own lapse level at T (:mod:`daemon.model.level`).
 - A row names its contact twice, so an outside checker can join on either: ``key``, the
   person's key in the store (its primary normalised address; ``contact`` is the same), and
   ``address``, the store address of the candidate's last interaction before T (one of a
@@ -21,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from daemon.model.adapt import adapt
+from daemon.model.adapt import fitted, owner_level
 from daemon.model.assess import evaluate
 from daemon.model.examples import candidates, interactions, lapsed, sent_times
 from daemon.model.frame import Frame
@@ -46,6 +47,7 @@ class Snapshot:
     scores: dict[str, np.ndarray]  # method -> risk-like score
     x: np.ndarray  # the model's feature matrix for the candidates (for fitting)
     seen_as: tuple[str, ...] = ()  # per candidate, the address of their last interaction
+    level: float = 0.0  # the owner's own lapse level at T (daemon.model.level)
 
 
 def snapshot_times(start: date, end: date, every: timedelta) -> list[datetime]:
@@ -75,15 +77,17 @@ def snapshots(owner: str, frame: Frame, times: list[datetime], horizon: timedelt
         if c.index.size == 0:
             continue
         cand = c.index
-        ev = evaluate(frame, t, upcoming=False, cap=cap)
+        coef, level = fitted(frame, t, cap=cap) if adapted else (None, owner_level(frame, t))
+        ev = evaluate(frame, t, upcoming=False, cap=cap, level=level)
         scores = {"model": ev.risk[cand]}
-        if adapted:
-            scores["adapted"] = lapse_risk(ev.agg, adapt(frame, t, cap=cap))[cand]
+        if coef is not None:
+            scores["adapted"] = lapse_risk(ev.agg, coef, level)[cand]
         yield Snapshot(
             owner=owner, as_of=when, contacts=tuple(frame.persons[i].key for i in cand),
             label=lapsed(frame, t, h, cand, inter), track_b=c.recent,
             scores={**scores, **_baselines(frame, inter, t, size, cand, c.count)},
-            x=features(ev.agg)[cand], seen_as=tuple(frame.address(r) for r in c.last))
+            x=features(ev.agg)[cand], seen_as=tuple(frame.address(r) for r in c.last),
+            level=level)
 
 
 def _baselines(frame: Frame, inter: np.ndarray, t: int, size: int, cand: np.ndarray,

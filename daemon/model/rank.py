@@ -14,7 +14,7 @@ import numpy as np
 from daemon.clock import zone
 from daemon.config import Config
 from daemon.model import reasons
-from daemon.model.adapt import adapt
+from daemon.model.adapt import fitted, owner_level
 from daemon.model.assess import EXCLUSIONS, GROUP_NAMES, SHAPE_NAMES, Evaluation, evaluate, monthly
 from daemon.model.entries import Entry, Scored
 from daemon.model.frame import Frame, seconds
@@ -61,12 +61,13 @@ def score_frame(frame: Frame, as_of: datetime, *, hidden: Hidden | None = None,
     """The model's answer for a frame: every present person as an :class:`Entry`, grouped.
     ``hidden`` (None: nobody) excludes people; ``tz`` is the zone the reasons' dates are
     written in (the report's); ``adapted`` fits the risk to the user's own past
-    (:mod:`daemon.model.adapt`; False: the shipped coefficients)."""
+    (:mod:`daemon.model.adapt`; False: the shipped coefficients); both read the user's own
+    lapse level (:mod:`daemon.model.level`)."""
     as_of = as_of.astimezone(UTC) if as_of.tzinfo else as_of.replace(tzinfo=UTC)
     at = seconds(as_of)
     hide, until = _exclusions(frame, hidden)
-    coef = adapt(frame, at, cap=cap) if adapted else None
-    ev = evaluate(frame, at, hidden=hide, upcoming=upcoming, cap=cap, coef=coef)
+    coef, level = fitted(frame, at, cap=cap) if adapted else (None, owner_level(frame, at))
+    ev = evaluate(frame, at, hidden=hide, upcoming=upcoming, cap=cap, coef=coef, level=level)
     months = monthly(frame, at)
     entries = _entries(frame, ev, months, as_of, until, tz)
     # while you yourself are quiet, only those who went quiet before you did are news

@@ -5,6 +5,12 @@ The coefficients below are constants fitted once (``bench/fit_risk.py``) on the 
 candidates of both shared corpora together (the Enron mailboxes in ``../shared/data/enron``
 and the kernel maintainers in ``../shared/data/lists``), with an L2 penalty: they are the
 prior that :mod:`daemon.model.adapt` refits to each user's own past.
+
+Beside the features, the logit carries a fixed offset: ``LEVEL_WEIGHT`` x the user's own lapse
+level (:mod:`daemon.model.level`, the logit of how many of their regular contacts lapsed in
+the last year of their own labelled snapshots, 0 for a new user). The coefficients are fitted
+with it in place, so they describe a tie against its owner's own level: fitted on one kind of
+mailbox, the risk stays calibrated on another whose ties lapse more or less often.
 """
 
 from __future__ import annotations
@@ -27,18 +33,23 @@ FEATURES = (
     # every cell without it (bench/rank_lab.py); strength still weighs the going-quiet score
     "silence_x_rhythm",  # (log_silence - 3) x (log_rhythm - 3.5): silence says less when slow
 )
+# Half the user's own level: the level lags (it is a year of snapshots that ended at least 12
+# weeks ago) and is noisy for a small mailbox, so it moves the risk half-way to it
+# (bench/rank_lab.py: weights 0.3, 0.5, 0.7 and 1 against none).
+LEVEL_WEIGHT = 0.5
 # The product's centres (about the mean of both corpora's candidates), so the other
 # coefficients keep their meaning at a typical tie; fixed, as the adaptation refits around them.
 SILENCE_CENTRE, RHYTHM_CENTRE = 3.0, 3.5
 
 # Fitted by bench/fit_risk.py on 10,606 candidate rows of 55 owners of both corpora (52 Enron
-# owners, 1999-07..2001-06; 3 kernel maintainers, 2020-01..2025-09; lapse rate 0.514);
-# in-sample AUC 0.793, owner-grouped 5-fold out-of-fold AUC 0.772. Log_silence, log_overdue
-# and log_rhythm are nearly collinear, hence their large opposite weights: together, risk
-# still rises with silence at every rhythm below ~4 years. Intercept first, then FEATURES.
+# owners, 1999-07..2001-06; 3 kernel maintainers, 2020-01..2025-09; lapse rate 0.514), with
+# each row's owner level as the offset; in-sample AUC 0.803, owner-grouped 5-fold out-of-fold
+# AUC 0.789 (0.772 without the level). Log_silence, log_overdue and log_rhythm are nearly
+# collinear, hence their large opposite weights: together, risk still rises with silence at
+# every rhythm below ~4 years. Intercept first, then FEATURES.
 COEF = np.array([
-    -0.2828, 3.1167, -2.4969, -2.2734, -0.7084, -0.0381, -0.1405, 0.2871, -0.1606, -0.1864,
-    -0.1600,
+    0.1513, 2.7017, -2.1086, -1.8648, -0.6079, -0.0926, -0.1904, 0.2929, -0.0990, -0.2833,
+    -0.1732,
 ])
 
 
@@ -66,20 +77,24 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
 
 
-def risk(agg: Aggregates, coef: np.ndarray = COEF) -> np.ndarray:
-    """Calibrated probability of no interaction in the next 12 weeks, per person."""
+def risk(agg: Aggregates, coef: np.ndarray = COEF, level: float = 0.0) -> np.ndarray:
+    """Calibrated probability of no interaction in the next 12 weeks, per person, for a user
+    whose own lapse level is ``level``."""
     x = features(agg)
-    return sigmoid(coef[0] + x @ coef[1:])
+    return sigmoid(coef[0] + LEVEL_WEIGHT * level + x @ coef[1:])
 
 
-def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50) -> np.ndarray:
-    """L2-penalised logistic regression by Newton's method (intercept not penalised)."""
+def fit(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50,
+        level: np.ndarray | None = None) -> np.ndarray:
+    """L2-penalised logistic regression by Newton's method (intercept not penalised), with
+    each row's owner ``level`` as a fixed offset (``LEVEL_WEIGHT`` x level)."""
     xa = np.column_stack([np.ones(len(x)), x])
+    off = 0.0 if level is None else LEVEL_WEIGHT * level
     coef = np.zeros(xa.shape[1])
     penalty = np.full(xa.shape[1], l2)
     penalty[0] = 0.0
     for _ in range(iterations):
-        p = sigmoid(xa @ coef)
+        p = sigmoid(off + xa @ coef)
         grad = xa.T @ (p - y) + penalty * coef
         hess = (xa * (p * (1 - p))[:, None]).T @ xa + np.diag(penalty)
         step = np.linalg.solve(hess, grad)
