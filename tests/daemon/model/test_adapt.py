@@ -7,41 +7,11 @@ import numpy as np
 import pytest
 
 from daemon.model.adapt import MIN_EXAMPLES, adapt, examples, fit_toward
-from daemon.model.frame import Frame, build, seconds
 from daemon.model.rank import score_frame
 from daemon.model.risk import COEF, sigmoid
 
 from helpers.model import AS_OF, frame_of, touch
-
-T = seconds(AS_OF)
-DAY = 86400
-
-
-def episodic_user(seed: int = 3, persons: int = 60) -> Frame:
-    """Three years of a user whose ties come in episodes: each contact writes back and forth
-    every few days for a few months, then stops; the user stops sending 30 days before T."""
-    rng = np.random.default_rng(seed)
-    rows: list[tuple[int, int, int]] = []  # person, t, direction
-    for p in range(persons):
-        start = T - int(rng.uniform(60, 3 * 365)) * DAY
-        length = int(rng.uniform(30, 200)) * DAY
-        gap = rng.uniform(2, 10) * DAY
-        at = float(start)
-        while at < min(start + length, T):
-            rows.append((p, int(at), int(rng.integers(0, 2))))
-            at += rng.exponential(gap)
-    kept = [(p, t, d) for p, t, d in rows if d == 1 or t < T - 30 * DAY]
-    return frame_of([touch(f"p{p}@x.com", (T - t) / DAY, ("outbound", "inbound")[d])
-                     for p, t, d in kept])
-
-
-def with_rows(frame: Frame, person: list[int], t: list[int], direction: list[int]) -> Frame:
-    """``frame`` plus some one-to-one mails."""
-    n = len(person)
-    return build(frame.persons, np.r_[frame.person, person], np.r_[frame.t, t],
-                 np.r_[frame.direction, direction], np.r_[frame.meeting, [False] * n],
-                 np.r_[frame.group, [1] * n], np.r_[frame.noise, [False] * n],
-                 np.r_[frame.direct, [True] * n], np.r_[frame.thread, [-1] * n])
+from helpers.own_past import DAY, T, episodic_user, with_rows
 
 
 def test_a_new_user_gets_the_prior() -> None:
@@ -88,6 +58,7 @@ def test_no_touchpoint_at_or_after_t_leaks_into_the_past(offset_days: float) -> 
     ex2 = examples(later, T)
     assert np.array_equal(ex.x, ex2.x) and np.array_equal(ex.y, ex2.y)
     assert np.array_equal(ex.at, ex2.at)
+    assert np.array_equal(ex.level, ex2.level) and ex.now == ex2.now  # the user's own level
     assert np.array_equal(adapt(later, T), coef)
 
 
@@ -99,6 +70,7 @@ def test_a_snapshot_sees_only_what_came_before_it() -> None:
     later = with_rows(frame, list(range(60)), [T - 2 * DAY] * 60, [1] * 60)
     ex2 = examples(later, T)
     assert np.array_equal(ex.x, ex2.x) and np.array_equal(ex.at, ex2.at)
+    assert np.array_equal(ex.level, ex2.level)  # each level reads only before its own T'
 
 
 def test_weekly_scoring_uses_the_adapted_model() -> None:
