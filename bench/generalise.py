@@ -52,7 +52,7 @@ CORPORA = {  # name -> (stores, first snapshot, last snapshot, owner folds)
 }
 H = timedelta(weeks=12)
 Pair = tuple[Snapshot, Examples]
-FORMAT = "level"  # the cached pickles' format: change it when Snapshot or Examples change
+FORMAT = "level2"  # the cached pickles' format: change it when Snapshot or Examples change
 
 
 def collect(work: Path, start: date, end: date) -> list[Pair]:

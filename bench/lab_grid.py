@@ -27,6 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from lab_signals import SIGNALS, signals  # noqa: E402
 from owner_store import owner_frames  # noqa: E402
 
 from daemon.model.backtest import _baselines  # noqa: E402
@@ -111,7 +112,7 @@ def wide(frame: Frame, t: int, cand: np.ndarray, count: np.ndarray) -> np.ndarra
         pct(agg.days26[cand]), pct(sil), pct(count[cand].astype(float)),
         (sil < 28).astype(float), np.log1p(agg.strength[cand]),
     ])
-    return np.column_stack([base, extra])
+    return np.column_stack([base, extra, signals(frame, t, cand)])
 
 
 def grid(owner: str, frame: Frame, start: date, end: date) -> Grid:
@@ -132,7 +133,7 @@ def grid(owner: str, frame: Frame, start: date, end: date) -> Grid:
         keys.append(c.index)
         ts.append(np.full(c.index.size, t, np.int64))
     if not xs:
-        xs, bases = [np.zeros((0, len(FEATURES) + len(WIDE)))], [np.zeros((0, 3))]
+        xs, bases = [np.zeros((0, len(FEATURES) + len(WIDE) + len(SIGNALS)))], [np.zeros((0, 3))]
     cat = lambda v: np.concatenate(v) if v else np.zeros(0)  # noqa: E731
     return Grid(owner, cat(ts).astype(np.int64), np.concatenate(xs), cat(ys).astype(bool),
                 cat(bs).astype(bool), np.concatenate(bases), cat(keys).astype(np.int64),
@@ -140,7 +141,7 @@ def grid(owner: str, frame: Frame, start: date, end: date) -> Grid:
 
 
 def collect(name: str, cache: Path) -> list[Grid]:
-    file = cache / f"lab-{name}.pickle"
+    file = cache / f"lab-{name}-signals.pickle"
     if file.exists():
         return pickle.loads(file.read_bytes())  # type: ignore[no-any-return]
     work, start, end, _ = CORPORA[name]

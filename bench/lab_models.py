@@ -88,3 +88,46 @@ def blend(*fitters: Fitter) -> Fitter:
 
 def risk(model: Model, x: np.ndarray) -> np.ndarray:
     return sigmoid(model.logit(x))
+
+
+def _newton(x: np.ndarray, y: np.ndarray, off: np.ndarray, prior: np.ndarray,
+            penalty: np.ndarray, iterations: int = 50) -> np.ndarray:
+    """Logistic regression with an offset and an L2 penalty centred on ``prior``."""
+    xa = np.column_stack([np.ones(len(x)), x])
+    coef = prior.astype(float).copy()
+    for _ in range(iterations):
+        p = sigmoid(off + xa @ coef)
+        grad = xa.T @ (p - y) + penalty * (coef - prior)
+        hess = (xa * (p * (1 - p))[:, None]).T @ xa + np.diag(penalty)
+        step = np.linalg.solve(hess, grad)
+        coef -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return coef
+
+
+def offset(col: int, weight: float = 1.0, l2: float = 1.0,
+           intercept_strength: float | None = None) -> Fitter:
+    """Logistic regression with column ``col`` as a fixed offset (``weight`` x it), the others
+    as features; adapted by the same Newton fit centred on the fitted coefficients (with
+    ``intercept_strength`` the intercept's own prior strength)."""
+    def split(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.delete(v, col, axis=1), weight * v[:, col]
+
+    def make(coef: np.ndarray) -> Model:
+        m = Model(logit=lambda v: coef[0] + split(v)[0] @ coef[1:] + split(v)[1])
+        def adapt(x: np.ndarray, y: np.ndarray, strength: float) -> Model:
+            xs, off = split(x)
+            pen = np.full(coef.size, strength)
+            if intercept_strength is not None:
+                pen[0] = intercept_strength
+            return make(_newton(xs, y, off, coef, pen))
+        m.adapt = adapt  # type: ignore[method-assign]
+        return m
+
+    def fitter(x: np.ndarray, y: np.ndarray) -> Model:
+        xs, off = split(x)
+        pen = np.full(xs.shape[1] + 1, l2)
+        pen[0] = 0.0
+        return make(_newton(xs, y, off, np.zeros(xs.shape[1] + 1), pen))
+    return fitter

@@ -15,6 +15,9 @@ variant's intervals come from ``bench/generalise.py``.
 Each line: variant, worst of the 12 margins, the 12 margins (Enron then kernel lists; in-corpus,
 other-corpus, adapted; tracks A, B), ``both`` (fitted on the other corpus and the other owners
 of this one: Enron A, B, kernel A, B), precision@5 on track B and the decile gap per regime.
+The ``shipped`` line is the product's model: the features with the owner's own lapse level as
+a fixed offset at ``LEVEL_WEIGHT`` (``daemon.model.level``; the grid column ``owner_rate``, see
+``bench/lab_owner.py``); ``no level`` and the variants after it are the model before the level.
 The tree variants need scikit-learn, which Keepwarm does not depend on: without it they are
 skipped (``pip install scikit-learn`` to run them).
 """
@@ -32,15 +35,18 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lab_grid import CORPORA, EVERY, TMP, WIDE, Grid, collect  # noqa: E402
-from lab_models import TREES, Fitter, blend, logistic, products, risk, trees  # noqa: E402
+from lab_models import TREES, Fitter, blend, logistic, offset, products, risk, trees  # noqa: E402
+from lab_owner import DERIVED, LEVEL_VARIANTS, augment  # noqa: E402
+from lab_signals import SIGNALS  # noqa: E402
 
 from daemon.model.adapt import MIN_EXAMPLES  # noqa: E402
+from daemon.model.level import PRIOR_ROWS  # noqa: E402
 from daemon.model.metrics import auc  # noqa: E402
 from daemon.model.rhythm import DAY  # noqa: E402
-from daemon.model.risk import FEATURES  # noqa: E402
+from daemon.model.risk import FEATURES, LEVEL_WEIGHT  # noqa: E402
 
 H, BACK = 84 * DAY, 52
-COLS = (*FEATURES, *WIDE)
+COLS = (*FEATURES, *WIDE, *SIGNALS, *DERIVED)
 
 
 @dataclass
@@ -109,6 +115,9 @@ def scores(name: str, data: dict[str, tuple[list[Grid], Rows]], cols: list[int],
     for (i, _), js in groups.items():
         ok = rows.ex[js[0]][1]
         ex, ey = grids[i].x[ok][:, cols], grids[i].y[ok]
+        if COLS.index("owner_rate") in cols:  # as daemon.model.adapt: a level resting on
+            kept = grids[i].x[ok][:, COLS.index("owner_rows")] >= PRIOR_ROWS  # the prior: out
+            ex, ey = ex[kept], ey[kept]
         few = ey.size < MIN_EXAMPLES or ey.all() or not ey.any()
         m = loco if few else loco.adapt(ex, ey.astype(float), strength)
         adapted[js] = risk(m, x[js])
@@ -150,8 +159,11 @@ HGB4 = {"max_leaf_nodes": 4, "max_iter": 150}
 STUMPS = {"max_depth": 1, "max_leaf_nodes": 2, "max_iter": 300}
 # name -> (features, fitter, adaptation prior strength, fit on the whole grid of the other corpus)
 VARIANTS: dict[str, tuple[tuple[str, ...], Fitter, float, bool]] = {
-    "shipped": (FEATURES, logistic(), 30.0, False),
-    "shipped, grid-fit": (FEATURES, logistic(), 30.0, True),
+    "shipped": ((*FEATURES, "owner_rate"), offset(len(FEATURES), LEVEL_WEIGHT), 30.0, False),
+    **LEVEL_VARIANTS,
+    # the variants below are the model before the level (its own line: "no level")
+    "no level": (FEATURES, logistic(), 30.0, False),
+    "no level, grid-fit": (FEATURES, logistic(), 30.0, True),
     **{f"+{w}": ((*FEATURES, w), logistic(), 30.0, False) for w in WIDE},
     "+pct3": ((*FEATURES, "pct_days26", "pct_silence", "pct_count26"), logistic(), 30.0, False),
     **{f"-{f}": (without(f), logistic(), 30.0, False) for f in FEATURES},
@@ -183,7 +195,7 @@ def main() -> int:
     trees_ok = importlib.util.find_spec("sklearn") is not None
     data = {}
     for name in CORPORA:
-        grids = collect(name, args.cache)
+        grids = augment(collect(name, args.cache))
         data[name] = (grids, evaluation(name, grids))
     only = set(filter(None, args.only.split(",")))
     for variant, (names, fitter, strength, train_grid) in VARIANTS.items():

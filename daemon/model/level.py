@@ -63,13 +63,19 @@ def grid(past: Frame, as_of: int, points: int) -> Grid:
     return Grid(t, first.astype(np.int64), tuple(cands), tuple(ys))
 
 
-def level(g: Grid, at: int, start: int) -> float:
-    """Logit of your shrunk lapse rate over the ``POINTS`` points from ``start`` that count at
-    ``at`` (0.0, the prior's, when there are none)."""
+def tally(g: Grid, at: int, start: int) -> tuple[int, int]:
+    """(candidate rows, lapsed) over the ``POINTS`` points from ``start`` that count at ``at``."""
     rows = lapses = 0
     for k in range(start, min(start + POINTS, g.t.size)):
         if g.counts(k, at):
             rows += g.y[k].size
             lapses += int(g.y[k].sum())
+    return rows, lapses
+
+
+def level(g: Grid, at: int, start: int) -> float:
+    """Logit of your shrunk lapse rate over the ``POINTS`` points from ``start`` that count at
+    ``at`` (0.0, the prior's, when there are none)."""
+    rows, lapses = tally(g, at, start)
     rate = (lapses + PRIOR_ROWS * PRIOR_RATE) / (rows + PRIOR_ROWS)
     return float(np.log(rate / (1.0 - rate)))
