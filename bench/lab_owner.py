@@ -96,7 +96,7 @@ LEVEL_VARIANTS: dict[str, tuple[tuple[str, ...], Fitter, float, bool]] = {
     "level of the last quarter x1": ((*FEATURES, "owner_rate_q"), offset(N), 30.0, False),
     "level x1 +owner_quiet": _level(1.0, "owner_quiet"),
     **{f"level +{w}": _level(0.5, w) for w in SIGNALS},
-    **{f"+{w} (fitted)": ((*FEATURES, w), logistic(), 30.0, False) for w in DERIVED},
+    **{f"+{w} (fitted)": ((*FEATURES, w), logistic(), 30.0, False) for w in DERIVED[:-1]},
     "+owner_rate+owner_rate_q": ((*FEATURES, *DERIVED[:2]), logistic(), 30.0, False),
     "+owner_rate+owner_quiet": ((*FEATURES, "owner_rate", "owner_quiet"), logistic(), 30.0,
                                 False),

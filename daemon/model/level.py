@@ -1,8 +1,8 @@
 """The user's own lapse level: how many of your regular contacts went quiet in your own past.
 
-Mailboxes differ in how many of their ties lapse in any 12 weeks: an energy trader's in 2001
-about 40%, a kernel maintainer's about 60%, where patch reviews come in bursts. A model fitted
-on one kind of mailbox carries the other's level with it, and its risk is then miscalibrated on
+Mailboxes differ in how many of their ties lapse in any 12 weeks: an energy trader's in 2000-01
+40 to 50%, a kernel maintainer's about 60%, where patch reviews come in bursts. A model fitted on
+one kind of mailbox carries the other's level with it, and its risk is then miscalibrated on
 yours. The level corrects that: at T, the snapshots T'' = T - 12 weeks - k x 2 weeks whose
 horizon has passed (the same ones :mod:`daemon.model.adapt` learns from) give your own lapse
 rate over the last year, shrunk toward 1/2 with the weight of ``PRIOR_ROWS`` rows; the risk adds
