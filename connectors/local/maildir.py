@@ -40,18 +40,22 @@ HEAD_CHUNK = 16_384
 
 
 def read_head(path: str) -> bytes:
-    """The bytes of ``path`` up to the end of its header block (at most ``HEAD_LIMIT``)."""
-    with open(path, "rb", buffering=0) as f:
-        data = f.read(HEAD_CHUNK)
+    """The bytes of ``path`` up to the end of its header block (at most ``HEAD_LIMIT``).
+    Plain descriptor reads: no file object per message."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        data = os.read(fd, HEAD_CHUNK)
         while len(data) < HEAD_LIMIT:
             end = header_end(data)
             if end >= 0:
                 return data[: end + 1]
-            more = f.read(HEAD_CHUNK * 4)
+            more = os.read(fd, HEAD_CHUNK * 4)
             if not more:
                 break
             data += more
         return data[:HEAD_LIMIT]
+    finally:
+        os.close(fd)
 
 
 @dataclass(slots=True)
