@@ -75,14 +75,14 @@ def _census(
     found = _Census(plan=[])
     for folder in folders(root, after, found.unreadable):
         count, keys = select(folder, since, pos if folder.parts == after else None,
-                              found.plan is not None, found.unreadable)
+                             found.plan is not None, found.unreadable,
+                             PLAN_LIMIT - found.planned)  # a large folder is only counted
         found.count += count
-        found.planned += len(keys)
-        if found.plan is not None and keys:  # a small pass need not list its tree twice
-            if found.planned <= PLAN_LIMIT:
-                found.plan.append((folder, keys))
-            else:
-                found.plan = None
+        if keys is None:
+            found.plan = None
+        elif found.plan is not None and keys:  # a small pass need not list its tree twice
+            found.planned += len(keys)
+            found.plan.append((folder, keys))
     return found
 
 

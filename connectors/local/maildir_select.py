@@ -23,11 +23,14 @@ READ, LIST = "+", "-"  # the last character of a key: read the file, or only nam
 
 
 def select(folder: Folder, since: float | None, pos: str | None = None, keys: bool = True,
-           unreadable: set[str] | None = None) -> tuple[int, list[str]]:
+           unreadable: set[str] | None = None, limit: int | None = None
+           ) -> tuple[int, list[str] | None]:
     """(files to read, unsorted keys ``source id NUL file name NUL dir index, READ or LIST``)
     of the folder's files after key ``pos``, when given: READ when changed since ``since``,
-    else LIST. A census past its plan only counts (``keys`` False): no key is built."""
+    else LIST. A census past its plan only counts (``keys`` False): no key is built. Keys
+    are None when there would be more than ``limit``: their building stops there."""
     found: list[str] = []
+    over = False
     fresh = 0
     maybe: list[str] = []  # stamped within the coarse slack only: read on a coarse file system
     sample: list[float] = []
@@ -44,10 +47,14 @@ def select(folder: Folder, since: float | None, pos: str | None = None, keys: bo
             maybe.append(f"{sid}\0{name}\0{i}")
         elif keys:
             found.append(f"{sid}\0{name}\0{i}{LIST}")
+        if keys and limit is not None and len(found) > limit:  # a large folder: count only
+            keys, over = False, True
+            found.clear()
     coarse = bool(maybe) and all(s == int(s) for s in sample)  # whole seconds: look further back
     if keys:
         found += [m + (READ if coarse else LIST) for m in maybe]
-    return fresh + (len(maybe) if coarse else 0), found
+        over = limit is not None and len(found) > limit
+    return fresh + (len(maybe) if coarse else 0), None if over else found
 
 
 def windows(folder: Folder, since: float | None, pos: str | None, unreadable: set[str]

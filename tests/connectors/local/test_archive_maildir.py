@@ -341,3 +341,16 @@ def test_a_folder_is_listed_a_window_at_a_time_in_sorted_order(
     assert seen == every and len(every) == 8
     after, _ = maildir_walk.window(folder, None, "005.x.host\x00005.x.host:2,S")
     assert after == every[5:8]  # both keys of 005 (new sorts first) are at or before it
+
+
+def test_a_census_stops_building_keys_past_its_limit(tmp_path: Path) -> None:
+    """A folder larger than what a plan may hold is only counted: no key list of it is kept."""
+    from connectors.local.maildir_select import select
+
+    for n in range(5):
+        put(tmp_path / "cur" / f"{n}.x.host", mail(n))
+    folder = next(maildir_walk.folders(tmp_path))
+    count, keys = select(folder, None, limit=5)
+    assert count == 5 and keys is not None and len(keys) == 5
+    assert select(folder, None, limit=4) == (5, None)
+    assert select(folder, None, keys=False, limit=4) == (5, [])
