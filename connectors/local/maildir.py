@@ -1,8 +1,9 @@
 """Source of a tree of one-message-per-file folders: Maildir, Maildir++ or plain (MH-like).
 
 Each file is read only up to the blank line that ends its headers. A pass goes folder by
-folder (depth first, names sorted), listing one folder at a time as sorted compact keys, so
-memory grows with the largest folder, not with the archive. The cursor names the pass start,
+folder (depth first, names sorted), listing one folder at a time as sorted compact keys, a
+window of 50,000 at a time (:func:`.maildir_walk.window`), so memory is flat in the size of the
+archive and of its largest folder. The cursor names the pass start,
 the folder and last file done, and the start of the previous completed pass. Later passes read
 only files created, renamed or modified since then (max of ctime and mtime, so a copy that
 kept an old mtime is still seen). Every pass is a full listing (``Page.listing`` on its first
@@ -30,62 +31,31 @@ from connectors.local.common import (
     load_cursor,
     report_skipped,
 )
-from connectors.local.maildir_walk import Folder, files, folders
+from connectors.local.maildir_select import LIST, select, windows
+from connectors.local.maildir_walk import Folder, folders
 
-# Seconds a file stamped just before a pass began may still have changed after it was read:
-# kernels stamp files from a coarse clock (ms); FAT, SMB and old NFS only to 1-2 seconds.
-FINE_SLACK = 0.05
-COARSE_SLACK = 2.0
-SLACK_SAMPLE = 200  # files per folder whose stamps tell a coarse file system
 LISTING_TTL = 60.0  # seconds a census made for size_hint stays usable by pages()
 PLAN_LIMIT = 10_000  # files a census keeps so that a pass this small lists its tree once
 HEAD_CHUNK = 16_384
 
 
-READ, LIST = "+", "-"  # the last character of a key: read the file, or only name it
-
-
-def _select(folder: Folder, since: float | None, pos: str | None = None, keys: bool = True,
-            unreadable: set[str] | None = None) -> tuple[int, list[str]]:
-    """(files to read, unsorted keys ``source id NUL file name NUL dir index, READ or LIST``)
-    of the folder's files after key ``pos``, when given: READ when changed since ``since``,
-    else LIST. A census past its plan only counts (``keys`` False): no key is built."""
-    found: list[str] = []
-    fresh = 0
-    maybe: list[str] = []  # stamped within the coarse slack only: read on a coarse file system
-    sample: list[float] = []
-    for sid, name, i, stamp in files(folder, since is not None, unreadable):
-        if len(sample) < SLACK_SAMPLE:
-            sample.append(stamp)
-        if pos is not None and f"{sid}\0{name}" <= pos:
-            continue
-        if since is None or stamp >= since - FINE_SLACK:
-            fresh += 1
-            if keys:
-                found.append(f"{sid}\0{name}\0{i}{READ}")
-        elif stamp >= since - COARSE_SLACK:
-            maybe.append(f"{sid}\0{name}\0{i}")
-        elif keys:
-            found.append(f"{sid}\0{name}\0{i}{LIST}")
-    coarse = bool(maybe) and all(s == int(s) for s in sample)  # whole seconds: look further back
-    if keys:
-        found += [m + (READ if coarse else LIST) for m in maybe]
-    return fresh + (len(maybe) if coarse else 0), found
-
-
 def read_head(path: str) -> bytes:
-    """The bytes of ``path`` up to the end of its header block (at most ``HEAD_LIMIT``)."""
-    with open(path, "rb", buffering=0) as f:
-        data = f.read(HEAD_CHUNK)
+    """The bytes of ``path`` up to the end of its header block (at most ``HEAD_LIMIT``).
+    Plain descriptor reads: no file object per message."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        data = os.read(fd, HEAD_CHUNK)
         while len(data) < HEAD_LIMIT:
             end = header_end(data)
             if end >= 0:
                 return data[: end + 1]
-            more = f.read(HEAD_CHUNK * 4)
+            more = os.read(fd, HEAD_CHUNK * 4)
             if not more:
                 break
             data += more
         return data[:HEAD_LIMIT]
+    finally:
+        os.close(fd)
 
 
 @dataclass(slots=True)
@@ -104,15 +74,15 @@ def _census(
     """The census of a pass resuming after key ``pos`` of folder ``after``."""
     found = _Census(plan=[])
     for folder in folders(root, after, found.unreadable):
-        count, keys = _select(folder, since, pos if folder.parts == after else None,
-                              found.plan is not None, found.unreadable)
+        count, keys = select(folder, since, pos if folder.parts == after else None,
+                             found.plan is not None, found.unreadable,
+                             PLAN_LIMIT - found.planned)  # a large folder is only counted
         found.count += count
-        found.planned += len(keys)
-        if found.plan is not None and keys:  # a small pass need not list its tree twice
-            if found.planned <= PLAN_LIMIT:
-                found.plan.append((folder, keys))
-            else:
-                found.plan = None
+        if keys is None:
+            found.plan = None
+        elif found.plan is not None and keys:  # a small pass need not list its tree twice
+            found.planned += len(keys)
+            found.plan.append((folder, keys))
     return found
 
 
@@ -124,8 +94,8 @@ def _todo(root: Path, since: float | None, after: tuple[str, ...], pos: str | No
         yield from ((folder, sorted(keys)) for folder, keys in plan)
         return
     for folder in folders(root, after, census.unreadable):
-        yield folder, sorted(_select(folder, since, pos if folder.parts == after else None,
-                                     unreadable=census.unreadable)[1])
+        yield from windows(folder, since, pos if folder.parts == after else None,
+                            census.unreadable)
 
 
 def _resume_point(state: dict[str, Any]) -> tuple[tuple[str, ...], str | None]:

@@ -1,5 +1,6 @@
 """Walking a maildir tree one folder at a time: which folders, in which order, and which of
-their files are messages. Keeps memory to one folder's listing (see :mod:`.maildir`)."""
+their files are messages. A large folder is listed a window of ``WINDOW`` files at a time, in
+sorted order, so memory stays flat however large the folder (see :mod:`.maildir`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _FLAGS = re.compile(r"[:!;]2,[^/]*$")
+WINDOW = 50_000  # keys of one folder held at once (at most twice that while listing)
 _IGNORED_FILES = ("dovecot", "courier", "maildirfolder", "subscriptions", "mbsyncstate")
 
 
@@ -90,3 +92,31 @@ def files(folder: Folder, stat: bool, unreadable: set[str] | None = None
                 base = e.name if folder.only else _FLAGS.sub("", e.name)
                 stamp = max(st.st_mtime, st.st_ctime) if st else 0.0
                 yield (f"{prefix}/{base}" if prefix else base), e.name, i, stamp
+
+
+def window(folder: Folder, low: str | None, pos: str | None,
+           unreadable: set[str] | None = None) -> tuple[list[str], bool]:
+    """The first ``WINDOW`` keys, sorted, of the folder's files (``source id NUL file name NUL
+    index in dirs``) after key ``low`` whose ``source id NUL file name`` is after ``pos``; and
+    whether more follow. One listing of the folder, holding at most twice ``WINDOW`` keys:
+    the next window starts after this one's last key."""
+    kept: list[str] = []
+    bound: str | None = None  # keys past it cannot be among the first WINDOW
+    count = 0
+    for sid, name, i, _ in files(folder, False, unreadable):
+        if pos is not None and f"{sid}\0{name}" <= pos:
+            continue
+        key = f"{sid}\0{name}\0{i}"
+        if low is not None and key <= low:
+            continue
+        count += 1
+        if bound is not None and key > bound:
+            continue
+        kept.append(key)
+        if len(kept) >= 2 * WINDOW:
+            kept.sort()
+            del kept[WINDOW:]
+            bound = kept[-1]
+    kept.sort()
+    del kept[WINDOW:]
+    return kept, count > len(kept)

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from connectors.base import Env
 from daemon.clock import now_utc
 from daemon.config import INTERVAL, Config, parse_duration
-from daemon.service.tenancy import Tenancy
-from daemon.service.work import sync_lease
+from daemon.service.tenancy import Tenancy, sync_lease
 from daemon.store import Store
 from daemon.store.replicas import Holder
 from daemon.sync.engine import Engine

@@ -26,6 +26,11 @@ from daemon.store import Store, lease
 log = logging.getLogger(__name__)
 
 
+def sync_lease(account: str) -> str:
+    """The lease an account's sync runs under (a daemon's job and ``keepwarm sync`` alike)."""
+    return f"sync:{account}"
+
+
 class Stop(threading.Event):
     """The daemon's stop event; inside a job whose lease was lost it reads as set too, so the
     sync engine stops that job between pages and no other."""

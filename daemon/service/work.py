@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from daemon.config import Config
+from daemon.service.tenancy import sync_lease as sync_lease  # its home: no summary import
 from daemon.store import Store, lease
 from daemon.store.sql import DEFAULT_MEMBER
 from daemon.store.vocab import DeliveryStatus
@@ -63,10 +64,6 @@ def members(config: Config, store: Store, engine: Callable[[Store, Config], Engi
         view = store if name == store.member else store.scoped(name)
         found[name] = Member(name, each, view, engine(view, each))
     return found
-
-
-def sync_lease(account: str) -> str:
-    return f"sync:{account}"
 
 
 def orphaned(member: Member, now: datetime) -> bool:

@@ -2,7 +2,8 @@
 
 Opening a store whose ``alembic_version`` already names the head revision (read with plain SQL;
 the head from the ``revision``/``down_revision`` lines of ``migrations/versions``) does not
-import Alembic: its machinery (Mako, Pygments, every dialect's DDL) loads only to migrate.
+import Alembic: its machinery (Mako, Pygments, every dialect's DDL) loads only to migrate. An
+empty database gets the head schema in one step (:mod:`daemon.store.fresh`), without it too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from daemon.errors import StoreError, brief
-from daemon.store import faults
+from daemon.store import faults, fresh
 from daemon.store.faults import masked_url
 from daemon.store.sql import DEFAULT_MEMBER, Params, Row, member_id
 
@@ -79,7 +80,7 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if migrate and not self.is_current():
+        if migrate and not self.is_current() and not fresh.create(self.engine, head_revisions()):
             self.upgrade()
 
     def is_current(self) -> bool:

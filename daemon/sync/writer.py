@@ -6,65 +6,20 @@ at all. Re-writing a page already written changes nothing (natural unique keys +
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, exists, select
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from daemon.store.models import Account, Contact, Item, ItemSource, Touchpoint
+from daemon.sync.bulk import chunks as _chunks
+from daemon.sync.bulk import executemany as _executemany
+from daemon.sync.bulk import insert_sql as _insert_sql
+from daemon.sync.bulk import select as _select
 from daemon.sync.fitting import SOURCE_ID, fit, fitted
 from daemon.sync.meaning import Meaning
-
-CHUNK = 500  # stays below SQLite's bound-parameter limit per statement
-
-
-def _processors(table: Table, columns: Sequence[str], dialect: Dialect
-                ) -> list[Callable[[Any], Any] | None]:
-    """Each column's bind processor for ``dialect`` (the same conversion Core applies)."""
-    key = (table.name, tuple(columns), dialect.name)
-    found = _PROCESSORS.get(key)
-    if found is None:
-        found = _PROCESSORS[key] = [
-            table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-    return found
-
-
-_PROCESSORS: dict[tuple[str, tuple[str, ...], str], list[Callable[[Any], Any] | None]] = {}
-
-
-def _executemany(session: Session, sql: str, table: Table, columns: Sequence[str],
-                 rows: Sequence[Sequence[Any]]) -> None:
-    """Run ``sql`` (``?`` placeholders, one per column) once per row on the session's own
-    connection, inside its transaction: the driver's executemany with each value converted as
-    Core converts it, without Core's per-row parameter work (several times faster)."""
-    if not rows:
-        return
-    conn = session.connection()
-    dialect = conn.dialect
-    procs = _processors(table, columns, dialect)
-    if any(procs):  # convert by column, each distinct value once (times, enums, flags repeat)
-        cols = list(zip(*rows, strict=True))
-        for i, proc in enumerate(procs):
-            if proc is not None:
-                done = {v: proc(v) for v in set(cols[i])}
-                cols[i] = tuple(map(done.__getitem__, cols[i]))
-        rows = list(zip(*cols, strict=True))
-    if dialect.paramstyle != "qmark":
-        sql = sql.replace("?", "%s")
-    conn.exec_driver_sql(sql, list(rows))  # type: ignore[arg-type]
-
-
-def _insert_sql(table: Table, columns: Sequence[str], tail: str) -> str:
-    marks = ", ".join("?" * len(columns))
-    return f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks}) {tail}"
-
-
-def _chunks(seq: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(seq), size):
-        yield seq[i : i + size]
 
 
 def write_page(
@@ -155,10 +110,9 @@ def _upsert_items(session: Session, member: int, meanings: list[Meaning]
     ids = _item_ids(session, member, list(unique))
     missing = [unique[i] for i in unique if i not in ids]
     prints = [m.fingerprint for m in missing if m.fingerprint]
-    by_print: dict[str, int] = {}
-    for chunk in _chunks(prints):
-        by_print.update(session.execute(select(Item.fingerprint, Item.id).where(
-            Item.fingerprint.in_(chunk), Item.member_id == member)).all())  # type: ignore[arg-type]
+    by_print: dict[str, int] = dict(_select(  # type: ignore[arg-type]
+        session, "SELECT fingerprint, id FROM items WHERE member_id = ? AND fingerprint "
+        "IN ({keys})", (member,), prints))
     new: list[tuple[int, str, str | None, Any, datetime]] = []
     first: dict[str, str] = {}  # fingerprint -> identity of the first new item with it here
     copies: list[tuple[str, str]] = []  # (identity, identity of the new item it copies)
@@ -183,11 +137,8 @@ def _upsert_items(session: Session, member: int, meanings: list[Meaning]
 
 def _item_ids(session: Session, member: int, identities: list[str]) -> dict[str, int]:
     """Item id per identity, for those of ``identities`` that ``member`` holds."""
-    ids: dict[str, int] = {}
-    for chunk in _chunks(identities):
-        ids.update(session.execute(select(Item.identity, Item.id).where(
-            Item.member_id == member, Item.identity.in_(chunk))).all())  # type: ignore[arg-type]
-    return ids
+    return dict(_select(session, "SELECT identity, id FROM items WHERE member_id = ? AND "  # type: ignore[arg-type]
+                        "identity IN ({keys})", (member,), identities))
 
 
 def _upsert_contacts(session: Session, member: int, meanings: list[Meaning]) -> dict[str, int]:
@@ -203,15 +154,14 @@ def _upsert_contacts(session: Session, member: int, meanings: list[Meaning]) -> 
                  [(member, a, v[0], v[1], v[2]) for a, v in seen.items()])
     ids: dict[str, int] = {}
     changes = []
-    for chunk in _chunks(list(seen)):
-        for cid, addr, name, first, last in session.execute(select(
-                Contact.id, Contact.address, Contact.display_name, Contact.first_seen,
-                Contact.last_seen).where(Contact.member_id == member,
-                                         Contact.address.in_(chunk))):
-            ids[addr] = cid
-            want = _merged(seen[addr], name, first, last)
-            if want != (name, first, last):
-                changes.append((want[0], want[1], want[2], cid))
+    for cid, addr, name, first, last in _select(
+            session, "SELECT id, address, display_name, first_seen, last_seen FROM contacts "
+            "WHERE member_id = ? AND address IN ({keys})", (member,), list(seen),
+            _CONTACTS, ("id", "address", "display_name", "first_seen", "last_seen")):
+        ids[addr] = cid
+        want = _merged(seen[addr], name, first, last)
+        if want != (name, first, last):
+            changes.append((want[0], want[1], want[2], cid))
     _executemany(session, _CONTACT_UPDATE_SQL, _CONTACTS, _CONTACT_UPDATE_COLS, changes)
     return ids
 
@@ -225,8 +175,9 @@ def forget(session: Session, account_id: int, source_ids: list[str]) -> None:
     """Drop this account's claim on ``source_ids``; items no account still claims go, with
     their touchpoints."""
     for chunk in _chunks(source_ids):
-        item_ids = session.execute(select(ItemSource.item_id).where(
-            ItemSource.account_id == account_id, ItemSource.source_id.in_(chunk))).scalars().all()
+        item_ids = [r[0] for r in _select(
+            session, "SELECT item_id FROM item_sources WHERE account_id = ? AND source_id "
+            "IN ({keys})", (account_id,), chunk)]
         if not item_ids:
             continue
         session.execute(delete(ItemSource).where(
@@ -236,11 +187,8 @@ def forget(session: Session, account_id: int, source_ids: list[str]) -> None:
 
 def _claims(session: Session, account_id: int, source_ids: list[str]) -> dict[str, int]:
     """The item each of ``source_ids`` names in the store now, for those stored."""
-    found: dict[str, int] = {}
-    for chunk in _chunks(source_ids):
-        found.update(session.execute(select(ItemSource.source_id, ItemSource.item_id).where(
-            ItemSource.account_id == account_id, ItemSource.source_id.in_(chunk))).all())  # type: ignore[arg-type]
-    return found
+    return dict(_select(session, "SELECT source_id, item_id FROM item_sources WHERE "  # type: ignore[arg-type]
+                        "account_id = ? AND source_id IN ({keys})", (account_id,), source_ids))
 
 
 def _drop_orphans(session: Session, item_ids: set[int]) -> None:

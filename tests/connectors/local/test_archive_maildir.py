@@ -15,18 +15,21 @@ import pytest
 
 from connectors.base import Env, Listing, MessageRecord, Page
 from connectors.errors import BadArchive
-from connectors.local import archive, common, maildir
+from connectors.local import archive, common, maildir, maildir_walk
 from connectors.local.maildir import MaildirSource
 from connectors.settings import MaildirAccount
 
 from contract.suite import skipped
 
 
-@pytest.fixture(autouse=True, params=["planned", "streamed"])
+@pytest.fixture(autouse=True, params=["planned", "streamed", "windowed"])
 def listing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Every test runs twice: a small pass reuses its census; a large one lists folder by folder."""
-    if request.param == "streamed":
+    """Every test runs three times: a small pass reuses its census; a large one lists folder by
+    folder; a large folder is listed a window of files at a time (here two)."""
+    if request.param != "planned":
         monkeypatch.setattr(maildir, "PLAN_LIMIT", 0)
+    if request.param == "windowed":
+        monkeypatch.setattr(maildir_walk, "WINDOW", 2)
     yield request.param
 
 
@@ -316,3 +319,38 @@ def test_a_file_that_cannot_be_read_is_still_named(
     pages = drain(MaildirSource("m/mail", tmp_path, "m"))
     assert ids(pages) == ["0.h"] and named(pages) == {"0.h", "1.h"}  # not forgotten
     assert skipped(pages) == {"unreadable_file": 1}
+
+
+def test_a_folder_is_listed_a_window_at_a_time_in_sorted_order(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows of at most WINDOW keys, sorted, each after the last; the same name in cur and
+    new is two keys; a resume point (``pos``: source id NUL file name) skips both."""
+    names = [f"{n:03d}.x.host:2,S" for n in (7, 3, 9, 1, 5, 2, 8)]
+    for name in names:
+        put(tmp_path / "cur" / name, mail(1))
+    put(tmp_path / "new" / "005.x.host", mail(2))  # source id 005.x.host, as in cur
+    monkeypatch.setattr(maildir_walk, "WINDOW", 3)
+    folder = next(maildir_walk.folders(tmp_path))
+    seen, low, more = [], None, True
+    while more:
+        keys, more = maildir_walk.window(folder, low, None)
+        assert len(keys) <= 3 and keys == sorted(keys)
+        seen += keys
+        low = keys[-1] if keys else low
+    every = sorted(f"{sid}\0{name}\0{i}" for sid, name, i, _ in maildir_walk.files(folder, False))
+    assert seen == every and len(every) == 8
+    after, _ = maildir_walk.window(folder, None, "005.x.host\x00005.x.host:2,S")
+    assert after == every[5:8]  # both keys of 005 (new sorts first) are at or before it
+
+
+def test_a_census_stops_building_keys_past_its_limit(tmp_path: Path) -> None:
+    """A folder larger than what a plan may hold is only counted: no key list of it is kept."""
+    from connectors.local.maildir_select import select
+
+    for n in range(5):
+        put(tmp_path / "cur" / f"{n}.x.host", mail(n))
+    folder = next(maildir_walk.folders(tmp_path))
+    count, keys = select(folder, None, limit=5)
+    assert count == 5 and keys is not None and len(keys) == 5
+    assert select(folder, None, limit=4) == (5, None)
+    assert select(folder, None, keys=False, limit=4) == (5, [])

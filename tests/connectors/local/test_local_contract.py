@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors.local import maildir
+from connectors.local import maildir, maildir_walk
 from connectors.local.ics import IcsSource
 from connectors.local.maildir import MaildirSource
 from connectors.local.mbox import MboxSource
@@ -45,10 +45,12 @@ class TestMaildirContract(SourceContract):
 
     LAYOUT = ("cur", ".Sent/cur", ".Sent/new", ".A.b/cur", "plain", "plain/sub", "z/cur")
 
-    @pytest.fixture(autouse=True, params=["planned", "streamed"])
+    @pytest.fixture(autouse=True, params=["planned", "streamed", "windowed"])
     def listing(self, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-        if request.param == "streamed":
+        if request.param != "planned":
             monkeypatch.setattr(maildir, "PLAN_LIMIT", 0)
+        if request.param == "windowed":  # each folder listed three files at a time
+            monkeypatch.setattr(maildir_walk, "WINDOW", 3)
 
     @staticmethod
     def make(root: Path) -> MaildirSource:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
@@ -56,9 +57,12 @@ def test_opening_a_current_store_does_not_import_alembic(tmp_path: Path) -> None
     url = f"sqlite:///{tmp_path / 'kw.db'}"
     probe = ("import sys; from daemon.store import Store; s = Store({url!r}); "
              "print(s.is_current(), 'alembic' in sys.modules)")
+    old = Store(url, migrate=False)
+    old.migrate(command.upgrade, "0007")  # one behind
+    old.dispose()
     first = subprocess.run([sys.executable, "-c", probe.format(url=url)], cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout.split()
     again = subprocess.run([sys.executable, "-c", probe.format(url=url)], cwd=ROOT,
                            capture_output=True, text=True, check=True).stdout.split()
-    assert first == ["True", "True"]  # a new store is migrated by Alembic
+    assert first == ["True", "True"]  # a store behind is migrated by Alembic
     assert again == ["True", "False"]  # a current one is only checked

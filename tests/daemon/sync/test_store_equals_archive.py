@@ -31,7 +31,7 @@ from hypothesis.stateful import (
 )
 
 from connectors.base import Env, Source
-from connectors.local import common, maildir
+from connectors.local import common, maildir, maildir_walk
 from connectors.local.maildir import MaildirSource
 from connectors.local.mbox import MboxSource
 from connectors.settings import MaildirAccount, MboxAccount
@@ -120,15 +120,18 @@ class StoreEqualsArchive(RuleBasedStateMachine):
             for mod, attr, value in self.saved:
                 setattr(mod, attr, value)
 
-    @initialize(streamed=st.booleans(), puts=st.lists(PUT, min_size=2, max_size=8),
-                appends=st.lists(APPEND, max_size=3))
-    def start(self, streamed: bool, puts: list[tuple[Any, ...]],
+    @initialize(streamed=st.booleans(), window=st.sampled_from([50_000, 1, 2]),
+                puts=st.lists(PUT, min_size=2, max_size=8), appends=st.lists(APPEND, max_size=3))
+    def start(self, streamed: bool, window: int, puts: list[tuple[Any, ...]],
               appends: list[tuple[Any, ...]]) -> None:
         """An archive already holding mail, synced once. A small maildir pass plans its tree
-        from one census; a large one (``streamed``) lists it folder by folder."""
+        from one census; a large one (``streamed``) lists it folder by folder, ``window``
+        files of a folder at a time."""
         if streamed:
             self.saved.append((maildir, "PLAN_LIMIT", maildir.PLAN_LIMIT))
             maildir.PLAN_LIMIT = 0
+            self.saved.append((maildir_walk, "WINDOW", maildir_walk.WINDOW))
+            maildir_walk.WINDOW = window
         self.change([*puts, *appends])
         self.sync(None)
 
