@@ -6,7 +6,8 @@ CONFIG is a config file naming the store (``bench/report_big.py`` writes ``sqlit
 ``postgresql.toml`` in its work folder). Each run is a fresh process; the figures are the
 median process CPU seconds (user + system; a server's work is not in them) and wall seconds
 of each phase, in the order the report runs them:
-imports, hidden (ignores, snoozes, lists and robots), frame (the touchpoint columns), scoring,
+imports, frame (the touchpoint columns), hidden (ignores, snoozes, lists and robots), persons
+(the columns made a frame by person), scoring,
 owed replies, new relationships, and the rest (health, links, rendering).
 """
 
@@ -22,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PHASES = ("imports", "hidden", "frame", "scoring", "owed replies", "new relationships", "rest")
+PHASES = ("imports", "frame", "hidden", "persons", "scoring", "owed replies", "new relationships", "rest")
 
 _CHILD = r"""
 import json, sys, time
@@ -38,6 +39,7 @@ from daemon.config import load as load_config
 from daemon.clock import zone
 from daemon.model.hidden import Hidden
 from daemon.model.load import load
+from daemon.store.columns import touchpoint_columns
 from daemon.model.rank import score_frame
 from daemon.store import Store
 from daemon.summary import gather, sections
@@ -45,10 +47,13 @@ mark("imports")
 config = load_config(Path(sys.argv[1]))
 store = Store(config.store_url, member=config.member)
 as_of = parse_as_of(sys.argv[2], config.report.timezone)
-hidden = Hidden.at(store, config, as_of)
-mark("hidden")
-frame = load(store, config.people)
+columns = touchpoint_columns(store)
 mark("frame")
+hidden = Hidden.at(store, config, as_of, columns)
+mark("hidden")
+frame = load(store, config.people, columns)
+del columns
+mark("persons")
 scored = score_frame(frame, as_of, hidden=hidden, cap=config.report.group_size,
                      tz=zone(config.report.timezone))
 mark("scoring")

@@ -43,6 +43,7 @@ class TouchpointColumns:
     noise: np.ndarray  # bool: bulk/automated or list traffic
     direct: np.ndarray  # bool: the user was a direct (To:) party
     thread: np.ndarray  # int64 thread code, -1 when unknown
+    bulk: np.ndarray  # bool: bulk or automated headers (lists aside)
 
 
 def _epoch_sql(dialect: str) -> str:
@@ -56,13 +57,15 @@ def _epoch_sql(dialect: str) -> str:
 
 
 # The small columns packed beside the contact id (fewer numbers to fetch):
-# bits 0-1 direction, bit 2 meeting, bit 3 bulk or listed, bit 4 direct, bits 5+ contact id.
+# bits 0-1 direction, bit 2 meeting, bit 3 bulk or listed, bit 4 direct, bit 5 bulk,
+# bits 6+ contact id.
 _PACKED = (f"(CASE t.direction WHEN '{Direction.OUTBOUND}' THEN {OUT}"
            f" WHEN '{Direction.MUTUAL}' THEN {MUTUAL} ELSE {IN} END)"
            f" + (CASE WHEN t.channel = '{Channel.MEETING}' THEN 4 ELSE 0 END)"
            " + (CASE WHEN t.bulk OR t.listed THEN 8 ELSE 0 END)"
            " + (CASE WHEN t.direct THEN 16 ELSE 0 END)"
-           " + CAST(t.contact_id AS BIGINT) * 32")
+           " + (CASE WHEN t.bulk THEN 32 ELSE 0 END)"
+           " + CAST(t.contact_id AS BIGINT) * 64")
 
 
 def _codes(keys: list[Any], none: Any, known: dict[Any, int] | None = None) -> np.ndarray:
@@ -166,8 +169,9 @@ def touchpoint_columns(store: Store, *, cached: bool = True) -> TouchpointColumn
         raw.close()  # back to the pool, rolled back
     packed = rows["packed"]
     return TouchpointColumns(
-        contacts, packed >> 5, rows["t"], (packed & 3).astype(np.int8), (packed & 4) > 0,
-        rows["group"], (packed & 8) > 0, (packed & 16) > 0, rows["thread"].astype(np.int64))
+        contacts, packed >> 6, rows["t"], (packed & 3).astype(np.int8), (packed & 4) > 0,
+        rows["group"], (packed & 8) > 0, (packed & 16) > 0, rows["thread"].astype(np.int64),
+        (packed & 32) > 0)
 
 
 def _rows(driver: Any, cur: Any, member: int, sqlite: bool, cached: bool) -> np.ndarray:

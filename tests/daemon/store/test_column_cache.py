@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from daemon.store import Store, columns
 from daemon.store.columns import TouchpointColumns
+from daemon.store.roles import exchanges, exchanges_of
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 FIELDS = ("contact", "t", "direction", "meeting", "group", "noise", "direct", "thread")
@@ -24,6 +25,13 @@ CHANGES = {  # column -> a new value for it, from a drawn integer
     "contact_id": lambda n: 1 + n % 3,
     "bulk": lambda n: n % 2 == 0,
 }
+
+
+def _stored(store: Store, value: object) -> object:
+    """A time as the writer stores it (SQLite: naive UTC text with microseconds)."""
+    if store.sqlite and isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
 
 
 def _same(a: TouchpointColumns, b: TouchpointColumns) -> None:
@@ -55,13 +63,15 @@ def _insert(store: Store, n: int, id_: int | None = None) -> None:
     with store.transaction() as s:
         item = s.execute(text("INSERT INTO items (identity, channel, at) VALUES (:i, 'email',"
                               " :at) RETURNING id"), {"i": f"i{n}-{id_}-{np.random.rand()}",
-                                                      "at": CHANGES["at"](n)}).scalar_one()
+                                                      "at": _stored(store, CHANGES["at"](n))}
+                         ).scalar_one()
         s.execute(text(
             "INSERT INTO touchpoints (" + ("id, " if id_ else "") + "item_id, contact_id,"
             " account_id, at, channel, direction, group_size, bulk, listed, direct, thread_key)"
             " VALUES (" + (":id, " if id_ else "") + ":item, :c, 1, :at, :ch, :d, :g, :b,"
             " :l, :di, :k)"),
-            {"id": id_, "item": item, "c": CHANGES["contact_id"](n), "at": CHANGES["at"](n),
+            {"id": id_, "item": item, "c": CHANGES["contact_id"](n),
+             "at": _stored(store, CHANGES["at"](n)),
              "ch": "meeting" if n % 7 == 0 else "email", "d": CHANGES["direction"](n),
              "g": CHANGES["group_size"](n), "b": CHANGES["bulk"](n), "l": n % 5 == 0,
              "di": n % 3 != 0, "k": CHANGES["thread_key"](n)})
@@ -98,7 +108,7 @@ def test_the_cached_columns_equal_a_full_read(store: Store, ops) -> None:
             with store.transaction() as s:
                 s.execute(text(f"UPDATE touchpoints SET {column} = "
                                + (":v" if op == "change" else column) + " WHERE id = :id"),
-                          {"v": value, "id": row})
+                          {"v": _stored(store, value), "id": row})
         elif op == "delete":
             with store.transaction() as s:
                 s.execute(text("DELETE FROM touchpoints WHERE id = :id"),
@@ -162,3 +172,26 @@ def test_one_members_edits_keep_the_others_cache(store: Store) -> None:
         s.execute(text("INSERT INTO touchpoint_edits (member_id, low_id) VALUES (2, 0)"))
     assert columns.column_cache.read(store.engine.raw_connection().cursor(), store.member_id,
                                      "?" if store.sqlite else "%s") is not None
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ns=st.lists(st.integers(0, 400), min_size=1, max_size=30),
+       hours=st.integers(0, 400), fraction=st.sampled_from([0, 250_000, 999_999]))
+def test_exchanges_from_the_columns_equal_the_grouped_read(store: Store, ns, hours,
+                                                           fraction) -> None:
+    """Hidden's counts per contact from the frame's columns, or None in the one case they
+    cannot tell (a touchpoint in the very second of a time that is not a whole second)."""
+    _reset(store)
+    for n in ns:
+        _insert(store, n)
+    before = CHANGES["at"](hours) + timedelta(microseconds=fraction) - timedelta(
+        microseconds=hours * 250_000 % 1_000_000)
+    got = exchanges_of(columns.touchpoint_columns(store), before)
+    with store.session() as s:
+        want = sorted(exchanges(s, before, store.member_id), key=lambda x: x.contact_id)
+    if got is None:
+        whole = before.replace(microsecond=0)
+        assert fraction and any(CHANGES["at"](n).replace(microsecond=0) == whole for n in ns)
+    else:
+        assert got == want
