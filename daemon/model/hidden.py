@@ -21,6 +21,7 @@ from daemon.model.ignore import Matcher
 from daemon.model.roles import Roles, roles_at
 from daemon.model.vocab import Exclusion
 from daemon.store import Store, ignores, snoozes
+from daemon.store.columns import TouchpointColumns
 
 
 class Hidden:
@@ -37,11 +38,13 @@ class Hidden:
         self._person = {a: persons[i].addresses for a, i in index.items()}
 
     @classmethod
-    def at(cls, store: Store, config: Config, as_of: datetime) -> Hidden:
+    def at(cls, store: Store, config: Config, as_of: datetime,
+           columns: TouchpointColumns | None = None) -> Hidden:
         """The rules of ``config`` with the store's ignores (mailed commands), the snoozes of
-        ``store`` in force at ``as_of`` and the lists and robots its mail before ``as_of`` shows."""
+        ``store`` in force at ``as_of`` and the lists and robots its mail before ``as_of`` shows
+        (counted from ``columns``, the store's touchpoints, when given)."""
         return cls(with_stored(config.ignore, store), snoozes.active(store, as_of), config.people,
-                   roles_at(store, as_of, config.ignore.keep))
+                   roles_at(store, as_of, config.ignore.keep, columns))
 
     def why(self, addresses: Iterable[str]) -> Exclusion | None:
         """Ignored, snoozed, a list or a robot, for a person with these addresses; None: shown."""

@@ -10,12 +10,14 @@ import numpy as np
 from daemon.config import Person as PersonSettings
 from daemon.model.frame import Frame, build, identities
 from daemon.store import Store
-from daemon.store.columns import touchpoint_columns
+from daemon.store.columns import TouchpointColumns, touchpoint_columns
 
 
-def load(store: Store, people: Sequence[PersonSettings] = ()) -> Frame:
-    """Every touchpoint of the store as a :class:`Frame` (callers mask by time)."""
-    cols = touchpoint_columns(store)
+def load(store: Store, people: Sequence[PersonSettings] = (),
+         columns: TouchpointColumns | None = None) -> Frame:
+    """Every touchpoint of the store as a :class:`Frame` (callers mask by time), from
+    ``columns`` when the caller has read them already."""
+    cols = columns if columns is not None else touchpoint_columns(store)
     persons, index = identities(((a, n) for _, a, n in cols.contacts), people)
     of_contact = np.zeros(max((c for c, _, _ in cols.contacts), default=0) + 1, dtype=np.int32)
     seen_as = np.zeros_like(of_contact)  # which of the person's addresses a contact id is

@@ -23,15 +23,16 @@ from daemon.model.load import load
 from daemon.model.quiet import own_silence
 from daemon.model.vocab import Exclusion, Group
 from daemon.store import Store
-from daemon.store.columns import DIRECTION_NAMES
+from daemon.store.columns import DIRECTION_NAMES, TouchpointColumns
 from daemon.store.vocab import Channel
 
 
 def score(store: Store, config: Config, as_of: datetime, *, hidden: Hidden | None = None,
-          upcoming: bool = True) -> Scored:
+          upcoming: bool = True, columns: TouchpointColumns | None = None) -> Scored:
     """Score every person in ``store`` as of ``as_of`` (deterministic for a store and time).
-    ``hidden`` defaults to the config's ignore rules and the snoozes in force at ``as_of``."""
-    frame = load(store, config.people)
+    ``hidden`` defaults to the config's ignore rules and the snoozes in force at ``as_of``;
+    ``columns`` are the store's touchpoints when the caller has read them."""
+    frame = load(store, config.people, columns)
     if hidden is None:
         hidden = Hidden.at(store, config, as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC))
     return score_frame(frame, as_of, hidden=hidden, upcoming=upcoming,

@@ -9,13 +9,16 @@ the first reads every touchpoint (from an index).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import Session, aliased
 
+from daemon.store.columns import IN, MUTUAL, OUT, TouchpointColumns
 from daemon.store.models import Contact, Touchpoint
 from daemon.store.vocab import Channel, Direction
 
@@ -66,6 +69,29 @@ def exchanges(session: Session, before: datetime, member: int) -> list[Exchange]
                            .where(Contact.member_id == member))
     return [Exchange(cid, a, n or "", *(int(v or 0) for v in rest))
             for cid, a, n, *rest in rows]
+
+
+def exchanges_of(cols: TouchpointColumns, before: datetime) -> list[Exchange] | None:
+    """:func:`exchanges` from the frame's columns (contact id order), or None when they cannot
+    tell: a touchpoint in the very second of ``before`` (the columns hold whole seconds)."""
+    edge = before.timestamp()
+    whole = math.floor(edge)
+    if whole != edge and bool(np.any(cols.t == whole)):
+        return None
+    mine = cols.t < edge  # exact for whole seconds below a whole second, or any other
+    contact, direction = cols.contact[mine], cols.direction[mine]
+    size = max((c for c, _, _ in cols.contacts), default=0) + 1
+
+    def count(where: np.ndarray) -> list[int]:
+        counts: list[int] = np.bincount(contact[where], minlength=size).tolist()
+        return counts
+
+    inbound = direction == IN
+    n_in, n_bulk = count(inbound), count(inbound & cols.bulk[mine])
+    n_out, n_meet = count(direction == OUT), count(direction == MUTUAL)
+    seen = count(np.ones(contact.size, dtype=bool))
+    return [Exchange(cid, a, n, n_in[cid], n_bulk[cid], n_out[cid], n_meet[cid])
+            for cid, a, n in sorted(cols.contacts) if seen[cid]]
 
 
 def threads(session: Session, contact_ids: Sequence[int],

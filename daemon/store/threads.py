@@ -4,15 +4,18 @@ one member's touchpoints (``member``, an id)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from daemon.store.models import Contact, Touchpoint
 from daemon.store.vocab import Channel, Direction
+
+CHUNK = 500  # keys or ids per IN (...) clause: well under SQLite's bound-parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +44,36 @@ class FirstContact:
     count: int
 
 
+def _in_window(session: Session, column: Any, since: datetime, until: datetime, *where: Any,
+               member: int) -> list[Any]:
+    """The distinct ``column`` values of ``member``'s touchpoints in [``since``, ``until``)
+    that match ``where``: one scan, which no index on time would make shorter than the
+    grouping of every touchpoint it spares."""
+    return list(session.execute(select(column).where(
+        Touchpoint.member_id == member, Touchpoint.at >= since, Touchpoint.at < until,
+        *where).distinct()).scalars())
+
+
+def _chunks(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start:start + CHUNK]
+
+
 def last_messages(session: Session, as_of: datetime, *, since: datetime,
                   until: datetime, member: int) -> list[LastMessage]:
     """Every counterpart of each thread's latest email up to ``as_of``, for threads whose latest
-    email fell in [``since``, ``until``]."""
+    email fell in [``since``, ``until``]: looked at only in the threads with an email then."""
+    email = (Touchpoint.thread_key.is_not(None), Touchpoint.channel == Channel.EMAIL)
+    keys = _in_window(session, Touchpoint.thread_key, since, min(until, as_of)
+                      + timedelta(microseconds=1), *email, member=member)
+    return [row for chunk in _chunks(sorted(keys))
+            for row in _last_messages(session, as_of, since, until, member, chunk)]
+
+
+def _last_messages(session: Session, as_of: datetime, since: datetime, until: datetime,
+                   member: int, keys: list[str]) -> list[LastMessage]:
     last = (select(Touchpoint.thread_key, func.max(Touchpoint.at).label("last_at"))
-            .where(Touchpoint.member_id == member, Touchpoint.thread_key.is_not(None),
+            .where(Touchpoint.member_id == member, Touchpoint.thread_key.in_(keys),
                    Touchpoint.channel == Channel.EMAIL, Touchpoint.at <= as_of)
             .group_by(Touchpoint.thread_key).subquery())
     rows = session.execute(
@@ -81,10 +108,17 @@ def first_contacts(session: Session, before: datetime, *, max_group: int,
     """Per contact and direction, the first human touchpoint in a group of at most
     ``max_group`` before ``before``, and how many there are; only for the contacts with a
     direction whose first such touchpoint is at or after ``since`` (every direction of theirs):
-    the few that can be new, without converting a row for every contact."""
+    the few that can be new, looked at only among those with such a touchpoint since then."""
     human = (Touchpoint.at < before, ~Touchpoint.bulk,
              ~Touchpoint.listed, Touchpoint.group_size <= max_group)
-    recent = (select(Touchpoint.contact_id).where(*human)
+    seen = _in_window(session, Touchpoint.contact_id, since, before, *human[1:], member=member)
+    return [row for chunk in _chunks(sorted(seen))
+            for row in _first_contacts(session, human, since, member, chunk)]
+
+
+def _first_contacts(session: Session, human: tuple[Any, ...], since: datetime, member: int,
+                    contacts: list[int]) -> list[FirstContact]:
+    recent = (select(Touchpoint.contact_id).where(*human, Touchpoint.contact_id.in_(contacts))
               .group_by(Touchpoint.contact_id, Touchpoint.direction)
               .having(func.min(Touchpoint.at) >= since))
     query = (select(Contact.address, Contact.display_name, Touchpoint.direction,

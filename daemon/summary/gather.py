@@ -21,6 +21,7 @@ from daemon.model.entries import Entry, Scored
 from daemon.model.hidden import Hidden
 from daemon.model.rank import score
 from daemon.store import Store
+from daemon.store.columns import touchpoint_columns
 from daemon.summary import claims, message
 from daemon.summary.actions import confirmations, with_actions
 from daemon.summary.content import Summary, week_label
@@ -45,8 +46,11 @@ def build_summary(store: Store, config: Config, as_of: datetime,
     (tests and the backtest pass their own); ``full`` (``--all``) caps no section;
     ``state_dir`` (where the installation's secret lives) gives each entry its mailed actions."""
     as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
-    hidden = Hidden.at(store, config, as_of)
-    scored = scored if scored is not None else score(store, config, as_of, hidden=hidden)
+    columns = touchpoint_columns(store)  # read once: for who is hidden and for the model
+    hidden = Hidden.at(store, config, as_of, columns)
+    scored = scored if scored is not None else score(store, config, as_of, hidden=hidden,
+                                                     columns=columns)
+    del columns
     rep = config.report
     member = store.member_id
     with store.session() as s:

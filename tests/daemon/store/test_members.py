@@ -211,7 +211,7 @@ def test_the_frame_read_walks_the_member_index(store: Store) -> None:
     with store.engine.connect() as conn:
         plan = conn.exec_driver_sql(
             "EXPLAIN QUERY PLAN SELECT t.id" + columns._MINE + " ORDER BY t.id",
-            (store.member_id,)).all()
+            (store.member_id, 0)).all()
     assert "ix_touchpoints_member" in " ".join(str(r) for r in plan)
 
 
