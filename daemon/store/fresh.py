@@ -1,7 +1,8 @@
 """A new, empty store gets the head schema in one step, not by replaying every migration.
 
-``metadata.create_all`` of the models, Alembic's version table stamped with the head revision
-(its own DDL, read without importing Alembic) and the rows the migrations insert (member 1,
+``metadata.create_all`` of the models, the column cache's triggers (:mod:`daemon.store.edits`),
+Alembic's version table stamped with the head revision (its own DDL, read without importing
+Alembic) and the rows the migrations insert (member 1,
 ``me``), all in one transaction: a kill leaves either an empty database or a current store.
 Only a database without any table takes this path; anything else (an old store, a foreign
 database, a race lost to another process creating it) goes through Alembic as before.
@@ -13,6 +14,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from daemon.store import edits
 from daemon.store.models import Base
 from daemon.store.sql import DEFAULT_MEMBER
 
@@ -34,6 +36,8 @@ def create(engine: Engine, heads: frozenset[str] | None) -> bool:
             if inspect(conn).get_table_names():
                 return False
             Base.metadata.create_all(conn)
+            for statement in edits.create(engine.dialect.name):
+                conn.exec_driver_sql(statement)
             conn.exec_driver_sql(VERSION_TABLE)
             conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"),
                          {"v": next(iter(heads))})

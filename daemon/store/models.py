@@ -11,6 +11,8 @@ There is no body and no subject column anywhere, by design: ``keepwarm doctor`` 
     daemon_leases                   who holds which lease: the whole store (SQLite), or one
                                     account's sync, member's summary, replica's presence
     rate_buckets                    request budgets shared by replicas (Graph per app)
+    column_cache, touchpoint_edits  the report's columns kept between runs, and the edits
+                                    (logged by triggers, daemon.store.edits) that stale them
 
 A member is one person of a team deployment; a single-user store has one member,
 :data:`DEFAULT_MEMBER` (id 1). Items, contacts, touchpoints, snoozes, ignores, mailed commands
@@ -25,12 +27,14 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -288,3 +292,27 @@ class RateBucket(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     tokens: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ColumnCache(Base):
+    """One member's frame columns through ``through_id`` (:mod:`daemon.store.column_cache`)."""
+
+    __tablename__ = "column_cache"
+
+    member_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    through_id: Mapped[int] = mapped_column(BigInteger)
+    rows: Mapped[int] = mapped_column(BigInteger)
+    columns: Mapped[bytes] = mapped_column(LargeBinary)
+    thread_keys: Mapped[str] = mapped_column(Text)
+
+
+class TouchpointEdit(Base):
+    """A change that may stale a member's column cache, written by triggers only."""
+
+    __tablename__ = "touchpoint_edits"
+    __table_args__ = (Index("ix_touchpoint_edits_member", "member_id", "low_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(Integer)
+    low_id: Mapped[int] = mapped_column(BigInteger)
+    txid: Mapped[int | None] = mapped_column(BigInteger)  # PostgreSQL: the writer's

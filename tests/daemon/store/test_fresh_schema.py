@@ -51,7 +51,18 @@ def _schema(engine: Engine) -> dict[str, Any]:
         found["rows"] = {
             "alembic_version": conn.execute(text("SELECT * FROM alembic_version")).all(),
             "members": conn.execute(text("SELECT id, name FROM members")).all()}
+        found["triggers"] = _triggers(conn, sqlite)
     return found
+
+
+def _triggers(conn: Any, sqlite: bool) -> list[Any]:
+    """Every trigger with its definition (the column cache's edits log rests on them)."""
+    if sqlite:
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    else:
+        query = ("SELECT t.tgname, pg_get_triggerdef(t.oid), p.prosrc FROM pg_trigger t"
+                 " JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal ORDER BY 1")
+    return [tuple(row) for row in conn.execute(text(query)).all()]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

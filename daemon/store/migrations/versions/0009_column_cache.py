@@ -26,58 +26,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from daemon.store import edits
+
 revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None
-
-# every column the frame reads: a change elsewhere (the account) keeps the cache
-READ = ("id", "member_id", "contact_id", "at", "channel", "direction", "group_size", "bulk",
-        "listed", "direct", "thread_key")
-
-_LOG = ("INSERT INTO touchpoint_edits (member_id, low_id) SELECT {member}, {low}{source}"
-        " WHERE NOT EXISTS (SELECT 1 FROM touchpoint_edits e WHERE e.member_id = {member}"
-        " AND e.low_id <= {low})")
-
-_SQLITE = {
-    "touchpoints_deleted": "AFTER DELETE ON touchpoints BEGIN {log}; END",
-    "touchpoints_updated": "AFTER UPDATE ON touchpoints WHEN {changed} BEGIN {log}; END",
-}
-
-_PG_FUNCTION = """CREATE FUNCTION keepwarm_touchpoint_edits() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'INSERT' THEN
-    {insert};
-  ELSIF TG_OP = 'DELETE' THEN
-    {delete};
-  ELSE
-    {update};
-  END IF;
-  RETURN NULL;
-END $$"""
-
-_PG_TRIGGERS = {
-    "touchpoints_inserted": "INSERT ON touchpoints REFERENCING NEW TABLE AS new_rows",
-    "touchpoints_deleted": "DELETE ON touchpoints REFERENCING OLD TABLE AS old_rows",
-    "touchpoints_updated": ("UPDATE ON touchpoints REFERENCING OLD TABLE AS old_rows"
-                            " NEW TABLE AS new_rows"),
-}
-
-
-def _pg_function() -> str:
-    def per_member(rows: str, low: str) -> str:
-        return ("INSERT INTO touchpoint_edits (member_id, low_id, txid) SELECT r.member_id,"
-                f" {low}, txid_current() FROM {rows} GROUP BY r.member_id HAVING NOT EXISTS"
-                " (SELECT 1 FROM touchpoint_edits e WHERE e.member_id = r.member_id"
-                f" AND e.txid = txid_current() AND e.low_id <= {low})")
-
-    changed = " OR ".join(f"o.{c} IS DISTINCT FROM n.{c}" for c in READ)
-    return _PG_FUNCTION.format(
-        insert=per_member("new_rows r", "min(r.id)"),
-        delete=per_member("old_rows r", "0"),
-        update=per_member(f"old_rows o JOIN new_rows n ON n.id = o.id, LATERAL (SELECT"
-                          f" o.member_id UNION SELECT n.member_id) r WHERE {changed}", "0"))
 
 
 def upgrade() -> None:
@@ -97,24 +51,13 @@ def upgrade() -> None:
         sa.Column("txid", sa.BigInteger(), nullable=True),  # PostgreSQL: the writer's
     )
     op.create_index("ix_touchpoint_edits_member", "touchpoint_edits", ["member_id", "low_id"])
-    if op.get_bind().dialect.name == "sqlite":
-        for name, body in _SQLITE.items():
-            old = _LOG.format(member="OLD.member_id", low="0", source="")
-            changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in READ)
-            op.execute(f"CREATE TRIGGER {name} " + body.format(log=old, changed=changed))
-        return
-    op.execute(_pg_function())
-    for name, event in _PG_TRIGGERS.items():
-        op.execute(f"CREATE TRIGGER {name} AFTER {event} FOR EACH STATEMENT"
-                   " EXECUTE FUNCTION keepwarm_touchpoint_edits()")
+    for statement in edits.create(op.get_bind().dialect.name):
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    for name in (_SQLITE if sqlite else _PG_TRIGGERS):
-        op.execute(f"DROP TRIGGER IF EXISTS {name}" + ("" if sqlite else " ON touchpoints"))
-    if not sqlite:
-        op.execute("DROP FUNCTION IF EXISTS keepwarm_touchpoint_edits()")
+    for statement in edits.drop(op.get_bind().dialect.name):
+        op.execute(statement)
     op.drop_index("ix_touchpoint_edits_member", table_name="touchpoint_edits")
     op.drop_table("touchpoint_edits")
     op.drop_table("column_cache")
