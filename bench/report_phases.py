@@ -23,7 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-PHASES = ("imports", "frame", "hidden", "persons", "scoring", "owed replies", "new relationships", "rest")
+PHASES = ("imports", "frame", "hidden", "persons", "scoring", "owed replies",
+          "new relationships", "rest")
 
 _CHILD = r"""
 import json, sys, time
