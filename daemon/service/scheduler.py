@@ -17,6 +17,12 @@ failed delivery, at most every ``RETRY_AFTER`` (:mod:`daemon.service.weekly`). T
 waits for signals, pings the watchdog (withheld while a job is stuck,
 :mod:`daemon.service.heartbeat`) and renews the replica's leases. After the last running job
 the store's pooled connections are closed and memory is given back.
+
+``keepwarm run`` runs each job's work (one account's sync, one member's send) in a child
+process (:mod:`daemon.service.children`) and keeps only the scheduler, the config and the
+leases here (a light store handle, :mod:`daemon.store.light`), so the idle daemon never holds
+SQLAlchemy's ORM, the connectors' clients or numpy. Tests that inject fakes run it in the
+worker threads (``children=False``).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -42,18 +49,21 @@ from daemon.clock import now_utc, wall_time
 from daemon.config import INTERVAL, Config, parse_duration
 from daemon.errors import KeepwarmError, with_fix
 from daemon.service import work
-from daemon.service.heartbeat import Beats, Heartbeat
-from daemon.service.limits import SharedLimit
+from daemon.service.children import ChildFault, Children
+from daemon.service.heartbeat import Heartbeat
 from daemon.service.loop import STOP_GRACE, run
 from daemon.service.memory import release_memory
 from daemon.service.notify import Notifier
 from daemon.service.tenancy import Stop, Tenancy
 from daemon.service.weekly import RETRY_AFTER, WeeklyJobs, summary_trigger
 from daemon.service.work import Member
-from daemon.store import Store, faults
+from daemon.store import faults
 from daemon.store.vocab import AccountStatus
-from daemon.summary import delivery, ledger
-from daemon.sync.engine import AccountResult, Engine
+from daemon.summary import due
+
+if TYPE_CHECKING:
+    from daemon.sync.engine import Engine
+    from daemon.sync.outcome import AccountResult
 
 log = logging.getLogger(__name__)
 __all__ = ["Daemon", "RETRY_AFTER", "release_memory", "run", "summary_trigger"]
@@ -61,14 +71,17 @@ __all__ = ["Daemon", "RETRY_AFTER", "release_memory", "run", "summary_trigger"]
 
 class Daemon(WeeklyJobs):
     """The scheduler, its jobs and their shared state. ``clock``, ``heartbeat`` and
-    ``compose``/``deliver`` are injectable so tests can move time and capture messages."""
+    ``compose``/``deliver`` (None: the real ones) are injectable so tests can move time and
+    capture messages. ``store`` is a :class:`~daemon.store.db.Store`, or a light handle
+    (:mod:`daemon.store.light`) when ``children`` runs the jobs' work in child processes
+    (``keepwarm run``); without ``children`` it runs in the worker threads."""
 
-    def __init__(self, config: Config, store: Store, env: Env, *,
+    def __init__(self, config: Config, store: Any, env: Env, *,
                  notifier: Notifier | None = None, clock: Callable[[], datetime] = now_utc,
-                 compose: ledger.Compose = ledger.compose,
-                 deliver: Callable[..., str | None] = delivery.deliver,
+                 compose: Callable[..., Any] | None = None,
+                 deliver: Callable[..., str | None] | None = None,
                  build: Callable[[AccountSettings, Env], list[Source]] = connectors.build,
-                 heartbeat: Heartbeat | None = None) -> None:
+                 heartbeat: Heartbeat | None = None, children: bool = False) -> None:
         self.config, self.store = config, store
         self.notifier = notifier or Notifier()
         self.heartbeat = heartbeat or Heartbeat()
@@ -77,7 +90,11 @@ class Daemon(WeeklyJobs):
         self.stop = Stop()  # also set, for that job only, in a job whose lease was lost
         self.tenancy = Tenancy(store, lambda: self.clock(), self.stop,
                                parse_duration(config.daemon.lease_ttl, INTERVAL))
-        if env.throttle is None and not store.sqlite:  # replicas share the Graph app budget
+        self.children = (Children(store.url, env, self.heartbeat, self.stop,
+                                  config.daemon.log_level) if children else None)
+        if env.throttle is None and not store.sqlite and not children:
+            from daemon.service.limits import SharedLimit  # replicas share the Graph budget
+
             env = dataclasses.replace(env, throttle=SharedLimit(store, stop=self.stop))
         self.env = env
         self.members = work.members(config, store, self._engine)
@@ -88,9 +105,25 @@ class Daemon(WeeklyJobs):
             timezone=UTC, executors={"default": ThreadPoolExecutor(self.workers)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
 
-    def _engine(self, store: Store, config: Config) -> Engine:
+    def _engine(self, store: Any, config: Config) -> Engine:
+        from daemon.service.beats import Beats
+        from daemon.sync.engine import Engine
+
         return Engine(store, config, self.env, stop=self.stop, build=self._build,
                       progress=Beats(self.heartbeat))
+
+    def _sync_one(self, member: Member, account: str) -> list[AccountResult]:
+        """Sync one account: in this thread, or in a child process."""
+        if self.children is None:
+            return member.engine.sync([account])
+        return self.children.sync(self.config, member.name, account)
+
+    def _send_one(self, member: Member, fired: datetime | None, orphan: bool) -> None:
+        """Send the member's owed summary: in this thread, or in a child process."""
+        if self.children is None:
+            self.send_summary(fired, member=member.name, orphan=orphan)
+        else:
+            self.children.send(self.config, member.name, fired, orphan)
 
     @property
     def engine(self) -> Engine:
@@ -128,7 +161,7 @@ class Daemon(WeeklyJobs):
                 self.summary_job, summary_trigger(member.config), args=[member.name],
                 id=member.job_id("summary"), name=f"{member.label('summary')} {r.weekday} "
                 f"{at.hour:02d}:{at.minute:02d} {r.timezone}")
-            if ledger.owed(member.store, r, start) is not None:
+            if due.owed(member.store, r, start) is not None:
                 log.info("this week's summary is owed: catching up now member=%s", member.name)
                 self.scheduler.add_job(self.summary_job, args=[member.name],
                                        id=member.job_id("catch-up"), next_run_time=start)
@@ -143,7 +176,7 @@ class Daemon(WeeklyJobs):
         def body() -> None:
             with self.tenancy.hold(work.sync_lease(name)) as taken:
                 if taken.won:
-                    self._status(member, member.engine.sync([name]))
+                    self._status(member, self._sync_one(member, name))
                 else:
                     log.debug("sync %s skipped: another replica has it (%s)", name, taken.other)
             now = self.clock()
@@ -172,7 +205,8 @@ class Daemon(WeeklyJobs):
                 if not self.stop.is_set():
                     body()
         except Exception as exc:
-            if (fault := faults.explained(exc, self.store.url)) is None:
+            fault = exc if isinstance(exc, ChildFault) else faults.explained(exc, self.store.url)
+            if fault is None:
                 raise
             log.error("%s stopped: %s", name, with_fix(str(fault), fault.hint))
         finally:
@@ -223,7 +257,8 @@ class Daemon(WeeklyJobs):
         log.info("keepwarm running: %d sync job(s), %d member(s), %d worker(s), replica %s, "
                  "summary %s", sum(1 for j in self.scheduler.get_jobs()
                                    if j.id.startswith("sync:")), len(self.members),
-                 self.workers, self.tenancy.replica, delivery.describe(self.engine.config))
+                 self.workers, self.tenancy.replica,
+                 due.describe(next(iter(self.members.values())).config))
 
     def reload(self, path: Path) -> bool:
         """Load ``path`` and switch to it; a bad config is logged and the old one kept."""
@@ -250,6 +285,8 @@ class Daemon(WeeklyJobs):
             self.scheduler.shutdown(wait=False)
         with self._idle:
             idle = self._idle.wait_for(lambda: self._running == 0, timeout=grace)
+        if not idle and self.children is not None:
+            self.children.kill_all()  # the page in hand is lost, the committed ones are not
         self.tenancy.give_back()
         return idle
 
