@@ -49,7 +49,8 @@ def daemon_env(ctx: Context) -> Env:
 def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     import logging
 
-    from daemon.service.scheduler import Daemon, run
+    from daemon.service.children import Supervisor
+    from daemon.service.loop import run
 
     config = ctx.config
     level = args.run_log_level or args.log_level or config.daemon.log_level
@@ -57,7 +58,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     if not logging.getLogger().handlers:  # called without daemon.cli.main
         logging.basicConfig(stream=sys.stderr, level=level.upper())
     migrate_apart(config.store_url)
-    daemon = Daemon(config, daemon_store(ctx), daemon_env(ctx), children=True)
+    daemon = Supervisor(config, daemon_store(ctx), daemon_env(ctx))
     code = run(daemon, ctx.config_path)
     if code == 3:  # a job ignored the stop request: the committed pages are safe, leave now
         logging.shutdown()

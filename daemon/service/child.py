@@ -1,10 +1,11 @@
 """A job's child process (:mod:`daemon.service.children`): one sync or one send, then exit.
 
-It reads its :class:`~daemon.service.children.Job` from stdin, opens the store and runs the
-work exactly as a worker thread of the daemon would (the same :class:`Daemon` code, on a
-daemon that is never started: no scheduler, no leases of its own, no systemd notifications),
-and answers on stdout: ``.`` per heartbeat, then one JSON line with the outcome. SIGTERM
-stops it between pages; it dies with the daemon that started it.
+It reads :class:`~daemon.service.children.Job` after job from stdin, and runs each exactly
+as a worker thread of the daemon would (the same :class:`Daemon` code, on a daemon that is
+never started: no scheduler, no leases of its own, no systemd notifications), answering on
+stdout: ``+`` when it takes a job, ``.`` per heartbeat, then one JSON line with the outcome.
+It leaves after ``LINGER`` idle seconds, or once a job was asked to stop (SIGTERM: the job
+stops between pages); it dies with the daemon that started it.
 """
 
 from __future__ import annotations
@@ -14,16 +15,24 @@ import json
 import logging
 import os
 import pickle
+import select
 import signal
 import sys
+import threading
 import time
 from dataclasses import asdict
 from typing import IO, Any
 
+from daemon.errors import StoreError
 from daemon.service.children import Job
 from daemon.service.heartbeat import Heartbeat
+from daemon.service.notify import Notifier
+from daemon.service.scheduler import Daemon
+from daemon.store import faults
+from daemon.store.db import Store
 
 PR_SET_PDEATHSIG = 1
+LINGER = 20.0  # seconds without a job after which a child leaves (and its memory with it)
 BEAT_EVERY = 1.0  # seconds: at most one heartbeat line per second reaches the parent
 
 
@@ -42,30 +51,58 @@ class Relay(Heartbeat):
             self.out.write(b".\n")
 
 
-def main() -> int:
-    """Run the job read from stdin; the exit code is 0 once its outcome is written."""
+def main(parent: int) -> int:
+    """Take jobs from stdin until none comes for ``LINGER`` seconds, the daemon closes the
+    pipe, or a job was asked to stop; 0 when it left that way."""
     out = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)  # a stray print goes to the log, never into the parent's pipe
-    job: Job = pickle.load(sys.stdin.buffer)
-    _die_with(job.parent)
-    logging.basicConfig(level=job.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    outcome = _run(job, Relay(out))
-    out.write(json.dumps(outcome).encode() + b"\n")
+    _die_with(parent)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _n, _f: stopping.set())
+    relay = Relay(out)
+    while not stopping.is_set() and select.select([0], [], [], LINGER)[0]:
+        job = _read_job()
+        if job is None:
+            break
+        out.write(b"+\n")
+        logging.basicConfig(level=job.log_level.upper(), stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        out.write(json.dumps(_run(job, relay, stopping)).encode() + b"\n")
     return 0
 
 
-def _run(job: Job, heartbeat: Relay) -> dict[str, Any]:
-    from daemon.service.notify import Notifier
-    from daemon.service.scheduler import Daemon
-    from daemon.store import Store, faults
+def _read_job() -> Job | None:
+    """The next job on stdin (its length in 8 bytes, then its pickle); None at the end."""
+    size = _read(8)
+    if len(size) < 8:
+        return None
+    job: Job = pickle.loads(_read(int.from_bytes(size, "big")))
+    return job
 
+
+def _read(n: int) -> bytes:
+    got = b""
+    while len(got) < n:
+        chunk = os.read(0, n - len(got))
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
+def _run(job: Job, heartbeat: Relay, stopping: threading.Event) -> dict[str, Any]:
+    """Open the store, do the job as a worker thread of the daemon would; the outcome."""
     try:
-        store = Store(job.url)
+        store = _store(job.url)
     except Exception as exc:
         return _fault(exc, job.url)
     daemon = Daemon(job.config, store, job.env, notifier=Notifier({}), heartbeat=heartbeat)
-    signal.signal(signal.SIGTERM, lambda _n, _f: daemon.stop.set())
+
+    def stop(_signum: int, _frame: object) -> None:  # between pages, then leave
+        stopping.set()
+        daemon.stop.set()
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         if job.kind == "sync":
             results = daemon.members[job.member].engine.sync([str(job.account)])
@@ -80,11 +117,19 @@ def _run(job: Job, heartbeat: Relay) -> dict[str, Any]:
         store.dispose()
 
 
+def _store(url: str) -> Store:
+    """The store at ``url``, opened once per child (its connections are given back after
+    each job)."""
+    if url not in _STORES:
+        _STORES[url] = Store(url)
+    return _STORES[url]
+
+
+_STORES: dict[str, Store] = {}
+
+
 def _fault(exc: Exception, url: str) -> dict[str, Any]:
     """A store that cannot be opened, as the outcome (anything else is a bug: raised)."""
-    from daemon.errors import StoreError
-    from daemon.store import faults
-
     fault = exc if isinstance(exc, StoreError) else faults.explained(exc, url)
     if fault is None:
         raise exc
@@ -100,8 +145,8 @@ def _result(result: Any) -> dict[str, Any]:
 
 
 def _die_with(parent: int) -> None:
-    """Be killed when the daemon that started us goes (Linux); a daemon already gone ends us
-    now."""
+    """Be killed when the daemon's thread that started us goes (Linux: the daemon killed,
+    or its stop over); a daemon already gone ends us now."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the daemon's stop or systemd ends us

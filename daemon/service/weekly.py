@@ -10,19 +10,17 @@ one account and the send itself go through the Daemon's :meth:`_sync_one` and
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
 
 from connectors.base import Env
 from daemon.clock import wall_time, zone
 from daemon.config import Config
-from daemon.errors import with_fix
 from daemon.service import work
 from daemon.service.heartbeat import Heartbeat
 from daemon.service.tenancy import Tenancy
@@ -49,8 +47,6 @@ class WeeklyJobs:
     stop: threading.Event
     env: Env
     clock: Callable[[], datetime]
-    compose: Callable[..., Any] | None
-    deliver: Callable[..., str | None] | None
 
     def _status(self, member: Member, results: list[AccountResult]) -> None:
         raise NotImplementedError
@@ -90,38 +86,6 @@ class WeeklyJobs:
             if results and results[-1].store_failed:  # the next would fail the same way
                 break
         return results
-
-    def send_summary(self, now: datetime | None = None, *, member: str | None = None,
-                     orphan: bool = False) -> str | None:
-        """Send ``member``'s summary owed at ``now`` (default: the clock; the first member);
-        a failure is logged and, when transient, retried later (the ledger row says when).
-        ``orphan``: its last sender died mid-send (see :mod:`daemon.summary.claims`)."""
-        from daemon.summary import delivery, ledger
-
-        now = now or self.clock()
-        who = self.members[member] if member else next(iter(self.members.values()))
-        self.heartbeat.beat()  # the scoring and the delivery get a full allowance
-        deliver = functools.partial(self.deliver or delivery.deliver, sleep=self._pause)
-        try:
-            return ledger.send_owed(who.store, who.config, self.env, now,
-                                    compose=self.compose or ledger.compose, deliver=deliver,
-                                    orphan=orphan)
-        except delivery.Stopped:
-            log.warning("summary not sent: keepwarm is stopping; it is retried at the next start")
-        except Exception as exc:  # delivery or report failure: never kills the daemon
-            transient = getattr(exc, "transient", True)
-            when = (f"retrying after {(now + RETRY_AFTER).isoformat(timespec='minutes')}"
-                    if transient else "no more attempts this week")
-            log.error("summary not sent member=%s, %s: %s", who.name, when,
-                      with_fix(str(exc), getattr(exc, "hint", "")))
-        return None
-
-    def _pause(self, seconds: float) -> None:
-        """The wait between two delivery attempts; a stop request ends it (and the send)."""
-        from daemon.summary import delivery
-
-        if self.stop.wait(seconds):
-            raise delivery.Stopped()
 
     def _overdue(self, member: Member) -> bool:
         """Send on a sync tick: a due retry, or a summary still owed an hour past its slot."""
