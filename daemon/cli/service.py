@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from daemon.cli.context import Context
 from daemon.errors import UsageError
@@ -49,7 +49,8 @@ def daemon_env(ctx: Context) -> Env:
 def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     import logging
 
-    from daemon.service.scheduler import Daemon, run
+    from daemon.service.children import Supervisor
+    from daemon.service.loop import run
 
     config = ctx.config
     level = args.run_log_level or args.log_level or config.daemon.log_level
@@ -57,7 +58,7 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     if not logging.getLogger().handlers:  # called without daemon.cli.main
         logging.basicConfig(stream=sys.stderr, level=level.upper())
     migrate_apart(config.store_url)
-    daemon = Daemon(config, ctx.store(), daemon_env(ctx))
+    daemon = Supervisor(config, daemon_store(ctx), daemon_env(ctx))
     code = run(daemon, ctx.config_path)
     if code == 3:  # a job ignored the stop request: the committed pages are safe, leave now
         logging.shutdown()
@@ -65,20 +66,29 @@ def cmd_run(args: argparse.Namespace, ctx: Context) -> int:
     return code
 
 
+def daemon_store(ctx: Context) -> Any:
+    """The daemon's own handle on its store, for its leases and the ledger's readers: stdlib
+    ``sqlite3`` or psycopg alone when the store is current (the jobs' child processes open
+    the full store), else the full store, which migrates or says what is wrong as before."""
+    from daemon.store.light import open_light, open_postgres
+
+    url, member = ctx.config.store_url, getattr(ctx.config, "member", "me")
+    return open_light(url, member) or open_postgres(url, member) or ctx.store()
+
+
 def migrate_apart(url: str) -> None:
     """Bring the store to the head revision in a short-lived child process, so that Alembic's
-    machinery (about 10 MB) never stays loaded in the long-running daemon. A child that fails
-    leaves the migration to the daemon itself, which reports why as any command would."""
+    machinery (about 10 MB), and SQLAlchemy itself, never stay loaded in the long-running
+    daemon. A child that fails leaves the migration to the daemon itself, which reports why
+    as any command would."""
     import multiprocessing
 
-    from daemon.store import Store
+    from daemon.store.light import open_light, open_postgres
 
-    probe = Store(url, migrate=False)
-    try:
-        if probe.is_current():
-            return
-    finally:
-        probe.dispose()
+    probe = open_light(url) or open_postgres(url)  # None: not current, or not known so
+    if probe is not None:
+        probe.close()
+        return
     child = multiprocessing.get_context("spawn").Process(target=_open_store, args=(url,),
                                                          name="keepwarm-migrate")
     child.start()

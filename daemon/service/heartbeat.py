@@ -4,7 +4,8 @@ they make it.
 The main thread sends ``WATCHDOG=1``. On its own it kept a daemon whose worker was stuck in
 a job (an endless calendar expansion) looking healthy forever, and the summary was never sent.
 So each job runs inside :meth:`Heartbeat.job`, every stream started, page committed and stream
-finished :meth:`beats <Heartbeat.beat>` (through :class:`Beats`, the engine's progress hooks),
+finished :meth:`beats <Heartbeat.beat>` (through :class:`~daemon.service.beats.Beats`, the
+engine's progress hooks; in a job's child process, through its pipe: :mod:`.children`),
 and :meth:`Heartbeat.stalled` names the job once it has gone ``allowance`` seconds without
 progress. The main thread then withholds the ping and systemd restarts the daemon after
 ``WatchdogSec``. The new process resumes after the last committed page and sends any summary
@@ -20,10 +21,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-
-from rich.progress import TaskID
-
-from daemon.sync.progress import Progress
 
 # A legitimate page can wait out several Retry-After answers (up to 5 minutes each), and the
 # weekly scoring of a big store takes minutes: only a longer silence means a stuck worker.
@@ -69,25 +66,3 @@ class Heartbeat:
             if now - last > self.allowance:
                 return f"{job}: no progress for {now - last:.0f} s"
         return None
-
-
-class Beats(Progress):
-    """The engine's progress hooks as heartbeats (never a progress bar: this runs under
-    systemd, where there is no terminal)."""
-
-    def __init__(self, heartbeat: Heartbeat) -> None:
-        super().__init__(enabled=False)
-        self.heartbeat = heartbeat
-
-    def start(self, label: str, total: int | None) -> TaskID | None:
-        self.heartbeat.beat()
-        return None
-
-    def advance(self, task: TaskID | None, n: int) -> None:
-        self.heartbeat.beat()
-
-    def finish(self, task: TaskID | None) -> None:
-        self.heartbeat.beat()
-
-    def close(self) -> None:
-        """Nothing to close: no bar was ever drawn."""

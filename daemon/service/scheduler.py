@@ -1,22 +1,11 @@
-"""``keepwarm run``: the scheduled syncs and the weekly summary, as one long-lived process.
+"""``keepwarm``'s daemon doing its jobs' work in its worker threads: each account's sync
+through the member's :class:`~daemon.sync.engine.Engine`, each summary sent by the ledger.
 
-Jobs are rebuilt from the config at start and on SIGHUP (in-memory job store), for every
-member of a team config (one member, ``me``, for a single user; see :mod:`.work`)::
-
-    sync:NAME        every [daemon] sync_interval (jittered), one per enabled account
-    summary[:MEMBER] cron [report] weekday/time in the member's [report] timezone: sync the
-                     member's accounts, then send the member's summary if owed
-    catch-up[:MEMBER] once at start (and reload) when this week's summary is owed already
-
-Jobs run on ``[daemon] workers`` threads (1 on SQLite, 4 on PostgreSQL by default), each
-under the lease of its work in the store (``sync:NAME``, ``summary:MEMBER``;
-:mod:`daemon.service.tenancy`): two workers, or two replicas on one PostgreSQL store, never
-sync one account or send one summary at once, and work another replica holds is skipped. A
-sync tick also sends its member's summary if still owed an hour past its slot or after a
-failed delivery, at most every ``RETRY_AFTER`` (:mod:`daemon.service.weekly`). The main thread
-waits for signals, pings the watchdog (withheld while a job is stuck,
-:mod:`daemon.service.heartbeat`) and renews the replica's leases. After the last running job
-the store's pooled connections are closed and memory is given back.
+The scheduling, the leases, the status and the stop are :class:`~daemon.service.jobs.Jobs`'
+(see there for the jobs and their leases). This daemon is what tests drive, with their fakes
+injected (``clock``, ``compose``, ``deliver``, ``build``), and what each child process of
+``keepwarm run`` runs one piece of work with (:mod:`daemon.service.child`); ``keepwarm run``
+itself is :class:`daemon.service.children.Supervisor`, which never imports this module.
 """
 
 from __future__ import annotations
@@ -24,71 +13,49 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import random
-import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.interval import IntervalTrigger
+from datetime import datetime
+from typing import Any
 
 import connectors
 from connectors.base import Env, Source
 from connectors.settings import AccountSettings
-from daemon import config as config_mod
-from daemon.clock import now_utc, wall_time
-from daemon.config import INTERVAL, Config, parse_duration
-from daemon.errors import KeepwarmError, with_fix
-from daemon.service import work
-from daemon.service.heartbeat import Beats, Heartbeat
+from daemon.clock import now_utc
+from daemon.config import Config
+from daemon.errors import with_fix
+from daemon.service.beats import Beats
+from daemon.service.heartbeat import Heartbeat
+from daemon.service.jobs import Jobs
 from daemon.service.limits import SharedLimit
-from daemon.service.loop import STOP_GRACE, run
+from daemon.service.loop import run
 from daemon.service.memory import release_memory
 from daemon.service.notify import Notifier
-from daemon.service.tenancy import Stop, Tenancy
-from daemon.service.weekly import RETRY_AFTER, WeeklyJobs, summary_trigger
+from daemon.service.weekly import RETRY_AFTER, summary_trigger
 from daemon.service.work import Member
-from daemon.store import Store, faults
-from daemon.store.vocab import AccountStatus
 from daemon.summary import delivery, ledger
 from daemon.sync.engine import AccountResult, Engine
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("daemon.service.weekly")  # the summary's lines, named as before
 __all__ = ["Daemon", "RETRY_AFTER", "release_memory", "run", "summary_trigger"]
 
 
-class Daemon(WeeklyJobs):
-    """The scheduler, its jobs and their shared state. ``clock``, ``heartbeat`` and
-    ``compose``/``deliver`` are injectable so tests can move time and capture messages."""
+class Daemon(Jobs):
+    """The scheduler, its jobs and their work in its worker threads. ``clock``, ``heartbeat``
+    and ``compose``/``deliver`` are injectable so tests can move time and capture messages."""
 
-    def __init__(self, config: Config, store: Store, env: Env, *,
+    def __init__(self, config: Config, store: Any, env: Env, *,
                  notifier: Notifier | None = None, clock: Callable[[], datetime] = now_utc,
                  compose: ledger.Compose = ledger.compose,
                  deliver: Callable[..., str | None] = delivery.deliver,
                  build: Callable[[AccountSettings, Env], list[Source]] = connectors.build,
                  heartbeat: Heartbeat | None = None) -> None:
-        self.config, self.store = config, store
-        self.notifier = notifier or Notifier()
-        self.heartbeat = heartbeat or Heartbeat()
-        self._withheld = False  # the watchdog ping is being withheld: a job is stuck
-        self.clock, self.compose, self.deliver, self._build = clock, compose, deliver, build
-        self.stop = Stop()  # also set, for that job only, in a job whose lease was lost
-        self.tenancy = Tenancy(store, lambda: self.clock(), self.stop,
-                               parse_duration(config.daemon.lease_ttl, INTERVAL))
+        super().__init__(config, store, env, notifier=notifier, clock=clock,
+                         heartbeat=heartbeat)
+        self.compose, self.deliver, self._build = compose, deliver, build
         if env.throttle is None and not store.sqlite:  # replicas share the Graph app budget
-            env = dataclasses.replace(env, throttle=SharedLimit(store, stop=self.stop))
-        self.env = env
-        self.members = work.members(config, store, self._engine)
-        self._running = 0  # jobs running now; shutdown waits until none is
-        self._idle = threading.Condition()
-        self.workers = config.daemon.workers or (1 if store.sqlite else 4)
-        self.scheduler = BackgroundScheduler(
-            timezone=UTC, executors={"default": ThreadPoolExecutor(self.workers)},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+            self.env = dataclasses.replace(env, throttle=SharedLimit(store, stop=self.stop))
 
-    def _engine(self, store: Store, config: Config) -> Engine:
+    def _engine(self, store: Any, config: Config) -> Engine:
         return Engine(store, config, self.env, stop=self.stop, build=self._build,
                       progress=Beats(self.heartbeat))
 
@@ -97,170 +64,36 @@ class Daemon(WeeklyJobs):
         """The first member's sync engine (a single user's only one)."""
         return next(iter(self.members.values())).engine
 
-    # -- jobs ---------------------------------------------------------------------------------
+    def _sync_one(self, member: Member, account: str) -> list[AccountResult]:
+        return member.engine.sync([account])
 
-    def schedule(self) -> None:
-        """(Re)build every job from the current config."""
-        self.scheduler.remove_all_jobs()
-        every = parse_duration(self.config.daemon.sync_interval, INTERVAL)
-        jitter = int(min(60.0, every.total_seconds() / 10))
-        start = self.clock()
-        accounts = [a for m in self.members.values() for a in m.config.accounts if a.enabled]
-        # One replica on SQLite starts first syncs 2 s apart. Replicas sharing PostgreSQL start
-        # them at once (the workers bound how many run), each from its own random place in the
-        # list, so that replicas do not all queue for the same leases and more replicas sync more.
-        gap = timedelta(seconds=2 if self.store.sqlite else 0)
-        if not self.store.sqlite and accounts:
-            turn = random.randrange(len(accounts))
-            accounts = accounts[turn:] + accounts[:turn]
-        for i, account in enumerate(accounts):
-            self.scheduler.add_job(
-                self.sync_tick, IntervalTrigger(seconds=int(every.total_seconds()),
-                                                jitter=jitter or None, timezone=UTC),
-                args=[account.name], id=f"sync:{account.name}", name=f"sync {account.name}",
-                next_run_time=start + gap * i)
-        for member in self.members.values():
-            if member.config.delivery.method == "none":
-                continue
-            r = member.config.report
-            at = wall_time(r.time)
-            self.scheduler.add_job(
-                self.summary_job, summary_trigger(member.config), args=[member.name],
-                id=member.job_id("summary"), name=f"{member.label('summary')} {r.weekday} "
-                f"{at.hour:02d}:{at.minute:02d} {r.timezone}")
-            if ledger.owed(member.store, r, start) is not None:
-                log.info("this week's summary is owed: catching up now member=%s", member.name)
-                self.scheduler.add_job(self.summary_job, args=[member.name],
-                                       id=member.job_id("catch-up"), next_run_time=start)
+    def _send_one(self, member: Member, fired: datetime | None, orphan: bool) -> None:
+        self.send_summary(fired, member=member.name, orphan=orphan)
 
-    def sync_tick(self, name: str) -> None:
-        """Interval job: sync one account, then send its member's summary if it is overdue
-        (or settle one whose sender died mid-send)."""
-        member = self._owner(name)
-        if member is None:  # gone from the config since the job was scheduled
-            return
-
-        def body() -> None:
-            with self.tenancy.hold(work.sync_lease(name)) as taken:
-                if taken.won:
-                    self._status(member, member.engine.sync([name]))
-                else:
-                    log.debug("sync %s skipped: another replica has it (%s)", name, taken.other)
-            now = self.clock()
-            if self._overdue(member) or work.orphaned(member, now):
-                self._summary(member, None)
-        self._job(f"sync {name}", body)
-
-    def summary_job(self, member: str | None = None) -> None:
-        """Cron job: sync the member's enabled accounts (failures isolated), then send their
-        summary if owed; every member when ``member`` is None."""
-        fired = self.clock()  # the week is the slot's, even if the sync runs past midnight
-        for each in self.members.values():
-            if member is None or each.name == member:
-                self._job(each.label("summary"),
-                          functools.partial(self._summary, each, fired, sync=True))
-
-    def _job(self, name: str, body: Callable[[], None]) -> None:
-        """Run one job; the last one running gives back the store's connections and the
-        freed memory. A store that broke under it (damaged, locked, disk full) is one log
-        line with its fix and the next tick tries again; anything else is a bug and keeps
-        its traceback."""
-        with self._idle:
-            self._running += 1
+    def send_summary(self, now: datetime | None = None, *, member: str | None = None,
+                     orphan: bool = False) -> str | None:
+        """Send ``member``'s summary owed at ``now`` (default: the clock; the first member);
+        a failure is logged and, when transient, retried later (the ledger row says when).
+        ``orphan``: its last sender died mid-send (see :mod:`daemon.summary.claims`)."""
+        now = now or self.clock()
+        who = self.members[member] if member else next(iter(self.members.values()))
+        self.heartbeat.beat()  # the scoring and the delivery get a full allowance
+        deliver = functools.partial(self.deliver, sleep=self._pause)
         try:
-            with self.heartbeat.job(name):
-                if not self.stop.is_set():
-                    body()
-        except Exception as exc:
-            if (fault := faults.explained(exc, self.store.url)) is None:
-                raise
-            log.error("%s stopped: %s", name, with_fix(str(fault), fault.hint))
-        finally:
-            with self._idle:
-                self._running -= 1
-                last = self._running == 0
-                self._idle.notify_all()
-            if last:
-                self.store.dispose()
-                release_memory()
+            return ledger.send_owed(who.store, who.config, self.env, now,
+                                    compose=self.compose, deliver=deliver, orphan=orphan)
+        except delivery.Stopped:
+            log.warning("summary not sent: keepwarm is stopping; it is retried at the next start")
+        except Exception as exc:  # delivery or report failure: never kills the daemon
+            transient = getattr(exc, "transient", True)
+            when = (f"retrying after {(now + RETRY_AFTER).isoformat(timespec='minutes')}"
+                    if transient else "no more attempts this week")
+            log.error("summary not sent member=%s, %s: %s", who.name, when,
+                      with_fix(str(exc), getattr(exc, "hint", "")))
+        return None
 
-    def _owner(self, account: str) -> Member | None:
-        return next((m for m in self.members.values()
-                     if any(a.name == account for a in m.config.accounts)), None)
+    def _pause(self, seconds: float) -> None:
+        """The wait between two delivery attempts; a stop request ends it (and the send)."""
+        if self.stop.wait(seconds):
+            raise delivery.Stopped()
 
-    def _status(self, member: Member, results: list[AccountResult]) -> None:
-        bad = [f"{r.name}: {r.status}" for r in results if r.status != AccountStatus.OK]
-        at = self.clock().strftime("%Y-%m-%d %H:%M UTC")
-        who = "" if len(self.members) == 1 else f" ({member.name})"
-        text = f"last sync{who} {at}: {len(results) - len(bad)}/{len(results)} ok"
-        self.notifier.status(text + (f" ({', '.join(bad)})" if bad else ""))
-
-    def keepalive(self) -> bool:
-        """Ping the watchdog unless a job is stuck (then systemd restarts the daemon after
-        ``WatchdogSec``); True when pinged."""
-        stuck = self.heartbeat.stalled()
-        if stuck is None:
-            if self._withheld:
-                log.info("the stuck job moved again: watchdog pings resume")
-            self._withheld = False
-            return self.notifier.watchdog()
-        if not self._withheld:
-            log.error("job stuck (%s): withholding the watchdog ping so that systemd restarts "
-                      "keepwarm", stuck)
-            self.notifier.status(f"stuck: {stuck}")
-        self._withheld = True
-        return False
-
-    # -- lifecycle ----------------------------------------------------------------------------
-
-    def start(self) -> None:
-        """Take this replica's place on the store (SQLite: refused while another daemon runs
-        on it), then schedule."""
-        self.tenancy.take()
-        self.schedule()
-        self.scheduler.start()
-        self.notifier.ready(status="scheduler running")
-        log.info("keepwarm running: %d sync job(s), %d member(s), %d worker(s), replica %s, "
-                 "summary %s", sum(1 for j in self.scheduler.get_jobs()
-                                   if j.id.startswith("sync:")), len(self.members),
-                 self.workers, self.tenancy.replica, delivery.describe(self.engine.config))
-
-    def reload(self, path: Path) -> bool:
-        """Load ``path`` and switch to it; a bad config is logged and the old one kept."""
-        try:
-            new = config_mod.load(path)
-        except KeepwarmError as exc:
-            log.error("config reload rejected, keeping the running config: %s", exc)
-            return False
-        if new.store_url != self.config.store_url:
-            log.warning("[store] changed: takes effect after a restart")
-        if new.daemon.workers != self.config.daemon.workers:
-            log.warning("[daemon] workers changed: takes effect after a restart")
-        self.config, self.members = new, work.members(new, self.store, self._engine)
-        logging.getLogger().setLevel(new.daemon.log_level)
-        self.schedule()
-        log.info("config reloaded")
-        return True
-
-    def shutdown(self, grace: float = STOP_GRACE) -> bool:
-        """Stop between pages and end the scheduler; False if a job outlived ``grace``."""
-        self.stop.set()
-        self.notifier.stopping()
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        with self._idle:
-            idle = self._idle.wait_for(lambda: self._running == 0, timeout=grace)
-        self.tenancy.give_back()
-        return idle
-
-    @property
-    def renew_every(self) -> float:
-        """Seconds between two renewals of this replica's leases."""
-        return self.tenancy.renew_every.total_seconds()
-
-    def keep_lease(self) -> None:
-        """Renew this replica's leases when due; losing the store's (SQLite) to another
-        daemon stops this one."""
-        if not self.tenancy.keep():
-            log.error("another daemon took over this store's lease: stopping")
-            self.stop.set()

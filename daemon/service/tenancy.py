@@ -21,7 +21,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from daemon.errors import KeepwarmError, brief
-from daemon.store import Store, lease
+from daemon.store import lease
+from daemon.store.sql import Db
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class Stop(threading.Event):
 class Tenancy:
     """This replica's leases on ``store``; ``clock`` gives the current instant."""
 
-    def __init__(self, store: Store, clock: Callable[[], datetime],
+    def __init__(self, store: Db, clock: Callable[[], datetime],
                  stop: Stop | None = None, ttl: timedelta = lease.TTL) -> None:
         self.store, self.clock = store, clock
         self.ttl, self.renew_every = ttl, ttl / 3

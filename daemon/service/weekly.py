@@ -3,33 +3,38 @@
 Mixed into :class:`daemon.service.scheduler.Daemon`, whose state it reads. A job syncs the
 member's accounts (each under its own lease), then sends the summary if owed. Taking over a
 summary lease that expired in a dead replica's hands passes ``orphan`` on to the ledger, which
-settles the week that replica left ``sending`` (see :mod:`daemon.summary.claims`).
+settles the week that replica left ``sending`` (see :mod:`daemon.summary.claims`). The sync of
+one account and the send itself go through the Daemon's :meth:`_sync_one` and
+:meth:`_send_one`: in its worker thread, or in a child process (:mod:`.children`).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.triggers.cron import CronTrigger
 
 from connectors.base import Env
 from daemon.clock import wall_time, zone
 from daemon.config import Config
-from daemon.errors import with_fix
 from daemon.service import work
 from daemon.service.heartbeat import Heartbeat
 from daemon.service.tenancy import Tenancy
 from daemon.service.work import Member
-from daemon.summary import claims, delivery, ledger
-from daemon.sync.engine import AccountResult
+from daemon.store import sent
+from daemon.summary import due
+from daemon.summary.slots import this_week
+
+if TYPE_CHECKING:
+    from daemon.sync.outcome import AccountResult
 
 log = logging.getLogger(__name__)
 
-RETRY_AFTER = ledger.RETRY_AFTER
+RETRY_AFTER = due.RETRY_AFTER
 FALLBACK_AFTER = timedelta(hours=1)
 
 
@@ -42,10 +47,14 @@ class WeeklyJobs:
     stop: threading.Event
     env: Env
     clock: Callable[[], datetime]
-    compose: ledger.Compose
-    deliver: Callable[..., str | None]
 
     def _status(self, member: Member, results: list[AccountResult]) -> None:
+        raise NotImplementedError
+
+    def _sync_one(self, member: Member, account: str) -> list[AccountResult]:
+        raise NotImplementedError
+
+    def _send_one(self, member: Member, fired: datetime | None, orphan: bool) -> None:
         raise NotImplementedError
 
     def _summary(self, member: Member, fired: datetime | None, *, sync: bool = False) -> None:
@@ -60,7 +69,7 @@ class WeeklyJobs:
                 self._status(member, self._sync_all(member))
             if not self.stop.is_set():
                 died = taken.other is not None and taken.other.replica != self.tenancy.replica
-                self.send_summary(fired, member=member.name, orphan=died)
+                self._send_one(member, fired, died)
 
     def _sync_all(self, member: Member) -> list[AccountResult]:
         """Each enabled account of ``member`` whose lease this replica gets."""
@@ -73,48 +82,21 @@ class WeeklyJobs:
                     log.debug("sync %s skipped: another replica has it (%s)", account.name,
                               taken.other)
                     continue
-                results.extend(member.engine.sync([account.name]))
+                results.extend(self._sync_one(member, account.name))
             if results and results[-1].store_failed:  # the next would fail the same way
                 break
         return results
-
-    def send_summary(self, now: datetime | None = None, *, member: str | None = None,
-                     orphan: bool = False) -> str | None:
-        """Send ``member``'s summary owed at ``now`` (default: the clock; the first member);
-        a failure is logged and, when transient, retried later (the ledger row says when).
-        ``orphan``: its last sender died mid-send (see :mod:`daemon.summary.claims`)."""
-        now = now or self.clock()
-        who = self.members[member] if member else next(iter(self.members.values()))
-        self.heartbeat.beat()  # the scoring and the delivery get a full allowance
-        deliver = functools.partial(self.deliver, sleep=self._pause)
-        try:
-            return ledger.send_owed(who.store, who.config, self.env, now, compose=self.compose,
-                                    deliver=deliver, orphan=orphan)
-        except delivery.Stopped:
-            log.warning("summary not sent: keepwarm is stopping; it is retried at the next start")
-        except Exception as exc:  # delivery or report failure: never kills the daemon
-            transient = getattr(exc, "transient", True)
-            when = (f"retrying after {(now + RETRY_AFTER).isoformat(timespec='minutes')}"
-                    if transient else "no more attempts this week")
-            log.error("summary not sent member=%s, %s: %s", who.name, when,
-                      with_fix(str(exc), getattr(exc, "hint", "")))
-        return None
-
-    def _pause(self, seconds: float) -> None:
-        """The wait between two delivery attempts; a stop request ends it (and the send)."""
-        if self.stop.wait(seconds):
-            raise delivery.Stopped()
 
     def _overdue(self, member: Member) -> bool:
         """Send on a sync tick: a due retry, or a summary still owed an hour past its slot."""
         now, config = self.clock(), member.config
         if config.delivery.method == "none":
             return False
-        label, slot = ledger.this_week(config.report, now)
-        if ledger.owed(member.store, config.report, now) is None:
+        label, slot = this_week(config.report, now)
+        if due.owed(member.store, config.report, now) is None:
             return False
         late = now.astimezone(UTC) >= (slot + FALLBACK_AFTER).astimezone(UTC)
-        return late or claims.row(member.store, label) is not None  # a retry is due
+        return late or sent.week(member.store, label) is not None  # a retry is due
 
 
 def summary_trigger(config: Config) -> CronTrigger:

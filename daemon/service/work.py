@@ -11,26 +11,39 @@ an id in the scheduler, the same ids as before teams for a team of one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from daemon.config import Config
 from daemon.service.tenancy import sync_lease as sync_lease  # its home: no summary import
-from daemon.store import Store, lease
+from daemon.store import lease, sent
 from daemon.store.sql import DEFAULT_MEMBER
 from daemon.store.vocab import DeliveryStatus
-from daemon.summary import claims, ledger
-from daemon.sync.engine import Engine
+from daemon.summary.slots import this_week
+
+if TYPE_CHECKING:
+    from daemon.sync.engine import Engine
 
 
 @dataclass
 class Member:
-    """One member's part of the daemon: config, view of the store, sync engine."""
+    """One member's part of the daemon: config, view of the store (either handle, see
+    :mod:`daemon.store.sql`), and its sync engine, built on first use (a daemon that runs its
+    jobs in child processes never builds one)."""
 
     name: str
     config: Config
-    store: Store
-    engine: Engine
+    store: Any  # Store, or a light handle in the daemon's main process
+    build: Callable[[Any, Config], Engine] = field(repr=False)
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def engine(self) -> Engine:
+        """The member's sync engine (built on first use)."""
+        if self._engine is None:
+            self._engine = self.build(self.store, self.config)
+        return self._engine
 
     @property
     def summary_lease(self) -> str:
@@ -55,14 +68,14 @@ def member_name(config: Config) -> str:
     return str(getattr(config, "member", DEFAULT_MEMBER))
 
 
-def members(config: Config, store: Store, engine: Callable[[Store, Config], Engine]
-            ) -> dict[str, Member]:
+def members(config: Config, store: Any, engine: Callable[[Any, Config], Engine]
+             ) -> dict[str, Member]:
     """Every member of ``config``, by name, each on its view of ``store``."""
     found: dict[str, Member] = {}
     for each in team(config):
         name = member_name(each)
         view = store if name == store.member else store.scoped(name)
-        found[name] = Member(name, each, view, engine(view, each))
+        found[name] = Member(name, each, view, engine)
     return found
 
 
@@ -72,8 +85,8 @@ def orphaned(member: Member, now: datetime) -> bool:
     :mod:`daemon.summary.claims`)."""
     if member.config.delivery.method == "none":
         return False
-    label, _ = ledger.this_week(member.config.report, now)
-    found = claims.row(member.store, label)
+    label, _ = this_week(member.config.report, now)
+    found = sent.week(member.store, label)
     if found is None or found.status != DeliveryStatus.SENDING:
         return False
     holder = lease.find(member.store, member.summary_lease)

@@ -46,6 +46,9 @@ def expected(exc: BaseException) -> bool:
     sa_exc = sys.modules.get("sqlalchemy.exc")
     if isinstance(exc, sqlite3.Error) or (sa_exc and isinstance(exc, sa_exc.SQLAlchemyError)):
         return True
+    pg = sys.modules.get("psycopg")  # the daemon's main process: psycopg without SQLAlchemy
+    if pg is not None and isinstance(exc, pg.Error):
+        return True
     return isinstance(exc, OSError) and exc.errno in _FULL | _DENIED
 
 

@@ -23,11 +23,6 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
-
-from daemon.store.db import Store
-from daemon.store.models import DaemonLease
 from daemon.store.replicas import Holder, find, holders
 from daemon.store.sql import Db, stamp
 
@@ -59,66 +54,58 @@ def replica_id() -> str:
 
 # -- the whole store: one daemon per SQLite store --------------------------------------------
 
-def acquire(store: Store, now: datetime, replica: str | None = None,
+def acquire(store: Db, now: datetime, replica: str | None = None,
             ttl: timedelta = TTL) -> Holder | None:
     """Take the store's lease for ``replica`` (default: this process); None when taken, else
     who holds it."""
     host, pid = me()
     replica = replica or f"{host[:40]}:{pid}"
-    try:
-        with store.transaction() as s:
-            current = s.get(DaemonLease, NAME)
-            if current is None:
-                s.add(DaemonLease(name=NAME, host=host, pid=pid, since=now,
-                                  expires_at=now + ttl, replica=replica))
-                return None
-            if not _lapsed(current, now) and current.replica != replica:
-                return Holder(current.host, current.pid, current.since, current.replica)
-            # Compare-and-set on the old holder: of two daemons taking over, one wins.
-            done = s.execute(update(DaemonLease).where(
-                DaemonLease.name == NAME, DaemonLease.host == current.host,
-                DaemonLease.pid == current.pid, DaemonLease.since == current.since)
-                .values(host=host, pid=pid, since=now, expires_at=now + ttl, replica=replica))
-            if getattr(done, "rowcount", 0) == 1:
-                return None
-    except IntegrityError:  # another daemon inserted the row first
-        pass
+    values = {"name": NAME, "host": host, "pid": pid, "replica": replica,
+              "now": stamp(now, store.sqlite), "expires": stamp(now + ttl, store.sqlite)}
+    current = find(store, NAME)
+    if current is None:
+        if store.write(_INSERT, values) == 1:
+            return None
+    elif not _lapsed(current, now) and current.replica != replica:
+        return Holder(current.host, current.pid, current.since, current.replica)
+    # Compare-and-set on the old holder: of two daemons taking over, one wins.
+    elif store.write(_TAKE_OVER_STORE, {**values, "old_host": current.host,
+                                        "old_pid": current.pid,
+                                        "old_since": stamp(current.since, store.sqlite)}) == 1:
+        return None
     return holder(store) or Holder("?", 0, now)
 
 
-def holder(store: Store) -> Holder | None:
+def holder(store: Db) -> Holder | None:
     """The store lease's holder, expired or not (None: nobody)."""
-    with store.session() as s:
-        row = s.execute(select(DaemonLease).where(DaemonLease.name == NAME)).scalar()
-        return Holder(row.host, row.pid, row.since, row.replica) if row else None
+    found = find(store, NAME)
+    return Holder(found.host, found.pid, found.since, found.replica) if found else None
 
 
-def renew(store: Store, now: datetime, replica: str | None = None) -> bool:
+def renew(store: Db, now: datetime, replica: str | None = None) -> bool:
     """Extend the store lease of ``replica`` (default: this process); False when another
     daemon holds it now."""
     host, pid = me()
-    with store.transaction() as s:
-        done = s.execute(update(DaemonLease).where(
-            DaemonLease.name == NAME, DaemonLease.replica == (replica or f"{host[:40]}:{pid}"))
-            .values(expires_at=now + TTL))
-    return bool(getattr(done, "rowcount", 0) == 1)
+    return store.write("UPDATE daemon_leases SET expires_at = :expires "
+                       "WHERE name = :name AND replica = :replica",
+                       {"expires": stamp(now + TTL, store.sqlite), "name": NAME,
+                        "replica": replica or f"{host[:40]}:{pid}"}) == 1
 
 
-def release(store: Store, replica: str | None = None) -> None:
+def release(store: Db, replica: str | None = None) -> None:
     """Give the store lease back (a clean stop), if ``replica`` (default: this process)
     holds it."""
     host, pid = me()
-    with store.transaction() as s:
-        s.execute(delete(DaemonLease).where(
-            DaemonLease.name == NAME, DaemonLease.replica == (replica or f"{host[:40]}:{pid}")))
+    store.write("DELETE FROM daemon_leases WHERE name = :name AND replica = :replica",
+                {"name": NAME, "replica": replica or f"{host[:40]}:{pid}"})
 
 
-def _lapsed(lease: DaemonLease, now: datetime) -> bool:
+def _lapsed(lease: Holder, now: datetime) -> bool:
     """Expired, or held by a process of this machine that has gone."""
-    return lease.expires_at <= now or _gone(lease)
+    return (lease.expires_at is not None and lease.expires_at <= now) or _gone(lease)
 
 
-def _gone(lease: DaemonLease | Holder) -> bool:
+def _gone(lease: Holder) -> bool:
     """Held by a process of this machine that is no longer running (killed: no need to wait
     for the expiry)."""
     if lease.host != socket.gethostname():
@@ -139,6 +126,9 @@ _INSERT = ("INSERT INTO daemon_leases (name, host, pid, since, expires_at, repli
 _TAKE_OVER = ("UPDATE daemon_leases SET host = :host, pid = :pid, since = :now, "
               "expires_at = :expires, replica = :replica "
               "WHERE name = :name AND since = :old_since AND expires_at = :old_expires")
+_TAKE_OVER_STORE = ("UPDATE daemon_leases SET host = :host, pid = :pid, since = :now, "
+                    "expires_at = :expires, replica = :replica WHERE name = :name "
+                    "AND host = :old_host AND pid = :old_pid AND since = :old_since")
 
 
 def take(store: Db, name: str, replica: str, now: datetime, ttl: timedelta = TTL) -> Taken:

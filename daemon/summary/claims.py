@@ -34,6 +34,7 @@ from daemon.store.models import SentSummary
 from daemon.store.sent import LedgerRow, unknown
 from daemon.store.sql import Db
 from daemon.store.vocab import DeliveryStatus
+from daemon.summary.due import claimable
 
 log = logging.getLogger(__name__)
 
@@ -47,20 +48,6 @@ def row(store: Db, label: str) -> LedgerRow | None:
 
 
 __all__ = ["claim", "claimable", "missed", "row", "settle", "unknown"]
-
-
-def claimable(found: LedgerRow | None, now: datetime, *, manual: bool = False,
-              orphan: bool = False) -> bool:
-    """May a send of this week start now? Automatic sends take a new week or a due retry; a
-    manual one (``keepwarm send-summary``) also a failed week or an unknown outcome; an
-    ``orphan`` one (the sender is known dead) a ``sending`` row."""
-    if found is None:
-        return True
-    if orphan and found.status == DeliveryStatus.SENDING:
-        return True
-    if found.status == DeliveryStatus.RETRYING:
-        return manual or found.next_attempt_at is None or found.next_attempt_at <= now
-    return manual and (found.status == DeliveryStatus.FAILED or unknown(found, now))
 
 
 def claim(store: Store, label: str, method: str, message_id: str | None, now: datetime, *,

@@ -29,6 +29,7 @@ from daemon.clock import now_utc
 from daemon.config import Config, DeliverySettings
 from daemon.errors import DeliveryError
 from daemon.paths import write_atomic
+from daemon.summary.due import describe as describe  # re-exported: where a summary goes
 from daemon.summary.smtp import send_smtp
 
 log = logging.getLogger(__name__)
@@ -53,18 +54,6 @@ def problems(config: Config) -> list[str]:
             found.append(f"account {d.account!r} needs send = true (and `keepwarm auth "
                          f"{d.account}` again to grant the send permission)")
     return found
-
-
-def describe(config: Config) -> str:
-    """Where a summary goes, for people: ``smtp to a@b.c via mail.b.c:587 (starttls)``."""
-    d = config.delivery
-    if d.method == "none":
-        return "not delivered (delivery.method = \"none\")"
-    if d.method == "file":
-        return f"written as .eml files to {d.folder}"
-    if d.method == "smtp":
-        return f"smtp to {d.to} via {d.host}:{d.smtp_port} ({d.security})"
-    return f"{d.method} to {d.to} through account {d.account!r}"
 
 
 def deliver(message: EmailMessage, config: Config, env: Env, *, week: str | None = None,

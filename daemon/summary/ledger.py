@@ -23,22 +23,23 @@ from email.message import EmailMessage
 from sqlalchemy import select
 
 from connectors.base import Env
-from daemon.config import Config, ReportSettings
+from daemon.config import Config
 from daemon.errors import DeliveryError, with_fix
 from daemon.paths import state_home
 from daemon.store import Store
 from daemon.store.models import SentSummary
 from daemon.store.vocab import DeliveryStatus
 from daemon.summary import claims, delivery
+from daemon.summary.due import RETRY_AFTER, owed
 from daemon.summary.gather import build_summary
 from daemon.summary.message import summary_message
 from daemon.summary.slots import WEEKDAYS, as_utc, next_slot, show, slot_in_week, this_week
 
 log = logging.getLogger(__name__)
-__all__ = ["WEEKDAYS", "next_slot", "owed", "send_owed", "show", "slot_in_week", "this_week"]
+__all__ = ["RETRY_AFTER", "WEEKDAYS", "next_slot", "owed", "send_owed", "show", "slot_in_week",
+           "this_week"]
 
 Compose = Callable[[Store, Config, datetime], EmailMessage]
-RETRY_AFTER = timedelta(minutes=10)  # between automatic attempts after a transient failure
 
 
 def is_sent(store: Store, label: str) -> bool:
@@ -54,15 +55,6 @@ def last_sent(store: Store) -> SentSummary | None:
         return s.execute(select(SentSummary).where(
             SentSummary.member_id == member, SentSummary.status == DeliveryStatus.SENT)
             .order_by(SentSummary.sent_at.desc())).scalar()
-
-
-def owed(store: Store, report: ReportSettings, now: datetime) -> str | None:
-    """The label of this week's summary if its slot has passed and an automatic attempt may
-    start now: never attempted, or a transient failure whose retry is due."""
-    label, slot = this_week(report, now)
-    if as_utc(now) < as_utc(slot) or not claims.claimable(claims.row(store, label), now):
-        return None
-    return label
 
 
 def compose(store: Store, config: Config, as_of: datetime, *,

@@ -147,6 +147,18 @@ def wait_until(done: Callable[[], bool], timeout: float, what: Callable[[], str]
         time.sleep(0.2)
 
 
+def children_of(pid: int) -> list[int]:
+    """The child processes of ``pid`` (Linux: /proc/PID/task/*/children); ``keepwarm run``
+    does each job's work in one."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
 def pid_of_peer(port: int, server_port: int, pids: list[int]) -> int | None:
     """Which of ``pids`` owns the TCP connection from local ``port`` to ``server_port`` on
     127.0.0.1 (Linux: /proc/net/tcp, then each process's socket inodes)."""

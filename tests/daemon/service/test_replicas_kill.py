@@ -38,6 +38,7 @@ from helpers.team import (
     WEEK_ID,
     Replica,
     address,
+    children_of,
     iso_week,
     pid_of_peer,
     snapshot,
@@ -116,10 +117,12 @@ def test_three_replicas_killed_mid_sync_and_mid_send(tmp_path: Path, store: Stor
         wait_until(inbox.held.is_set, 120, lambda: "no summary sent after the kill\n" + logs(),
                    replicas)
         assert inbox.held_peer is not None
-        live = [r.pid for r in replicas if r.proc.poll() is None]
-        sender = pid_of_peer(inbox.held_peer[1], port, live)
+        # the connection is held by the child process doing the replica's send
+        live = {c: r for r in replicas if r.proc.poll() is None
+                for c in [r.pid, *children_of(r.pid)]}
+        sender = pid_of_peer(inbox.held_peer[1], port, list(live))
         assert sender is not None, f"no live replica holds the SMTP connection {inbox.held_peer}"
-        killed["send"] = next(r for r in replicas if r.pid == sender)
+        killed["send"] = live[sender]
         killed["send"].kill()  # mid-send: DATA is in, the reply is not out
         inbox.release.set()
         start(killed["sync"].name + "-restarted")  # the one killed mid-sync comes back

@@ -307,10 +307,10 @@ def test_a_sync_running_past_midnight_sends_the_slots_week(tmp_path: Path, store
 
 def test_every_job_gives_its_memory_back(world: dict[str, Any],
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from daemon.service import scheduler
+    from daemon.service import jobs
 
     released: list[int] = []
-    monkeypatch.setattr(scheduler, "release_memory", lambda: released.append(1))
+    monkeypatch.setattr(jobs, "release_memory", lambda: released.append(1))
     d = start(world, berlin(2026, 3, 30, 8, 0))
     d.sync_tick("a")
     d.summary_job()
