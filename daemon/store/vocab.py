@@ -29,13 +29,16 @@ class Direction(StrEnum):
 
 class AccountStatus(StrEnum):
     """An account's sync state. The engine stores the first three; a reader of the health
-    (the summary) also says ``stale`` (no good sync for days) and ``never`` (none yet)."""
+    (the summary) also says ``stale`` (no good sync for days), ``never`` (none yet) and
+    ``refused`` (``needs_reauth`` of an account on organisation credentials: no sign-in of
+    the member's fixes it, only the administrator)."""
 
     OK = "ok"
     NEEDS_REAUTH = "needs_reauth"
     ERROR = "error"
     STALE = "stale"
     NEVER = "never"
+    REFUSED = "refused"
 
 
 class DeliveryStatus(StrEnum):

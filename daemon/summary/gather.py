@@ -59,7 +59,9 @@ def build_summary(store: Store, config: Config, as_of: datetime,
         new = new_relationships(s, as_of, max_group=rep.group_size, hidden=hidden,
                                 member=member)
         health = sync_health(s, as_of, [(a.name, a.kind) for a in config.accounts if a.enabled],
-                             member=member)
+                             member=member, organisation={
+                                 a.name for a in config.accounts
+                                 if getattr(a, "auth", "user") == "organisation"})
         week = week_label(as_of.astimezone(zone(rep.timezone)).date())
         losing = [e for e in scored.losing_touch if not hidden(e.key)]
         dormant = [e for e in scored.dormant if not hidden(e.key)]

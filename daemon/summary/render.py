@@ -32,6 +32,7 @@ STATUSES: dict[str, str] = {  # account status -> words
     AccountStatus.ERROR: "failing",
     AccountStatus.STALE: "stale",
     AccountStatus.NEVER: "never synced",
+    AccountStatus.REFUSED: "refused by the organisation's settings (for your administrator)",
 }
 BLOCKS = "▁▂▃▄▅▆▇█"
 SHADES = ("#ebedf0", "#c6e48b", "#7bc96f", "#239a3b", "#196127")  # none .. busiest

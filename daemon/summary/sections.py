@@ -8,7 +8,7 @@ touchpoints and the sync state, read by :mod:`daemon.store.threads` and
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -157,11 +157,14 @@ def new_relationships(session: Session, as_of: datetime, *, max_group: int,
 
 def sync_health(session: Session, as_of: datetime,
                 configured: Sequence[tuple[str, str]] = (), *,
-                member: int | None = None) -> list[AccountHealth]:
+                member: int | None = None, organisation: Collection[str] = ()
+                ) -> list[AccountHealth]:
     """Every account (of ``member``, an id, when given: their summary shows their own) with its
     status, error and the fix for it, and its last good sync. ``configured`` (name, kind)
     pairs, when given, decide which accounts show: those the store has never seen appear as
-    never synced, and accounts dropped from the config disappear."""
+    never synced, and accounts dropped from the config disappear. An account named in
+    ``organisation`` signs in with the organisation's credentials: a refused one reads
+    ``refused`` (the fix is the administrator's), not as needing the member's sign-in."""
     out = []
     names = {name for name, _ in configured}
     for acc in sync_state(session, member):
@@ -169,6 +172,8 @@ def sync_health(session: Session, as_of: datetime,
             continue
         names.discard(acc.name)
         status, error, fix, last = acc.status, acc.last_error, acc.fix, acc.last_success_at
+        if status == AccountStatus.NEEDS_REAUTH and acc.name in organisation:
+            status = AccountStatus.REFUSED
         if status == AccountStatus.OK and last is None:
             status, error, fix = AccountStatus.NEVER, "no successful sync yet", None
         elif (status == AccountStatus.OK and last is not None

@@ -229,3 +229,24 @@ def test_a_delegated_member_sends_the_summary_only_with_gmail_send_delegated(
     gmail_send.send(sender, env, msg, sleep=lambda _: None)
     assert len(fake.sent) == 1
     assert any("SENT" in m.labels for m in fake.member(BEN).messages.values())
+
+
+def test_the_summary_says_a_refused_delegation_is_for_the_administrator(
+        store: Store, fake: FakeGoogle, tmp_path: Path) -> None:
+    """The member cannot fix a refused delegation by signing in: their summary says whose fix
+    it is, with the fix the refusal named."""
+    from daemon.summary.gather import build_summary
+    from daemon.summary.render import render_html, render_text
+
+    assert fake.service_account is not None
+    fake.service_account.refusals[BEN] = "unauthorized_client"
+    keyfile = key(fake, tmp_path)
+    accounts = (member(fake, keyfile, ANN), member(fake, keyfile, BEN))
+    sync(store, fake, tmp_path / "state", *accounts)
+    cfg = Config(me=MeSettings(addresses=(ANN, BEN)), accounts=accounts)
+    summary = build_summary(store, cfg, fake.now)
+    text = render_text(summary)
+    assert "ben (google): refused by the organisation's settings (for your administrator)" in text
+    assert "Domain-wide delegation" in text
+    assert "needs signing in again" not in text + render_html(summary)
+    assert [h.name for h in summary.health if h.problem] == ["ben"]
