@@ -16,6 +16,7 @@ kill names what it saw before the kill, so a change made meanwhile waits for the
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,7 @@ class StoreEqualsArchive(RuleBasedStateMachine):
             self.store.dispose()
             for mod, attr, value in self.saved:
                 setattr(mod, attr, value)
+            shutil.rmtree(self.dir, ignore_errors=True)  # one folder per example, else /tmp fills
 
     @initialize(streamed=st.booleans(), window=st.sampled_from([50_000, 1, 2]),
                 puts=st.lists(PUT, min_size=2, max_size=8), appends=st.lists(APPEND, max_size=3))
