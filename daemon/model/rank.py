@@ -104,8 +104,10 @@ def _entries(frame: Frame, ev: Evaluation, months: np.ndarray, as_of: datetime,
              until: dict[int, datetime | None], tz: tzinfo = UTC) -> list[Entry]:
     """One Entry per present person (columns turned into Python lists once, for speed)."""
     agg = ev.agg
-    cols = {k: getattr(agg, f).tolist() for k, f in NUMBERS.items()}
-    cols.update(risk=ev.risk.tolist(), score=ev.score.tolist(), overdue_ratio=ev.ratio.tolist())
+    cols = {k: getattr(agg, f) for k, f in NUMBERS.items()}
+    cols.update(risk=ev.risk, score=ev.score, overdue_ratio=ev.ratio)
+    keys = tuple(cols)  # each person's numbers: one row of floats, zipped with the keys
+    table = list(zip(*(np.asarray(v, dtype=float).tolist() for v in cols.values()), strict=True))
     last, silence = agg.last.tolist(), agg.silence.tolist()
     groups, excl, shapes = ev.group.tolist(), ev.excluded.tolist(), ev.shape.tolist()
     nxt, strip = ev.next_meeting.tolist(), months.tolist()
@@ -122,7 +124,7 @@ def _entries(frame: Frame, ev: Evaluation, months: np.ndarray, as_of: datetime,
         last_at = _when(t[i]) if has else None
         direction = DIRECTION_NAMES[dirs[i]] if has else None
         meeting = bool(meets[i]) if has else False
-        numbers = {k: float(v[i]) for k, v in cols.items()}
+        numbers = dict(zip(keys, table[i], strict=True))
         numbers["silence_days"] = silence[i] if has else -1.0
         numbers["interaction_days"] = numbers["rhythm_gaps"] + 1 if has else 0.0
         if nxt[i] >= 0:

@@ -49,9 +49,14 @@ def every(days: float) -> str:
     return f"every ~{unit.rstrip('s')}" if count == "1" else f"every ~{text}"
 
 
+# what %b gives in the C locale (Keepwarm never sets another), without strftime's cost: a
+# report writes a date into the reason of every contact
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def day(when: datetime, as_of: datetime) -> str:
     """'3 Oct', with the year when it is not the as-of year."""
-    text = f"{when.day} {when:%b}"
+    text = f"{when.day} {MONTHS[when.month - 1]}"
     return text if when.year == as_of.year else f"{text} {when.year}"
 
 

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from fnmatch import fnmatchcase
+from functools import lru_cache
 
 from daemon.store import Store
 from daemon.store.columns import TouchpointColumns
@@ -52,7 +53,11 @@ class Roles:
 
 def list_host(address: str) -> str | None:
     """The reason when ``address`` is at a mailing-list host, else None."""
-    domain = address.rpartition("@")[2].lower()
+    return _list_domain(address.rpartition("@")[2].lower())
+
+
+@lru_cache(maxsize=4096)  # a report asks for every contact; most share a few domains
+def _list_domain(domain: str) -> str | None:
     if any(domain == h or domain.endswith("." + h) for h in LIST_HOSTS):
         return f"mailing-list host ({domain})"
     if LIST_LABELS & set(domain.split(".")[:-2]):
