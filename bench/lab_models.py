@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from daemon.model.adapt import fit_toward
-from daemon.model.risk import fit, sigmoid
+from daemon.model.risk import fit, newton, sigmoid
 
 
 class Model:
@@ -93,17 +93,7 @@ def risk(model: Model, x: np.ndarray) -> np.ndarray:
 def _newton(x: np.ndarray, y: np.ndarray, off: np.ndarray, prior: np.ndarray,
             penalty: np.ndarray, iterations: int = 50) -> np.ndarray:
     """Logistic regression with an offset and an L2 penalty centred on ``prior``."""
-    xa = np.column_stack([np.ones(len(x)), x])
-    coef = prior.astype(float).copy()
-    for _ in range(iterations):
-        p = sigmoid(off + xa @ coef)
-        grad = xa.T @ (p - y) + penalty * (coef - prior)
-        hess = (xa * (p * (1 - p))[:, None]).T @ xa + np.diag(penalty)
-        step = np.linalg.solve(hess, grad)
-        coef -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return coef
+    return newton(np.column_stack([np.ones(len(x)), x]), y, off, prior, penalty, iterations)
 
 
 def offset(col: int, weight: float = 1.0, l2: float = 1.0,

@@ -33,7 +33,7 @@ from daemon.model.examples import before, rows
 from daemon.model.frame import Frame
 from daemon.model.level import POINTS, PRIOR_ROWS, STEP, grid, level, tally
 from daemon.model.rhythm import aggregate
-from daemon.model.risk import COEF, LEVEL_WEIGHT, features, sigmoid
+from daemon.model.risk import COEF, LEVEL_WEIGHT, features, newton
 
 SNAPSHOTS = 52  # two years, every 2 weeks (daemon.model.level's grid; bench/generalise.py)
 PRIOR_STRENGTH = 30.0  # the prior is worth about this many examples per coefficient
@@ -116,27 +116,7 @@ def fit_toward(x: np.ndarray, y: np.ndarray, prior: np.ndarray,
     row's ``level`` enters as a fixed offset (``LEVEL_WEIGHT`` x level), as in the risk."""
     xa = np.column_stack([np.ones(len(x)), x])
     off = 0.0 if level is None else LEVEL_WEIGHT * level
-    coef = prior.astype(float).copy()
-    eye = strength * np.eye(xa.shape[1])
-    for _ in range(iterations):
-        p = sigmoid(off + xa @ coef)
-        grad = xa.T @ (p - y) + strength * (coef - prior)
-        hess = _gram(xa, p * (1 - p)) + eye
-        step = np.linalg.solve(hess, grad)
-        coef -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    return coef
-
-
-def _gram(xa: np.ndarray, w: np.ndarray, chunk: int = 512) -> np.ndarray:
-    """``xa.T @ diag(w) @ xa`` in row chunks: one big product of this thin shape starts
-    BLAS threads, which on a busy machine made it 15 times slower than these small ones."""
-    xw = xa * w[:, None]
-    out = np.zeros((xa.shape[1], xa.shape[1]))
-    for start in range(0, len(xa), chunk):
-        out += xw[start:start + chunk].T @ xa[start:start + chunk]
-    return out
+    return newton(xa, y, off, prior, np.full(xa.shape[1], strength), iterations)
 
 
 def fitted(frame: Frame, as_of: int, prior: np.ndarray = COEF,
