@@ -53,16 +53,25 @@ def test_an_empty_database_is_not_current(tmp_path: Path) -> None:
         bare.dispose()
 
 
-def test_opening_a_current_store_does_not_import_alembic(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'kw.db'}"
+def _open_in_child(url: str) -> list[str]:
+    """Open the store at ``url`` in a fresh interpreter: [is it current, was Alembic loaded]."""
     probe = ("import sys; from daemon.store import Store; s = Store({url!r}); "
              "print(s.is_current(), 'alembic' in sys.modules)")
+    return subprocess.run([sys.executable, "-c", probe.format(url=url)], cwd=ROOT,
+                          capture_output=True, text=True, check=True).stdout.split()
+
+
+def test_creating_a_fresh_store_does_not_import_alembic(tmp_path: Path) -> None:
+    assert _open_in_child(f"sqlite:///{tmp_path / 'kw.db'}") == ["True", "False"]
+    assert head_revisions() is not None
+
+
+def test_opening_a_current_store_does_not_import_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'kw.db'}"
     old = Store(url, migrate=False)
     old.migrate(command.upgrade, "0007")  # one behind
     old.dispose()
-    first = subprocess.run([sys.executable, "-c", probe.format(url=url)], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.split()
-    again = subprocess.run([sys.executable, "-c", probe.format(url=url)], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.split()
+    first = _open_in_child(url)
+    again = _open_in_child(url)
     assert first == ["True", "True"]  # a store behind is migrated by Alembic
     assert again == ["True", "False"]  # a current one is only checked
