@@ -54,15 +54,19 @@ class LightStore:
             self._member_id = member_id(self, self.member)
         return self._member_id
 
+    def _run(self, sql: str, params: Params | None) -> Any:
+        """The driver's cursor for one statement (called under the lock)."""
+        return self._conn.execute(sql, dict(params or {}))
+
     def rows(self, sql: str, params: Params | None = None) -> list[Row]:
         """The rows of a read."""
         with self._lock:
-            return list(self._conn.execute(sql, dict(params or {})).fetchall())
+            return list(self._run(sql, params).fetchall())
 
     def write(self, sql: str, params: Params | None = None) -> int:
         """Run a write (committed at once); the number of rows it changed."""
         with self._lock:
-            return int(self._conn.execute(sql, dict(params or {})).rowcount)
+            return int(self._run(sql, params).rowcount)
 
     def close(self) -> None:
         self._conn.close()
@@ -116,14 +120,6 @@ class LightPostgres(LightStore):
         # psycopg's placeholders: %(name)s for :name, and % itself doubled
         query = _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
         return self._conn.execute(query, dict(params or {}))
-
-    def rows(self, sql: str, params: Params | None = None) -> list[Row]:
-        with self._lock:
-            return list(self._run(sql, params).fetchall())
-
-    def write(self, sql: str, params: Params | None = None) -> int:
-        with self._lock:
-            return int(self._run(sql, params).rowcount)
 
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
