@@ -7,8 +7,10 @@ entry's sentence is in ``numbers``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol, overload
 
 from daemon.model.quiet import OwnSilence
 from daemon.model.vocab import Exclusion, Group, Shape
@@ -52,11 +54,110 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Who:
+    """What the summary's other sections need of a scored person: a name and a weight."""
+
+    key: str
+    name: str
+    addresses: tuple[str, ...]
+    strength: float
+
+
+class People(Protocol):
+    """Where a :class:`Ranked` view reads its people (``daemon.model.table.EntryTable``)."""
+
+    def key(self, i: int) -> str: ...
+    def who(self, i: int) -> Who: ...
+    def entry(self, i: int) -> Entry: ...
+
+
+class _Given:
+    """Entries given whole (tests, and callers that build their own)."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self._entries = entries
+
+    def key(self, i: int) -> str:
+        return self._entries[i].key
+
+    def who(self, i: int) -> Who:
+        e = self._entries[i]
+        return Who(e.key, e.name, e.addresses, e.strength)
+
+    def entry(self, i: int) -> Entry:
+        return self._entries[i]
+
+
+class Ranked(Sequence[Entry]):
+    """People in a fixed order, each :class:`Entry` built when it is first read: a report
+    reads the top few of thousands. Compares equal to a tuple of the same entries."""
+
+    __slots__ = ("_people", "_order")
+
+    def __init__(self, people: People, order: Sequence[int]) -> None:
+        self._people, self._order = people, tuple(order)
+
+    @classmethod
+    def of(cls, entries: Iterable[Entry]) -> Ranked:
+        given = tuple(entries)
+        return cls(_Given(given), range(len(given)))
+
+    def keys(self) -> list[str]:
+        return [self._people.key(i) for i in self._order]
+
+    def people(self) -> Iterator[Who]:
+        """Each person's name and weight, without building entries."""
+        return (self._people.who(i) for i in self._order)
+
+    def where(self, keep: Callable[[str], bool]) -> Ranked:
+        """The people whose key ``keep`` accepts, in the same order."""
+        return Ranked(self._people, [i for i in self._order if keep(self._people.key(i))])
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Entry, ...]: ...
+    def __getitem__(self, index: int | slice) -> Entry | tuple[Entry, ...]:
+        if isinstance(index, slice):
+            return tuple(map(self._people.entry, self._order[index]))
+        return self._people.entry(self._order[index])
+
+    def __iter__(self) -> Iterator[Entry]:
+        return map(self._people.entry, self._order)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Ranked, tuple)):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a tuple, but built lazily
+
+    def __add__(self, other: Sequence[Entry]) -> tuple[Entry, ...]:
+        return (*self, *other)
+
+    def __radd__(self, other: Sequence[Entry]) -> tuple[Entry, ...]:
+        return (*other, *self)
+
+    def __repr__(self) -> str:
+        return f"Ranked({len(self)} people)"
+
+
+@dataclass(frozen=True, slots=True)
 class Scored:
-    """The model's answer for one store and one as-of time (deterministic)."""
+    """The model's answer for one store and one as-of time (deterministic). Tuples of entries
+    given for the three lists become :class:`Ranked` views."""
 
     as_of: datetime
-    losing_touch: tuple[Entry, ...]  # ranked, highest score first (all of them, not only top N)
-    dormant: tuple[Entry, ...]  # ranked
-    everyone: tuple[Entry, ...]  # every scored person, excluded ones included
+    losing_touch: Ranked  # ranked, highest score first (all of them, not only top N)
+    dormant: Ranked  # ranked
+    everyone: Ranked  # every scored person, excluded ones included
     own_silence: OwnSilence | None = None  # you sent nothing for weeks: lists show only older fades
+
+    def __post_init__(self) -> None:
+        for name in ("losing_touch", "dormant", "everyone"):
+            value: Any = getattr(self, name)
+            if not isinstance(value, Ranked):
+                object.__setattr__(self, name, Ranked.of(value))

@@ -4,6 +4,7 @@ the ledger)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,7 +37,7 @@ class Summary:
     owed: tuple[OwedReply, ...]  # every owed thread (JSON carries them all)
     new: tuple[NewRelationship, ...]  # every new relationship; the text shows the first few
     health: tuple[AccountHealth, ...]
-    everyone: tuple[Entry, ...]  # every scored person (for --all)
+    everyone: Sequence[Entry]  # every scored person (for --all; built when read)
     totals: dict[str, int] = field(default_factory=dict)  # section sizes before the cut
     sender: str = "keepwarm@localhost"
     to: str = "keepwarm@localhost"

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from daemon.clock import zone
 from daemon.config import Config
-from daemon.model.entries import Entry, Scored
+from daemon.model.entries import Entry, Scored, Who
 from daemon.model.hidden import Hidden
 from daemon.model.rank import score
 from daemon.store import Store
@@ -35,8 +35,9 @@ from daemon.summary.sections import (
 from daemon.sync.commands import secret
 
 
-def _people(scored: Scored) -> dict[str, Entry]:
-    return {a: e for e in scored.everyone for a in (e.key, *e.addresses)}
+def _people(scored: Scored) -> dict[str, Who]:
+    """Each scored person's name and weight by every address (no entry is built for it)."""
+    return {a: w for w in scored.everyone.people() for a in (w.key, *w.addresses)}
 
 
 def build_summary(store: Store, config: Config, as_of: datetime,
@@ -63,11 +64,14 @@ def build_summary(store: Store, config: Config, as_of: datetime,
                                  a.name for a in config.accounts
                                  if getattr(a, "auth", "user") == "organisation"})
         week = week_label(as_of.astimezone(zone(rep.timezone)).date())
-        losing = [e for e in scored.losing_touch if not hidden(e.key)]
-        dormant = [e for e in scored.dormant if not hidden(e.key)]
-        losing_total, dormant_total = len(losing), len(dormant)
-        losing = _linked(s, config, as_of, losing if full else losing[: rep.top], member)
-        dormant = _linked(s, config, as_of, dormant if full else dormant[: rep.dormant], member)
+        shown = (scored.losing_touch.where(lambda key: not hidden(key)),
+                 scored.dormant.where(lambda key: not hidden(key)))
+        losing_total, dormant_total = len(shown[0]), len(shown[1])
+        # only the entries shown are built (Ranked): a big store scores thousands
+        losing = _linked(s, config, as_of, list(shown[0] if full else shown[0][: rep.top]),
+                         member)
+        dormant = _linked(s, config, as_of,
+                          list(shown[1] if full else shown[1][: rep.dormant]), member)
         threads = thread_links(s, config, as_of, {o.thread_key for o in owed}, member=member)
     owed = [replace(o, link=threads.get(o.thread_key)) for o in owed]
     undelivered = tuple(row.iso_week for row in claims.missed(store, week))
@@ -96,7 +100,7 @@ def build_summary(store: Store, config: Config, as_of: datetime,
     )
 
 
-def _named(row, people: dict[str, Entry]):  # type: ignore[no-untyped-def]
+def _named(row, people: dict[str, Who]):  # type: ignore[no-untyped-def]
     """Use the person's best name (identity groups from ``[[people]]`` included)."""
     entry = people.get(row.address)
     if entry is None or not entry.name or entry.name == row.name:
