@@ -68,7 +68,7 @@ def build(persons: Sequence[Person], person: Iterable[int] | np.ndarray,
     cols = [np.asarray(list(c) if not isinstance(c, np.ndarray) else c, dtype=d) for c, d in (
         (person, np.int32), (t, np.int64), (direction, np.int8), (meeting, bool),
         (group, np.int32), (noise, bool), (direct, bool), (thread, np.int64))]
-    order = np.lexsort((cols[1], cols[0]))
+    order = by_person_then_time(cols[0], cols[1])
     cols = [c[order] for c in cols]
     cols[4] = np.maximum(cols[4], 1)
     seen = None if seen_as is None else np.asarray(
@@ -76,6 +76,23 @@ def build(persons: Sequence[Person], person: Iterable[int] | np.ndarray,
     person_, t_, direction_, meeting_, group_, noise_, direct_, thread_ = cols
     return Frame(tuple(persons), person_, t_, direction_, meeting_, group_, noise_, direct_,
                  thread_, seen)
+
+
+def by_person_then_time(person: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Row order by person, then time, then row: ``np.lexsort((t, person))``. When person,
+    time span and row number fit in one int64 it sorts that packed key instead (each key
+    unique, so any sort gives the same order; half the time on a million rows)."""
+    n = person.size
+    if n == 0 or int(person.min()) < 0:
+        return np.lexsort((t, person))
+    lo = int(t.min())
+    row_bits = max(n - 1, 1).bit_length()
+    t_bits = max(int(t.max()) - lo, 1).bit_length()
+    if max(int(person.max()), 1).bit_length() + t_bits + row_bits > 63:
+        return np.lexsort((t, person))
+    key = ((person.astype(np.int64) << (t_bits + row_bits)) | ((t - lo) << row_bits)
+           | np.arange(n, dtype=np.int64))
+    return np.sort(key) & ((1 << row_bits) - 1)
 
 
 def identities(addresses: Iterable[tuple[str, str]],
