@@ -7,7 +7,7 @@ from pathlib import Path
 
 from connectors.files import write_private as write_atomic  # one atomic writer for both
 
-__all__ = ["config_home", "default_config_path", "state_home", "write_atomic"]
+__all__ = ["cache_home", "config_home", "default_config_path", "state_home", "write_atomic"]
 
 
 def config_home() -> Path:
@@ -16,6 +16,11 @@ def config_home() -> Path:
 
 def state_home() -> Path:
     return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "keepwarm"
+
+
+def cache_home() -> Path:
+    """What can be made again, only kept to save time (compiled templates)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "keepwarm"
 
 
 def default_config_path() -> Path:

@@ -14,9 +14,17 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
+from jinja2.bccache import Bucket
 
 from daemon.model.vocab import Shape
+from daemon.paths import cache_home
 from daemon.store.vocab import AccountStatus
 from daemon.summary.content import Summary
 from daemon.summary.sections import OwedPerson
@@ -91,10 +99,33 @@ def _pct(value: float) -> str:
     return f"{round(value * 100)}%"
 
 
+class _Compiled(FileSystemBytecodeCache):
+    """The templates compiled once and kept (mode 0600, written atomically by Jinja) in the
+    user's cache folder: compiling them took 50 ms of every report. Keyed by each template's
+    source and the Python version, so an upgrade compiles afresh; a folder that cannot be
+    written only costs that time again."""
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def _compiled() -> _Compiled | None:
+    folder = cache_home() / "templates"
+    try:
+        folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    return _Compiled(str(folder))
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(
-        loader=PackageLoader("daemon.summary", "templates"),
+        loader=PackageLoader("daemon.summary", "templates"), bytecode_cache=_compiled(),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
