@@ -2,9 +2,10 @@
 
     ConnectorError
      ├── AuthExpired        credentials refused for good: never retried, account -> needs_reauth
-     ├── MailboxRefused     an administrator's rule keeps the app out of one mailbox: never
- │                      retried, account -> error naming the rule; the other accounts go on
- ├── Unauthorized       a 401: the caller refreshes the token once, then raises AuthExpired
+     ├── MailboxRefused     the app is kept out of one mailbox: never retried, account ->
+     │                      refused (an administrator's rule) or error (no such mailbox),
+     │                      naming the fix; the other accounts go on
+     ├── Unauthorized       a 401: the caller refreshes the token once, then raises AuthExpired
      ├── CursorExpired      the cursor is too old upstream: the engine drops it and resyncs fully
      ├── SourceUnavailable  the retry budget is spent (network, 5xx, throttling)
      ├── Throttled          429/503 with an optional Retry-After; retried by the one policy
@@ -35,7 +36,12 @@ class AuthExpired(ConnectorError):
 
 class MailboxRefused(ConnectorError):
     """An organisation-wide app was refused one member's mailbox (a Graph application access
-    policy leaving it out). Not AuthExpired: no sign-in fixes it, only the administrator."""
+    policy leaving it out). Not AuthExpired: no sign-in fixes it, only the administrator;
+    ``administrator`` is False when the mailbox does not exist (the address may be wrong)."""
+
+    def __init__(self, message: str, *, hint: str = "", administrator: bool = True) -> None:
+        super().__init__(message, hint=hint)
+        self.administrator = administrator
 
 
 class Unauthorized(ConnectorError):

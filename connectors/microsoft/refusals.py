@@ -122,7 +122,8 @@ def mailbox_refused(account: MicrosoftAccount, code: str, message: str) -> Mailb
     text = f"{account.name}: Graph refused app {app} access to mailbox {who} ({code}: {message})"
     if code == "ErrorInvalidUser":
         return MailboxRefused(text, hint=f"check address: the tenant has no mailbox {who} (a "
-                              "user without an Exchange Online licence has none)")
+                              "user without an Exchange Online licence has none)",
+                              administrator=False)
     if "odata" in message.lower():
         return MailboxRefused(text, hint=(
             f"the application access policy leaves {who} out: add {who} to the mail-enabled "

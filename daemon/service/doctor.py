@@ -193,6 +193,9 @@ def stream_checks(store: Store, config: Config | None = None) -> Iterator[Check]
             yield fix(with_fix(f"account {acc.name}: {acc.last_error}", acc.fix))
         elif acc.status == AccountStatus.NEEDS_REAUTH:
             yield fix(f"account {acc.name} needs a new sign-in: keepwarm auth {acc.name}")
+        elif acc.status == AccountStatus.REFUSED:
+            yield fix(with_fix(f"account {acc.name} is refused by the organisation's settings: "
+                               f"{acc.last_error}", acc.fix))
         elif acc.status == AccountStatus.ERROR:
             yield fix(with_fix(f"account {acc.name} failed its last sync: {acc.last_error}",
                                acc.fix))

@@ -28,10 +28,11 @@ class Direction(StrEnum):
 
 
 class AccountStatus(StrEnum):
-    """An account's sync state. The engine stores the first three; a reader of the health
-    (the summary) also says ``stale`` (no good sync for days), ``never`` (none yet) and
-    ``refused`` (``needs_reauth`` of an account on organisation credentials: no sign-in of
-    the member's fixes it, only the administrator)."""
+    """An account's sync state. The engine stores ``ok``, ``needs_reauth``, ``error`` and
+    ``refused`` (an organisation's access policy leaves the mailbox out: only the
+    administrator fixes it); a reader of the health (the summary) also says ``stale`` (no good
+    sync for days), ``never`` (none yet), and ``refused`` for ``needs_reauth`` of an account
+    on organisation credentials (no sign-in of the member's fixes it either)."""
 
     OK = "ok"
     NEEDS_REAUTH = "needs_reauth"

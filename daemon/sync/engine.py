@@ -6,8 +6,11 @@ States of one account's run (stored in ``accounts.status``)::
     ok ──sync──▶ ok                     every stream finished (or was stopped between pages)
      │   ├─ CursorExpired ─▶ cursor dropped, full resync of that stream, still ok
      │   ├─ AuthExpired ───▶ needs_reauth  (never retried; ``keepwarm auth NAME`` fixes it)
+     │   ├─ MailboxRefused ▶ refused       (never retried; the organisation's administrator
+     │   │                                  fixes it: an access policy leaves the mailbox out;
+     │   │                                  error when there is no such mailbox)
      │   └─ other failure ─▶ error          (next run resumes from the last committed page)
-    needs_reauth / error ──successful sync──▶ ok
+    needs_reauth / refused / error ──successful sync──▶ ok
 
 A kill at any instant loses nothing: the next run resumes after the last committed page, and
 writes are idempotent, so a page replayed twice counts once.
@@ -26,7 +29,7 @@ from sqlalchemy import select, update
 
 import connectors
 from connectors.base import Env, Source
-from connectors.errors import AuthExpired, CursorExpired
+from connectors.errors import AuthExpired, CursorExpired, MailboxRefused
 from connectors.settings import AccountSettings
 from daemon.clock import now_utc
 from daemon.config import Config, parse_duration
@@ -88,6 +91,9 @@ class Engine:
         except AuthExpired as exc:
             result.status, result.error, result.fix = AccountStatus.NEEDS_REAUTH, *describe(
                 exc, "account", account.name, self.store.url)
+        except MailboxRefused as exc:  # the policy covers the whole mailbox: every stream
+            result.error, result.fix = describe(exc, "account", account.name, self.store.url)
+            result.status = AccountStatus.REFUSED if exc.administrator else AccountStatus.ERROR
         except Exception as exc:  # building the sources, or a bug: isolate the account
             result.error, result.fix = describe(exc, "account", account.name, self.store.url)
             result.status = AccountStatus.ERROR
@@ -113,7 +119,7 @@ class Engine:
         account (the first such error names its stream) and the next stream goes on."""
         try:
             return self._sync_source(account_id, account, source)
-        except AuthExpired:
+        except (AuthExpired, MailboxRefused):
             raise
         except Exception as exc:
             error, fix = describe(exc, "stream", source.key, self.store.url)

@@ -104,12 +104,33 @@ def test_member_outside_the_policy_is_marked_and_the_others_go_on(
     fake.policy = {ALICE}
     bob, alice = engine(store, tmp_path / "state", org(fake, "bob", BOB),
                         org(fake, "alice", ALICE)).sync()
-    assert (bob.status, alice.status) == ("error", "ok")
+    assert (bob.status, alice.status) == ("refused", "ok")  # signing in again cannot fix it
     assert "Access to OData is disabled" in (bob.error or "") and BOB in (bob.error or "")
     assert "New-ApplicationAccessPolicy" in (bob.fix or "")
     assert f"Test-ApplicationAccessPolicy -Identity {BOB}" in (bob.fix or "")
     assert len(graph_paths(fake, "/users/bob@")) == 1  # refused once, never retried or re-asked
     assert {s.key: s.records for s in alice.streams}["alice/mail"] == 2
+
+
+def test_the_summary_and_doctor_say_a_policy_refusal_is_for_the_administrator(
+        fake: FakeGraph, store: Any, tmp_path: Path) -> None:
+    """Bob cannot fix an access policy by signing in: his summary and doctor say whose fix
+    it is, with the policy command the refusal named."""
+    from daemon.summary.gather import build_summary
+    from daemon.summary.render import render_text
+
+    fill(fake, ALICE, mails=2)
+    fake.policy = {ALICE}
+    accounts = (org(fake, "bob", BOB), org(fake, "alice", ALICE))
+    engine(store, tmp_path / "state", *accounts).sync()
+    cfg = Config(me=MeSettings(addresses=(ALICE, BOB)), accounts=accounts)
+    text = render_text(build_summary(store, cfg, NOW))
+    assert "bob (microsoft): refused by the organisation's settings (for your administrator)" \
+        in text
+    assert "New-ApplicationAccessPolicy" in text and "failing" not in text
+    said = [c.text for c in doctor.stream_checks(store, cfg)]
+    assert any("bob is refused by the organisation's settings" in m
+               and "Test-ApplicationAccessPolicy" in m for m in said)
 
 
 def test_a_wrong_client_secret_is_a_clear_credential_error(
