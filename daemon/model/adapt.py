@@ -15,7 +15,7 @@ an intercept that no later snapshot needs (bench/rank_lab.py: Enron adapted cali
 without this rule, 0.06 with it).
 
 No leakage by construction: everything here reads the frame cut at T (``_past``).
-A snapshot's features read only touchpoints before T' (:func:`~daemon.model.rhythm.aggregate`),
+A snapshot's features read only touchpoints before T' (:func:`~daemon.model.rhythm.timing`),
 its label only [T', T' + horizon), and a snapshot counts only if you still sent mail in
 [T' + horizon, T) (a mailbox that ends is not a lapse).
 
@@ -32,7 +32,7 @@ import numpy as np
 from daemon.model.examples import before, rows
 from daemon.model.frame import Frame
 from daemon.model.level import POINTS, PRIOR_ROWS, STEP, grid, level, tally
-from daemon.model.rhythm import aggregate
+from daemon.model.rhythm import timing
 from daemon.model.risk import COEF, LEVEL_WEIGHT, features, newton
 
 SNAPSHOTS = 52  # two years, every 2 weeks (daemon.model.level's grid; bench/generalise.py)
@@ -90,8 +90,7 @@ def examples(frame: Frame, as_of: int, cap: int = 10) -> Examples:
         cand = g.cand[k]
         mine = np.zeros(len(past.persons), dtype=bool)
         mine[cand] = True
-        agg = aggregate(rows(past, mine[past.person] & (past.t < t)), t, cap)
-        xs.append(features(agg)[cand])
+        xs.append(features(timing(rows(past, mine[past.person] & (past.t < t)), t, cap))[cand])
         ys.append(g.y[k])
         ats.append(np.full(cand.size, t, dtype=np.int64))
         levels.append(np.full(cand.size, level(g, t, k + STEP)))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from daemon.model.rhythm import Aggregates
+from daemon.model.rhythm import Aggregates, Timing
 
 FEATURES = (
     "log_silence",  # log(1 + days since the last interaction)
@@ -53,7 +53,7 @@ COEF = np.array([
 ])
 
 
-def features(agg: Aggregates) -> np.ndarray:
+def features(agg: Timing) -> np.ndarray:
     """The (P, len(FEATURES)) feature matrix; persons without interactions get finite
     placeholder values (they are excluded before anyone reads their risk)."""
     silence = np.where(np.isfinite(agg.silence), agg.silence, 3650.0)
