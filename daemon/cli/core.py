@@ -107,11 +107,11 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
         streams = ", ".join(f"{s.key}: {s.records} records, {s.touchpoints} touchpoints"
                             + (f", {sum(s.skipped.values())} skipped" if s.skipped else "")
                             for s in r.streams)
-        ctx.console.print(f"{r.name}: {r.status}" + (f" ({streams})" if streams else ""))
+        ctx.say(f"{r.name}: {r.status}" + (f" ({streams})" if streams else ""))
         if r.error:
-            ctx.console.print(f"  {with_fix(r.error, r.fix)}")
+            ctx.say(f"  {with_fix(r.error, r.fix)}")
     for skip in skipped:
-        ctx.console.print(skip.line())
+        ctx.say(skip.line())
     return 0 if all(r.status == AccountStatus.OK for r in results) else 1
 
 
