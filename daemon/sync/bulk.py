@@ -79,11 +79,13 @@ def select(session: Session, sql: str, fixed: Sequence[Any], keys: Sequence[Any]
         query = sql.format(keys=", ".join("?" * len(chunk)))
         if dialect.paramstyle != "qmark":
             query = query.replace("?", "%s")
-        found: list[Any] = list(conn.exec_driver_sql(query, (*fixed, *chunk)))  # type: ignore[arg-type]
+        result = conn.exec_driver_sql(query, (*fixed, *chunk))  # type: ignore[arg-type]
+        found: Sequence[Any] = result.cursor.fetchall()  # the driver's tuples: no Row per row
+        result.close()
         if any(procs):
             found = [tuple(p(v) if p else v for p, v in zip(procs, r, strict=True))
                      for r in found]
-        rows += map(tuple, found)
+        rows += found
     return rows
 
 

@@ -71,11 +71,9 @@ def _drop_stale(session: Session, item_ids: set[int], kept: set[tuple[int, int]]
     """Delete the touchpoints of ``item_ids`` (items stored before this page) whose
     counterpart is no longer on them: a message edited or moved into another folder (inbound
     turned outbound) must not keep who it meant before."""
-    stale: list[int] = []
-    for chunk in _chunks(sorted(item_ids)):
-        stale += [tid for tid, item, contact in session.execute(select(
-            Touchpoint.id, Touchpoint.item_id, Touchpoint.contact_id).where(
-            Touchpoint.item_id.in_(chunk))) if (item, contact) not in kept]
+    stale = [tid for tid, item, contact in _select(
+        session, "SELECT id, item_id, contact_id FROM touchpoints WHERE item_id IN ({keys})",
+        (), sorted(item_ids)) if (item, contact) not in kept]
     for chunk in _chunks(stale):
         session.execute(delete(Touchpoint).where(Touchpoint.id.in_(chunk)))
 
