@@ -6,7 +6,8 @@ each full collection during the sync walks them once more (~30 ms each): a sync'
 enough objects to set one off. :func:`loading` keeps the collector off while a command loads
 what it needs; :func:`settled` then leaves everything loaded out of full collections while the
 work runs (``gc.freeze``), and puts it back after, so a process that goes on (a test run)
-collects as before. Young objects are collected as usual throughout.
+collects as before. Young objects are collected as usual throughout. :func:`ending` spares a
+process that is about to exit the collection Python runs at exit (~0.1 s after a sync).
 """
 
 from __future__ import annotations
@@ -36,3 +37,10 @@ def settled() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+def ending() -> None:
+    """The process exits next: leave every object out of the collection Python runs at exit,
+    which walks all the loaded modules to free what the OS frees anyway. Exit handlers (log
+    flushing, ``weakref.finalize``) still run; files are closed by ``with`` blocks before."""
+    gc.freeze()
