@@ -38,6 +38,9 @@ _VALID = re.compile(
 _HEADER = re.compile(
     rb"^(" + b"|".join(re.escape(name) for name in _WANTED) + rb")[ \t]*:"
     rb"([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE | re.IGNORECASE)
+# The same on text: ASCII, so that case folding stays the bytes' (no "ſ" for "s").
+_HEADER_TEXT = re.compile(_HEADER.pattern.decode("ascii"), re.MULTILINE | re.IGNORECASE | re.ASCII)
+_WANTED_TEXT = {name.decode("ascii"): field for name, field in _WANTED.items()}
 _MSG_ID = re.compile(r"<[^<>\s]+>")
 _LABEL = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([^,]*))\s*(?:,|$)')
 
@@ -64,12 +67,29 @@ def scan(block: bytes) -> dict[str, list[str]] | None:
     if valid is None or valid.end(1) == valid.start(1):
         return None
     end = valid.end(1)
+    try:  # nearly every block is UTF-8 (or ASCII) throughout: decoded once, not per value
+        return _scan_text(block[:end].decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
     found: dict[str, list[str]] = {}
     for name, value in _HEADER.findall(block, 0, end):
         field = _WANTED[name.lower()]
         if b"\n" in value:  # unfold
             value = value.replace(b"\r\n", b"").replace(b"\n", b"")
         found.setdefault(field, []).append(_text(value))
+    return found
+
+
+def _scan_text(head: str) -> dict[str, list[str]]:
+    """:func:`scan` of a header block that is valid UTF-8, already decoded: each value is
+    what :func:`_text` makes of its bytes (a value of valid UTF-8 is valid UTF-8)."""
+    found: dict[str, list[str]] = {}
+    for name, value in _HEADER_TEXT.findall(head):
+        if "\n" in value:  # unfold
+            value = value.replace("\r\n", "").replace("\n", "")
+        if "\x00" in value:  # a NUL cannot be stored in a text column
+            value = value.replace("\x00", "")
+        found.setdefault(_WANTED_TEXT[name.lower()], []).append(value.strip())
     return found
 
 

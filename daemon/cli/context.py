@@ -9,6 +9,9 @@ members; the others (status, sync, run ...) go through :meth:`Context.team` and
 
 from __future__ import annotations
 
+import os
+import re
+import sys
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +27,28 @@ if TYPE_CHECKING:  # loaded on first use: a command that needs neither starts fa
     from daemon.store import Store
     from daemon.store.light import LightStore
     from daemon.store.sql import Db
+
+
+_RICH_TTY = {"FORCE_COLOR", "TTY_COMPATIBLE"}  # make rich treat a pipe as a terminal
+def _terminal() -> bool | None:
+    """What rich's ``Console.is_terminal`` says of stdout, told without loading rich (~20 ms
+    of a sync); None when one of the variables that override its test is set."""
+    if _RICH_TTY & os.environ.keys():
+        return None
+    try:
+        return sys.stdout.isatty()
+    except ValueError:  # a closed stdout: rich says no terminal too
+        return False
+
+
+_EMOJI = re.compile(r":\S*:")  # what rich could read as an emoji code (``:smile:``)
+
+
+def _plain(line: str) -> bool:
+    """Whether rich prints ``line`` as is at the piped width (160; markup and highlighting are
+    off): printable ASCII with room to spare and nothing that could be an emoji code."""
+    return (len(line) <= 150 and line.isascii() and line.isprintable()
+            and _EMOJI.search(line) is None)
 
 
 class Context:
@@ -55,6 +80,14 @@ class Context:
     @console.setter
     def console(self, value: Console) -> None:
         self._console = value
+
+    def say(self, line: str) -> None:
+        """``console.print(line)``. Into a pipe, a line rich would print unchanged (short plain
+        ASCII, nothing to wrap or replace) is printed without loading rich."""
+        if self._console is None and _terminal() is False and _plain(line):
+            print(line)
+        else:
+            self.console.print(line)
 
     @cached_property
     def file_config(self) -> Config:
@@ -137,7 +170,9 @@ class Context:
     def env(self) -> Env:
         from connectors.base import Env
 
-        return Env(state_dir=self.state_dir, interactive=self.console.is_terminal)
+        tty = _terminal() if self._console is None else None  # None: ask rich
+        return Env(state_dir=self.state_dir,
+                   interactive=self.console.is_terminal if tty is None else tty)
 
     def store(self) -> Store:
         """The store named by ``[store] url``, opened and migrated, seen as the member's."""

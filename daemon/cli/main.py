@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from daemon import __version__
+from daemon.cli import heap
 from daemon.cli.context import Context
 
 MODULES = [  # command groups; each offers ``register(subparsers)``
@@ -90,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         ctx.close()
+        if argv is None:  # the process's own command line (not a test's call): it ends now
+            heap.ending()
 
 
 def _render(message: str, hint: str, code: int) -> int:

@@ -64,6 +64,7 @@ def normalise(address: str) -> str:
     return f"{local}@{domain}"
 
 
+@lru_cache(maxsize=16384)  # the same people recur across an archive's address lists
 def valid(address: str) -> bool:
     """Whether ``address`` (an address part, never a name) can be a mailbox. An RFC 2047
     encoded word is never part of one (RFC 2047, 5): it is a name a parser misread."""
@@ -174,11 +175,18 @@ def _simple(value: str) -> list[tuple[str, str]] | None:
     for part in _PARTS.findall(value):
         if not part.strip():
             continue
-        m = _ENTRY.match(part)
-        if m is None:
+        pair = _entry(part)
+        if pair is None:
             return None
-        out.append((m.group(1) or m.group(2) or "", m.group(3) or m.group(4)))
+        out.append(pair)
     return out
+
+
+@lru_cache(maxsize=16384)  # an entry recurs in many lists: each is matched once
+def _entry(part: str) -> tuple[str, str] | None:
+    """``(name, address)`` of one :func:`_simple` entry, or None when it is not one."""
+    m = _ENTRY.match(part)
+    return None if m is None else (m.group(1) or m.group(2) or "", m.group(3) or m.group(4))
 
 
 _BROKEN = (ValueError, LookupError, UnicodeError, HeaderParseError)  # from decode_header

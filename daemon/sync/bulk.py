@@ -6,7 +6,7 @@ SQLAlchemy Core converts them, without Core's per-statement compilation and per-
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Table
@@ -16,35 +16,47 @@ from sqlalchemy.orm import Session
 CHUNK = 500  # stays below SQLite's bound-parameter limit per statement
 
 
-def _processors(table: Table, columns: Sequence[str], dialect: Dialect
-                ) -> list[Callable[[Any], Any] | None]:
-    """Each column's bind processor for ``dialect`` (the same conversion Core applies)."""
+Processor = tuple[Callable[[Any], Any] | None, Hashable]
+Memo = dict[Hashable, dict[Any, Any]]  # conversion -> {value: converted}, for one page
+
+
+def _processors(table: Table, columns: Sequence[str], dialect: Dialect) -> list[Processor]:
+    """Each column's bind processor for ``dialect`` (the same conversion Core applies), with
+    the key of its conversion: SQLAlchemy's own cache key of the column type, under which its
+    statement cache shares compiled statements (``items.at`` and ``touchpoints.at`` share one)."""
     key = (table.name, tuple(columns), dialect.name)
     found = _PROCESSORS.get(key)
     if found is None:
+        types = [table.c[c].type for c in columns]
         found = _PROCESSORS[key] = [
-            table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+            (t.dialect_impl(dialect).bind_processor(dialect), t._static_cache_key)
+            for t in types]
     return found
 
 
-_PROCESSORS: dict[tuple[str, tuple[str, ...], str], list[Callable[[Any], Any] | None]] = {}
+_PROCESSORS: dict[tuple[str, tuple[str, ...], str], list[Processor]] = {}
 
 
 def executemany(session: Session, sql: str, table: Table, columns: Sequence[str],
-                rows: Sequence[Sequence[Any]]) -> None:
+                rows: Sequence[Sequence[Any]], memo: Memo | None = None) -> None:
     """Run ``sql`` (``?`` placeholders, one per column) once per row on the session's own
     connection, inside its transaction: the driver's executemany with each value converted as
-    Core converts it, without Core's per-row parameter work (several times faster)."""
+    Core converts it, without Core's per-row parameter work (several times faster).
+    ``memo`` keeps the conversions across the statements of one page: a message's time goes
+    into items, touchpoints and contacts, and is converted once (SQLite formats each)."""
     if not rows:
         return
     conn = session.connection()
     dialect = conn.dialect
     procs = _processors(table, columns, dialect)
-    if any(procs):  # convert by column, each distinct value once (times, enums, flags repeat)
+    if any(proc for proc, _ in procs):  # by column, each distinct value once (they repeat)
+        memo = {} if memo is None else memo
         cols = list(zip(*rows, strict=True))
-        for i, proc in enumerate(procs):
+        for i, (proc, key) in enumerate(procs):
             if proc is not None:
-                done = {v: proc(v) for v in set(cols[i])}
+                done = memo.setdefault(key, {})
+                for v in set(cols[i]).difference(done):
+                    done[v] = proc(v)
                 cols[i] = tuple(map(done.__getitem__, cols[i]))
         rows = list(zip(*cols, strict=True))
     if dialect.paramstyle != "qmark":
@@ -67,11 +79,13 @@ def select(session: Session, sql: str, fixed: Sequence[Any], keys: Sequence[Any]
         query = sql.format(keys=", ".join("?" * len(chunk)))
         if dialect.paramstyle != "qmark":
             query = query.replace("?", "%s")
-        found: list[Any] = list(conn.exec_driver_sql(query, (*fixed, *chunk)))  # type: ignore[arg-type]
+        result = conn.exec_driver_sql(query, (*fixed, *chunk))  # type: ignore[arg-type]
+        found: Sequence[Any] = result.cursor.fetchall()  # the driver's tuples: no Row per row
+        result.close()
         if any(procs):
             found = [tuple(p(v) if p else v for p, v in zip(procs, r, strict=True))
                      for r in found]
-        rows += map(tuple, found)
+        rows += found
     return rows
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.utils
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
@@ -37,6 +38,7 @@ def _canonical_date(value: str) -> datetime | None:
         return None
 
 
+@lru_cache(maxsize=16384)  # every copy of a message (sent, all documents...) repeats its Date
 def parse_date(value: str | None) -> datetime | None:
     """An aware UTC datetime from a ``Date:`` header, or None when it is junk or missing.
 

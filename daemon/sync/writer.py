@@ -14,6 +14,7 @@ from sqlalchemy import Table, delete, exists, select
 from sqlalchemy.orm import Session
 
 from daemon.store.models import Account, Contact, Item, ItemSource, Touchpoint
+from daemon.sync.bulk import Memo
 from daemon.sync.bulk import chunks as _chunks
 from daemon.sync.bulk import executemany as _executemany
 from daemon.sync.bulk import insert_sql as _insert_sql
@@ -36,7 +37,8 @@ def write_page(
         return 0
     member = owner(session, account_id)
     items = [(fit(sid, SOURCE_ID), fitted(m)) for sid, m in items]
-    item_ids, existing = _upsert_items(session, member, [m for _, m in items])
+    memo: Memo = {}  # each time converted once for items, contacts and touchpoints
+    item_ids, existing = _upsert_items(session, member, [m for _, m in items], memo)
     before = _claims(session, account_id, [sid for sid, _ in items])
     _executemany(session, _SOURCES_SQL, _SOURCES, _SOURCES_COLS,
                  [(account_id, sid, item_ids[m.identity], stream_id, listing_round)
@@ -45,7 +47,7 @@ def write_page(
     # item behind: drop it when nothing else claims it.
     _drop_orphans(session, {before[sid] for sid, m in items
                             if sid in before and before[sid] != item_ids[m.identity]})
-    contact_ids = _upsert_contacts(session, member, [m for _, m in items])
+    contact_ids = _upsert_contacts(session, member, [m for _, m in items], memo)
     tps: dict[tuple[int, int], tuple[Any, ...]] = {}
     for _, m in items:
         item_id, group_size = item_ids[m.identity], m.group_size
@@ -53,7 +55,8 @@ def write_page(
             key = (item_id, contact_ids[c.address])
             tps[key] = (member, item_id, key[1], account_id, m.at, m.channel, c.direction,
                         group_size, m.bulk, m.listed, c.direct, m.thread_key)
-    _executemany(session, _TOUCHPOINTS_SQL, _TOUCHPOINTS, _TOUCHPOINTS_COLS, list(tps.values()))
+    _executemany(session, _TOUCHPOINTS_SQL, _TOUCHPOINTS, _TOUCHPOINTS_COLS, list(tps.values()),
+                 memo)
     _drop_stale(session, existing, set(tps))
     return len(tps)
 
@@ -68,11 +71,9 @@ def _drop_stale(session: Session, item_ids: set[int], kept: set[tuple[int, int]]
     """Delete the touchpoints of ``item_ids`` (items stored before this page) whose
     counterpart is no longer on them: a message edited or moved into another folder (inbound
     turned outbound) must not keep who it meant before."""
-    stale: list[int] = []
-    for chunk in _chunks(sorted(item_ids)):
-        stale += [tid for tid, item, contact in session.execute(select(
-            Touchpoint.id, Touchpoint.item_id, Touchpoint.contact_id).where(
-            Touchpoint.item_id.in_(chunk))) if (item, contact) not in kept]
+    stale = [tid for tid, item, contact in _select(
+        session, "SELECT id, item_id, contact_id FROM touchpoints WHERE item_id IN ({keys})",
+        (), sorted(item_ids)) if (item, contact) not in kept]
     for chunk in _chunks(stale):
         session.execute(delete(Touchpoint).where(Touchpoint.id.in_(chunk)))
 
@@ -102,7 +103,7 @@ _CONTACT_UPDATE_SQL = ("UPDATE contacts SET display_name = ?, first_seen = ?, la
                        "WHERE id = ?")
 
 
-def _upsert_items(session: Session, member: int, meanings: list[Meaning]
+def _upsert_items(session: Session, member: int, meanings: list[Meaning], memo: Memo
                   ) -> tuple[dict[str, int], set[int]]:
     """(item id per identity, ids of the items stored before), among ``member``'s items; a
     copy with another Message-ID but the same fingerprint joins the item already stored."""
@@ -128,7 +129,7 @@ def _upsert_items(session: Session, member: int, meanings: list[Meaning]
                 first[fp] = m.identity
     existing = set(ids.values())
     if new:
-        _executemany(session, _ITEMS_SQL, _ITEMS, _ITEMS_COLS, new)
+        _executemany(session, _ITEMS_SQL, _ITEMS, _ITEMS_COLS, new, memo)
         ids.update(_item_ids(session, member, [r[1] for r in new]))
     for identity, original in copies:
         ids[identity] = ids[original]
@@ -141,7 +142,8 @@ def _item_ids(session: Session, member: int, identities: list[str]) -> dict[str,
                         "identity IN ({keys})", (member,), identities))
 
 
-def _upsert_contacts(session: Session, member: int, meanings: list[Meaning]) -> dict[str, int]:
+def _upsert_contacts(session: Session, member: int, meanings: list[Meaning], memo: Memo
+                     ) -> dict[str, int]:
     """Contact id per address among ``member``'s contacts, keeping first/last seen and the
     best display name current."""
     seen: dict[str, list[Any]] = {}  # address -> [name, first, last]
@@ -151,7 +153,7 @@ def _upsert_contacts(session: Session, member: int, meanings: list[Meaning]) -> 
             entry[0] = entry[0] or c.name
             entry[1], entry[2] = min(entry[1], m.at), max(entry[2], m.at)
     _executemany(session, _CONTACTS_SQL, _CONTACTS, _CONTACTS_COLS,
-                 [(member, a, v[0], v[1], v[2]) for a, v in seen.items()])
+                 [(member, a, v[0], v[1], v[2]) for a, v in seen.items()], memo)
     ids: dict[str, int] = {}
     changes = []
     for cid, addr, name, first, last in _select(
@@ -162,7 +164,7 @@ def _upsert_contacts(session: Session, member: int, meanings: list[Meaning]) -> 
         want = _merged(seen[addr], name, first, last)
         if want != (name, first, last):
             changes.append((want[0], want[1], want[2], cid))
-    _executemany(session, _CONTACT_UPDATE_SQL, _CONTACTS, _CONTACT_UPDATE_COLS, changes)
+    _executemany(session, _CONTACT_UPDATE_SQL, _CONTACTS, _CONTACT_UPDATE_COLS, changes, memo)
     return ids
 
 
