@@ -1,4 +1,4 @@
-"""The cyclic garbage collector around a long command (``keepwarm sync``).
+"""The cyclic garbage collector around a long command (``keepwarm sync``, ``keepwarm report``).
 
 Loading SQLAlchemy, pydantic and the store's models makes some 300,000 objects and almost no
 garbage, yet the collector walks them again and again as they load (~40 ms of a sync), and

@@ -79,10 +79,15 @@ def emit(text: str, out: Path | None) -> None:
 
 def run(args: argparse.Namespace, ctx: Context) -> int:
     """Build the summary for the configured store and print or write it."""
-    from daemon.summary.gather import build_summary
+    from daemon.cli import heap
 
-    config = ctx.config
+    with heap.loading():  # the model's and the store's modules: no garbage, no collection
+        from daemon.summary.gather import build_summary
+
+        config = ctx.config
+        store = ctx.store()
     as_of = parse_as_of(args.as_of, config.report.timezone)
-    summary = build_summary(ctx.store(), config, as_of, full=args.all, state_dir=ctx.state_dir)
-    emit(rendered(summary, args.format, args.all), args.out)
+    with heap.settled():  # full collections walk only what the report makes
+        summary = build_summary(store, config, as_of, full=args.all, state_dir=ctx.state_dir)
+        emit(rendered(summary, args.format, args.all), args.out)
     return 0
