@@ -10,6 +10,7 @@ fresh full sync of the provider as it is now into an empty store.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -58,6 +59,7 @@ class StoreEqualsMailbox(RuleBasedStateMachine):
     def teardown(self) -> None:
         self.store.dispose()
         self._fake.__exit__(None, None, None)
+        shutil.rmtree(self.dir, ignore_errors=True)  # one folder per example, else /tmp fills
 
     def _sources(self, budget: list[int] | None = None) -> list[Source]:
         state = self.dir / "state"
