@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from itertools import islice
 
-from connectors.local.maildir_walk import Folder, files, window
+from connectors.local import maildir_walk
+from connectors.local.maildir_runs import sorted_keys
+from connectors.local.maildir_walk import Folder, files
 
 # Seconds a file stamped just before a pass began may still have changed after it was read:
 # kernels stamp files from a coarse clock (ms); FAT, SMB and old NFS only to 1-2 seconds.
@@ -60,19 +63,22 @@ def select(folder: Folder, since: float | None, pos: str | None = None, keys: bo
 def windows(folder: Folder, since: float | None, pos: str | None, unreadable: set[str]
             ) -> Iterator[tuple[Folder, list[str]]]:
     """(folder, sorted keys READ or LIST) of the folder's files after key ``pos``, a window
-    of :data:`~.maildir_walk.WINDOW` at a time (at least one, maybe empty)."""
-    low: str | None = None
+    of :data:`~.maildir_walk.WINDOW` at a time (at least one, maybe empty), from one listing
+    of the folder (:mod:`.maildir_runs`)."""
+    size = maildir_walk.WINDOW
+    keys = sorted_keys(maildir_walk.keys_after(folder, pos, unreadable), size)
     coarse: bool | None = None  # decided on the folder's first stamps
+    names = list(islice(keys, size))
     while True:
-        names, more = window(folder, low, pos, unreadable)
+        following = list(islice(keys, size)) if len(names) == size else []
         if since is None:
-            keys = [k + READ for k in names]
+            yield folder, [k + READ for k in names]
         else:
-            keys, coarse = _stamped(folder, names, since, coarse)
-        yield folder, keys
-        if not more:
+            stamped, coarse = _stamped(folder, names, since, coarse)
+            yield folder, stamped
+        if not following:
             return
-        low = names[-1]
+        names = following
 
 
 def _stamped(folder: Folder, names: list[str], since: float, coarse: bool | None

@@ -1,6 +1,6 @@
 """Walking a maildir tree one folder at a time: which folders, in which order, and which of
-their files are messages. A large folder is listed a window of ``WINDOW`` files at a time, in
-sorted order, so memory stays flat however large the folder (see :mod:`.maildir`)."""
+their files are messages. A large folder is read a window of ``WINDOW`` files at a time, in
+sorted order, so memory stays flat however large the folder (see :mod:`.maildir_runs`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _FLAGS = re.compile(r"[:!;]2,[^/]*$")
-WINDOW = 50_000  # keys of one folder held at once (at most twice that while listing)
+WINDOW = 50_000  # keys of one folder held at once (about twice that while reading)
 _IGNORED_FILES = ("dovecot", "courier", "maildirfolder", "subscriptions", "mbsyncstate")
 
 
@@ -94,29 +94,10 @@ def files(folder: Folder, stat: bool, unreadable: set[str] | None = None
                 yield (f"{prefix}/{base}" if prefix else base), e.name, i, stamp
 
 
-def window(folder: Folder, low: str | None, pos: str | None,
-           unreadable: set[str] | None = None) -> tuple[list[str], bool]:
-    """The first ``WINDOW`` keys, sorted, of the folder's files (``source id NUL file name NUL
-    index in dirs``) after key ``low`` whose ``source id NUL file name`` is after ``pos``; and
-    whether more follow. One listing of the folder, holding at most twice ``WINDOW`` keys:
-    the next window starts after this one's last key."""
-    kept: list[str] = []
-    bound: str | None = None  # keys past it cannot be among the first WINDOW
-    count = 0
+def keys_after(folder: Folder, pos: str | None, unreadable: set[str] | None = None
+               ) -> Iterator[str]:
+    """The keys (``source id NUL file name NUL index in dirs``) of the folder's files, in
+    listing order, whose ``source id NUL file name`` is after ``pos``: one listing."""
     for sid, name, i, _ in files(folder, False, unreadable):
-        if pos is not None and f"{sid}\0{name}" <= pos:
-            continue
-        key = f"{sid}\0{name}\0{i}"
-        if low is not None and key <= low:
-            continue
-        count += 1
-        if bound is not None and key > bound:
-            continue
-        kept.append(key)
-        if len(kept) >= 2 * WINDOW:
-            kept.sort()
-            del kept[WINDOW:]
-            bound = kept[-1]
-    kept.sort()
-    del kept[WINDOW:]
-    return kept, count > len(kept)
+        if pos is None or f"{sid}\0{name}" > pos:
+            yield f"{sid}\0{name}\0{i}"

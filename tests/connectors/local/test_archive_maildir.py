@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from connectors.base import Env, Listing, MessageRecord, Page
 from connectors.errors import BadArchive
@@ -321,26 +323,42 @@ def test_a_file_that_cannot_be_read_is_still_named(
     assert skipped(pages) == {"unreadable_file": 1}
 
 
-def test_a_folder_is_listed_a_window_at_a_time_in_sorted_order(
+def test_a_folder_is_listed_once_and_read_a_window_at_a_time_in_sorted_order(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Windows of at most WINDOW keys, sorted, each after the last; the same name in cur and
-    new is two keys; a resume point (``pos``: source id NUL file name) skips both."""
+    """Windows of at most WINDOW keys, sorted, each after the last, from one listing of the
+    folder (it was listed again for every window); the same name in cur and new is two keys;
+    a resume point (``pos``: source id NUL file name) skips both."""
+    from connectors.local.maildir_select import READ, windows
+
     names = [f"{n:03d}.x.host:2,S" for n in (7, 3, 9, 1, 5, 2, 8)]
     for name in names:
         put(tmp_path / "cur" / name, mail(1))
     put(tmp_path / "new" / "005.x.host", mail(2))  # source id 005.x.host, as in cur
     monkeypatch.setattr(maildir_walk, "WINDOW", 3)
     folder = next(maildir_walk.folders(tmp_path))
-    seen, low, more = [], None, True
-    while more:
-        keys, more = maildir_walk.window(folder, low, None)
-        assert len(keys) <= 3 and keys == sorted(keys)
-        seen += keys
-        low = keys[-1] if keys else low
     every = sorted(f"{sid}\0{name}\0{i}" for sid, name, i, _ in maildir_walk.files(folder, False))
+    listed = maildir_walk.files
+    listings: list[int] = []
+    monkeypatch.setattr(maildir_walk, "files", lambda *a: listings.append(1) or listed(*a))
+    batches = [keys for _, keys in windows(folder, None, None, set())]
+    assert [len(k) for k in batches] == [3, 3, 2] and len(listings) == 1
+    seen = [k.removesuffix(READ) for keys in batches for k in keys]
     assert seen == every and len(every) == 8
-    after, _ = maildir_walk.window(folder, None, "005.x.host\x00005.x.host:2,S")
+    after = [k.removesuffix(READ) for _, keys in windows(
+        folder, None, "005.x.host\x00005.x.host:2,S", set()) for k in keys]
     assert after == every[5:8]  # both keys of 005 (new sorts first) are at or before it
+    (tmp_path / "empty" / "cur").mkdir(parents=True)
+    empty = next(maildir_walk.folders(tmp_path / "empty"))
+    assert [keys for _, keys in windows(empty, None, None, set())] == [[]]  # one, empty
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=6)), st.integers(1, 5))
+def test_sorted_runs_merge_to_the_sorted_keys(keys: list[str], window: int) -> None:
+    """Spilled runs (any text, NUL and non-ASCII included) merge back in sorted order."""
+    from connectors.local.maildir_runs import sorted_keys
+
+    assert list(sorted_keys(iter(keys), window)) == sorted(keys)
 
 
 def test_a_census_stops_building_keys_past_its_limit(tmp_path: Path) -> None:
