@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # loaded on first use: a command that needs neither starts fa
 
 
 _RICH_TTY = {"FORCE_COLOR", "TTY_COMPATIBLE"}  # make rich treat a pipe as a terminal
+
+
 def _terminal() -> bool | None:
     """What rich's ``Console.is_terminal`` says of stdout, told without loading rich (~20 ms
     of a sync); None when one of the variables that override its test is set."""

@@ -102,9 +102,6 @@ class Ranked(Sequence[Entry]):
         given = tuple(entries)
         return cls(_Given(given), range(len(given)))
 
-    def keys(self) -> list[str]:
-        return [self._people.key(i) for i in self._order]
-
     def people(self) -> Iterator[Who]:
         """Each person's name and weight, without building entries."""
         return (self._people.who(i) for i in self._order)

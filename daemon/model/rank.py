@@ -26,6 +26,8 @@ from daemon.model.vocab import Exclusion, Group
 from daemon.store import Store
 from daemon.store.columns import TouchpointColumns
 
+LOSING, DORMANT = GROUP_NAMES.index(Group.LOSING_TOUCH), GROUP_NAMES.index(Group.DORMANT)
+
 
 def score(store: Store, config: Config, as_of: datetime, *, hidden: Hidden | None = None,
           upcoming: bool = True, columns: TouchpointColumns | None = None) -> Scored:
@@ -84,5 +86,3 @@ def score_frame(frame: Frame, as_of: datetime, *, hidden: Hidden | None = None,
     return Scored(as_of, Ranked(table, losing), Ranked(table, dormant), Ranked(table, everyone),
                   quiet)
 
-
-LOSING, DORMANT = GROUP_NAMES.index(Group.LOSING_TOUCH), GROUP_NAMES.index(Group.DORMANT)
