@@ -188,10 +188,14 @@ class Source(ABC):
     ``known_ids`` (default None)
         Set by the engine before ``pages``: ids -> the subset already stored. A source may skip
         fetching those (Gmail after a Takeout import); the others ignore it.
+    ``local`` (default False)
+        True when ``pages`` reads only local files (no connection, no token to refresh, no
+        ``known_ids``): the engine may then run it in a forked process, ahead of its commits.
     """
 
     key: str
     known_ids: KnownIds | None = None
+    local: bool = False
 
     @property
     def size_hint(self) -> int | None:

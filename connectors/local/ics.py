@@ -51,6 +51,8 @@ def ics_files(root: Path, skipped: Skips | None = None) -> list[tuple[str, Path]
 class IcsSource(Source):
     """Events of calendar files. ``size_hint`` stays None (occurrences are known only late)."""
 
+    local = True  # files only: the engine may read it ahead in another process
+
     def __init__(
         self,
         key: str,

@@ -116,6 +116,8 @@ class MaildirSource(Source):
     number of message files.
     """
 
+    local = True  # files only: the engine may read it ahead in another process
+
     def __init__(
         self,
         key: str,

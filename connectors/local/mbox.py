@@ -37,6 +37,8 @@ __all__ = ["MboxSource", "messages"]
 class MboxSource(Source):
     """Messages of mbox files. ``size_hint`` stays None (counting would mean reading)."""
 
+    local = True  # files only: the engine may read it ahead in another process
+
     def __init__(self, key: str, root: Path, account: str, page_size: int = PAGE_SIZE) -> None:
         self.key = key
         self.root = root

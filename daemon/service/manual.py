@@ -48,7 +48,7 @@ def sync(store: Store, members: Sequence[Config], env: Env, progress: Progress,
     with _renewing(tenancy):
         for config in members:
             engine = Engine(store.scoped(config.member), config, env, progress=progress,
-                            stop=tenancy.stop)
+                            stop=tenancy.stop, readahead=True)  # one-shot: a fork is safe
             for acc in config.accounts:
                 if (acc.name == account) if account else acc.enabled:
                     with tenancy.hold(sync_lease(acc.name)) as taken:

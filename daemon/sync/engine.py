@@ -20,10 +20,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import select, update
 
@@ -39,25 +42,30 @@ from daemon.store.models import Account, ItemSource, Stream
 from daemon.store.purge import purge
 from daemon.store.vocab import AccountStatus
 from daemon.sync import commands, listing
+from daemon.sync.ahead import ahead
 from daemon.sync.carry import carry_out
 from daemon.sync.meaning import Interpreter
 from daemon.sync.outcome import AccountResult, StreamResult, describe
 from daemon.sync.progress import Progress
+from daemon.sync.reading import Interpreted, interpreted
 
 log = logging.getLogger(__name__)
 
 
 class Engine:
-    """Syncs the configured accounts into ``store``. ``stop`` ends a run between pages."""
+    """Syncs the configured accounts into ``store``. ``stop`` ends a run between pages;
+    ``readahead`` reads a local source's next pages in a forked process while this one commits
+    (for a one-shot ``keepwarm sync``: never in a daemon, whose threads a fork would copy)."""
 
     def __init__(self, store: Store, config: Config, env: Env, *,
                  stop: threading.Event | None = None, progress: Progress | None = None,
                  build: Callable[[AccountSettings, Env], list[Source]] = connectors.build,
-                 ) -> None:
+                 readahead: bool = False) -> None:
         self.store, self.config, self.env = store, config, env
         self.stop = stop or threading.Event()
         self.progress = progress or Progress(enabled=False)
         self._build = build
+        self.readahead = readahead and hasattr(os, "fork")
 
     def sync(self, names: Iterable[str] | None = None) -> list[AccountResult]:
         """Sync the named accounts (default: every enabled one); one failing account never
@@ -153,39 +161,17 @@ class Engine:
         floor = self._retention_floor()
         source.known_ids = self._known_ids  # lets Gmail skip what a Takeout import holds
         task = self.progress.start(source.key, source.size_hint)
-        for page in source.pages(cursor):
-            if page.address:  # the mailbox's own address joins [me]
-                interp.add_me(page.address)
-            before = interp.skipped.copy()
-            meanings, nothing = [], []
-            for record in page.records:
-                meaning = interp.interpret(record)
-                if meaning is None:  # it means nothing now: forget what it meant before
-                    nothing.append(record.source_id)
-                elif floor is None or meaning.at >= floor:
-                    meanings.append((record.source_id, meaning))
-            skips = interp.skipped - before + Counter(page.skipped)  # the source's and ours
-            found, interp.commands = interp.commands, []
-            with self.store.transaction() as s:
-                if found:  # commands mailed to yourself commit with their page, once
-                    skips += carry_out(s, self.store.member_id, self._secret, found,
-                                       self.env.clock()())
-                row = s.get_one(Stream, stream_id)
-                written = listing.commit_page(s, row, page, meanings, nothing)
-                row.cursor = page.cursor
-                row.records_seen += len(page.records)
-                row.touchpoints_written += written
-                if skips:  # they commit with the page they were counted on
-                    total = Counter(json.loads(row.skipped or "{}")) + skips
-                    row.skipped = json.dumps(dict(sorted(total.items())))
-            result.skipped += skips
-            result.records += len(page.records)
-            result.touchpoints += written
-            self.progress.advance(task, len(page.records))
-            if self.stop.is_set():
-                break
-        else:
-            result.complete = True
+        reading = partial(interpreted, source, cursor, interp, floor)
+        reader = ahead(reading) if self.readahead and source.local else reading()
+        with closing(reader):  # a reader ahead stops at once when this run does
+            for read in reader:
+                self._commit(stream_id, read, result)
+                self.progress.advance(task, read.records)
+                if self.stop.is_set():
+                    break
+            else:
+                result.complete = True
+        if result.complete:
             result.forgotten = self._close_listing(stream_id)
         self.progress.finish(task)
         if floor is not None:
@@ -195,6 +181,25 @@ class Engine:
                  source.key, result.records, result.touchpoints, sum(result.skipped.values()),
                  result.forgotten)
         return result
+
+    def _commit(self, stream_id: int, read: Interpreted, result: StreamResult) -> None:
+        """One page's rows, skips and cursor, in one transaction."""
+        skips = read.skips
+        with self.store.transaction() as s:
+            if read.commands:  # commands mailed to yourself commit with their page, once
+                skips += carry_out(s, self.store.member_id, self._secret, read.commands,
+                                   self.env.clock()())
+            row = s.get_one(Stream, stream_id)
+            written = listing.commit_page(s, row, read.page, read.meanings, read.nothing)
+            row.cursor = read.page.cursor
+            row.records_seen += read.records
+            row.touchpoints_written += written
+            if skips:  # they commit with the page they were counted on
+                total = Counter(json.loads(row.skipped or "{}")) + skips
+                row.skipped = json.dumps(dict(sorted(total.items())))
+        result.skipped += skips
+        result.records += read.records
+        result.touchpoints += written
 
     def _secret(self) -> bytes:
         return commands.secret(self.env.state_dir, self.store.member)

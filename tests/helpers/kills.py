@@ -26,6 +26,7 @@ class Killing(Source):
 
     def __init__(self, inner: Source, budget: list[int]) -> None:
         self.inner, self.key, self.budget = inner, inner.key, budget
+        self.local = inner.local  # a reader ahead runs the kill in its process, as the reading
 
     @property
     def size_hint(self) -> int | None:

@@ -114,7 +114,7 @@ class StoreEqualsArchive(RuleBasedStateMachine):
         """Every sequence ends settled: whatever the steps left pending is checked too."""
         try:
             while not self.settled:
-                self.sync(None)
+                self.sync(None, False)
             self.store_equals_files()
         finally:
             self.store.dispose()
@@ -135,7 +135,7 @@ class StoreEqualsArchive(RuleBasedStateMachine):
             self.saved.append((maildir_walk, "WINDOW", maildir_walk.WINDOW))
             maildir_walk.WINDOW = window
         self.change([*puts, *appends])
-        self.sync(None)
+        self.sync(None, True)
 
     def _sources(self, account: Any, budget: list[int] | None) -> list[Source]:
         key = f"{account.name}/mail"
@@ -145,8 +145,9 @@ class StoreEqualsArchive(RuleBasedStateMachine):
                          else MboxSource(key, account.path, account.name, page_size=2))
         return [found if budget is None else Killing(found, budget)]
 
-    def _engine(self, store: Store, budget: list[int] | None = None) -> Engine:
-        return Engine(store, self.config, Env(self.dir / "state"),
+    def _engine(self, store: Store, budget: list[int] | None = None, ahead: bool = False
+                ) -> Engine:
+        return Engine(store, self.config, Env(self.dir / "state"), readahead=ahead,
                       build=lambda acc, env: self._sources(acc, budget))
 
     # -- the maildir changes ---------------------------------------------------------------
@@ -243,12 +244,14 @@ class StoreEqualsArchive(RuleBasedStateMachine):
         self.stale = self.stale or self.mid_pass
 
     # -- syncs -----------------------------------------------------------------------------
-    @rule(pages=st.none() | st.integers(0, 8))
-    def sync(self, pages: int | None) -> None:
-        """A sync, killed after ``pages`` pages when given (and settled when it was not)."""
+    @rule(pages=st.none() | st.integers(0, 8), ahead=st.booleans())
+    def sync(self, pages: int | None, ahead: bool) -> None:
+        """A sync, killed after ``pages`` pages when given (and settled when it was not);
+        ``ahead``: read in a forked process ahead of the commits, as `keepwarm sync` does."""
         self.last_start = self.now
         try:
-            results = self._engine(self.store, None if pages is None else [pages]).sync()
+            budget = None if pages is None else [pages]
+            results = self._engine(self.store, budget, ahead).sync()
         except Killed:
             self.mid_pass, self.settled = True, False
             return
