@@ -48,24 +48,22 @@ mark("imports")
 config = load_config(Path(sys.argv[1]))
 store = Store(config.store_url, member=config.member)
 as_of = parse_as_of(sys.argv[2], config.report.timezone)
-columns = touchpoint_columns(store)
+columns = touchpoint_columns(store, keys=True)
 mark("frame")
 hidden = Hidden.at(store, config, as_of, columns)
 mark("hidden")
 frame = load(store, config.people, columns)
-del columns
 mark("persons")
 scored = score_frame(frame, as_of, hidden=hidden, cap=config.report.group_size,
                      tz=zone(config.report.timezone))
 mark("scoring")
 rep = config.report
-with store.session() as s:
-    sections.owed_replies(s, as_of, min_days=rep.owed_reply_days, max_group=rep.group_size,
-                          hidden=hidden, member=store.member_id)
-    mark("owed replies")
-    sections.new_relationships(s, as_of, max_group=rep.group_size, hidden=hidden,
-                               member=store.member_id)
-    mark("new relationships")
+sections.owed_replies(columns, as_of, min_days=rep.owed_reply_days, max_group=rep.group_size,
+                      hidden=hidden)
+mark("owed replies")
+sections.new_relationships(columns, as_of, max_group=rep.group_size, hidden=hidden)
+mark("new relationships")
+del columns
 # the rest (health, links, rendering): the whole summary with the model's answer and the
 # hidden people given, less a second run of the two sections above
 sections.owed_replies = lambda *a, **k: []

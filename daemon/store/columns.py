@@ -44,6 +44,8 @@ class TouchpointColumns:
     direct: np.ndarray  # bool: the user was a direct (To:) party
     thread: np.ndarray  # int64 thread code, -1 when unknown
     bulk: np.ndarray  # bool: bulk or automated headers (lists aside)
+    # the thread key of code k at k - 1, read in the same snapshot (when asked for: keys=True)
+    thread_keys: list[str] | None = None
 
 
 def _epoch_sql(dialect: str) -> str:
@@ -148,10 +150,12 @@ def _postgresql(cur: Any, member: int, after: int) -> tuple[np.ndarray, list[Any
     return nums, keys
 
 
-def touchpoint_columns(store: Store, *, cached: bool = True) -> TouchpointColumns:
+def touchpoint_columns(store: Store, *, cached: bool = True,
+                       keys: bool = False) -> TouchpointColumns:
     """Every touchpoint of ``store``'s member (callers mask by time): those up to the
     member's column cache from it, the rest from the table (:mod:`daemon.store.column_cache`;
-    ``cached=False`` reads every row and leaves the cache alone)."""
+    ``cached=False`` reads every row and leaves the cache alone). ``keys``: with the thread
+    keys of the codes (``thread_keys``)."""
     member = store.member_id
     raw = store.engine.raw_connection()
     try:
@@ -166,34 +170,36 @@ def touchpoint_columns(store: Store, *, cached: bool = True) -> TouchpointColumn
         cur.execute(f"SELECT id, address, display_name FROM contacts WHERE member_id = {mark}",
                     (member,))
         contacts = [(c, a, n or "") for c, a, n in cur.fetchall()]
-        rows = _rows(driver, cur, member, sqlite, cached)
+        rows, thread_keys = _rows(driver, cur, member, sqlite, cached, keys)
     finally:
         raw.close()  # back to the pool, rolled back
     packed = rows["packed"]
     return TouchpointColumns(
         contacts, packed >> 6, rows["t"], (packed & 3).astype(np.int8), (packed & 4) > 0,
         rows["group"], (packed & 8) > 0, (packed & 16) > 0, rows["thread"].astype(np.int64),
-        (packed & 32) > 0)
+        (packed & 32) > 0, thread_keys)
 
 
-def _rows(driver: Any, cur: Any, member: int, sqlite: bool, cached: bool) -> np.ndarray:
+def _rows(driver: Any, cur: Any, member: int, sqlite: bool, cached: bool, want_keys: bool
+          ) -> tuple[np.ndarray, list[str] | None]:
     """Every touchpoint as :data:`~daemon.store.column_cache.ROW` records, in id order: the
-    cache's and the rows after it; the cache written again when there were any."""
+    cache's and the rows after it; the cache written again when there were any. With the
+    thread keys in code order when ``want_keys``."""
     mark = "?" if sqlite else "%s"
     old = column_cache.read(cur, member, mark) if cached else None
     after = old.through if old is not None else 0
     read = _sqlite if sqlite else _postgresql
     (t, packed, group), keys = read(cur, member, after)
     if old is not None and not keys:
-        return old.rows
+        return old.rows, column_cache.thread_keys(cur, member, mark) if want_keys else None
     known = ({k: i for i, k in enumerate(column_cache.thread_keys(cur, member, mark), 1)}
              if old is not None else {})
     thread = _codes(keys, "" if sqlite else None, known)
     new = column_cache.pack(t, packed, group, thread)
     rows = new if old is None else np.concatenate((old.rows, new))
+    ordered = [k for k, code in known.items() if code > 0]  # code order: insertion order
     if cached:
         cur.execute(f"SELECT max(id) FROM touchpoints WHERE member_id = {mark}", (member,))
         through = cur.fetchone()[0] or 0
-        column_cache.write(driver, member, through, rows,
-                           [k for k, code in known.items() if code > 0], mark)
-    return rows
+        column_cache.write(driver, member, through, rows, ordered, mark)
+    return rows, ordered if want_keys else None

@@ -47,18 +47,18 @@ def build_summary(store: Store, config: Config, as_of: datetime,
     (tests and the backtest pass their own); ``full`` (``--all``) caps no section;
     ``state_dir`` (where the installation's secret lives) gives each entry its mailed actions."""
     as_of = as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
-    columns = touchpoint_columns(store)  # read once: for who is hidden and for the model
+    # read once: for who is hidden, for the model, and for owed replies and new relationships
+    columns = touchpoint_columns(store, keys=True)
     hidden = Hidden.at(store, config, as_of, columns)
     scored = scored if scored is not None else score(store, config, as_of, hidden=hidden,
                                                      columns=columns)
-    del columns
     rep = config.report
+    owed = owed_replies(columns, as_of, min_days=rep.owed_reply_days, max_group=rep.group_size,
+                        hidden=hidden)
+    new = new_relationships(columns, as_of, max_group=rep.group_size, hidden=hidden)
+    del columns
     member = store.member_id
     with store.session() as s:
-        owed = owed_replies(s, as_of, min_days=rep.owed_reply_days, max_group=rep.group_size,
-                            hidden=hidden, member=member)
-        new = new_relationships(s, as_of, max_group=rep.group_size, hidden=hidden,
-                                member=member)
         health = sync_health(s, as_of, [(a.name, a.kind) for a in config.accounts if a.enabled],
                              member=member, organisation={
                                  a.name for a in config.accounts

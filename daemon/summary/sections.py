@@ -1,8 +1,9 @@
 """The summary's store-only sections: replies you may owe, new relationships, sync health.
 
 The scoring model answers "who is going quiet"; these three sections are plain facts from the
-touchpoints and the sync state, read by :mod:`daemon.store.threads` and
-:mod:`daemon.store.health` and judged here (who is owed, what is new, what is stale).
+touchpoints and the sync state, read by :mod:`daemon.model.threads` (from the touchpoint
+columns the model reads too) and :mod:`daemon.store.health`, and judged here (who is owed,
+what is new, what is stale).
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from daemon.model.hidden import Hidden
+from daemon.model.threads import LastMessage, first_contacts, last_messages
+from daemon.store.columns import TouchpointColumns
 from daemon.store.health import sync_state
-from daemon.store.threads import LastMessage, first_contacts, last_messages, thread_counts
 from daemon.store.vocab import AccountStatus, Direction
 
 OWED_WINDOW_DAYS = 30  # an unanswered thread older than this is history, not a to-do
@@ -80,13 +82,13 @@ class AccountHealth:
         return self.status != AccountStatus.OK
 
 
-def owed_replies(session: Session, as_of: datetime, *, min_days: int, max_group: int,
-                 hidden: Hidden, member: int) -> list[OwedReply]:
-    """Threads of ``member`` (an id) whose latest message (up to ``as_of``) is an inbound,
-    direct, human message to them, unanswered for more than ``min_days`` days; oldest wait
-    first."""
-    rows = last_messages(session, as_of, since=as_of - timedelta(days=OWED_WINDOW_DAYS),
-                         until=as_of - timedelta(days=min_days), member=member)
+def owed_replies(cols: TouchpointColumns, as_of: datetime, *, min_days: int, max_group: int,
+                 hidden: Hidden) -> list[OwedReply]:
+    """Threads (of the member whose columns these are) whose latest message (up to ``as_of``)
+    is an inbound, direct, human message to them, unanswered for more than ``min_days`` days;
+    oldest wait first."""
+    rows = last_messages(cols, as_of, since=as_of - timedelta(days=OWED_WINDOW_DAYS),
+                         until=as_of - timedelta(days=min_days))
     by_thread: dict[str, list[LastMessage]] = {}
     for row in rows:
         by_thread.setdefault(row.thread_key, []).append(row)
@@ -95,14 +97,12 @@ def owed_replies(session: Session, as_of: datetime, *, min_days: int, max_group:
         if len(tps) != 1:  # several counterparts on the last message: it was yours, or a group
             continue
         m = tps[0]
-        if (m.direction != Direction.INBOUND or not m.direct or m.bulk or m.listed
+        if (m.direction != Direction.INBOUND or not m.direct or m.noise
                 or m.group_size > max_group or hidden(m.address)):
             continue
         found.append(m)
-    counts = thread_counts(session, (m.thread_key for m in found), as_of, member=member)
     out = [OwedReply(m.address, m.name or m.address, m.thread_key, m.at,
-                     (as_of - m.at).total_seconds() / 86400,
-                     counts.get((m.thread_key, m.address), 1), m.group_size)
+                     (as_of - m.at).total_seconds() / 86400, m.count, m.group_size)
            for m in found]
     return sorted(out, key=lambda o: (o.last_at, o.address))
 
@@ -126,17 +126,16 @@ def owed_by_person(owed: Sequence[OwedReply],
     return sorted(out, key=lambda p: (-p.priority, -p.waiting_days, p.address))
 
 
-def new_relationships(session: Session, as_of: datetime, *, max_group: int,
-                      hidden: Hidden, member: int) -> list[NewRelationship]:
-    """Contacts of ``member`` (an id) whose first two-way exchange (both directions seen) or
-    first meeting, counting only human, small-group touchpoints, happened in the 7 days before
-    ``as_of``."""
+def new_relationships(cols: TouchpointColumns, as_of: datetime, *, max_group: int,
+                      hidden: Hidden) -> list[NewRelationship]:
+    """Contacts (of the member whose columns these are) whose first two-way exchange (both
+    directions seen) or first meeting, counting only human, small-group touchpoints, happened
+    in the 7 days before ``as_of``."""
     start = as_of - timedelta(days=NEW_WINDOW_DAYS)
     firsts: dict[str, dict[Direction, datetime]] = {}
     totals: dict[str, int] = {}
     names: dict[str, str] = {}
-    for row in first_contacts(session, as_of, max_group=max_group, since=start,
-                              member=member):
+    for row in first_contacts(cols, as_of, max_group=max_group, since=start):
         firsts.setdefault(row.address, {})[row.direction] = row.first
         totals[row.address] = totals.get(row.address, 0) + row.count
         names[row.address] = row.name or row.address

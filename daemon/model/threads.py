@@ -1,0 +1,110 @@
+"""The summary's reads of threads and first contacts, from the touchpoint columns the report
+has already read for the model (no query: a scan of a million touchpoints in numpy takes
+milliseconds, where SQL grouped them again for each section). Facts only, no judgement: who is
+owed a reply, or new, is decided in :mod:`daemon.summary.sections`.
+
+Times are compared, and returned, in whole UTC seconds, as the model's frame has them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from daemon.store.columns import DIRECTION_NAMES, TouchpointColumns
+from daemon.store.vocab import Direction
+
+
+@dataclass(frozen=True, slots=True)
+class LastMessage:
+    """One counterpart of the latest email of a thread."""
+
+    thread_key: str
+    at: datetime
+    direction: Direction
+    direct: bool
+    noise: bool  # bulk, automated or list traffic
+    group_size: int
+    address: str
+    name: str | None
+    count: int  # touchpoints with this counterpart in this thread up to as-of
+
+
+@dataclass(frozen=True, slots=True)
+class FirstContact:
+    """A contact's first human, small-group touchpoint in one direction, and how many."""
+
+    address: str
+    name: str | None
+    direction: Direction
+    first: datetime
+    count: int
+
+
+def _instant(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def last_messages(cols: TouchpointColumns, as_of: datetime, *, since: datetime,
+                  until: datetime) -> list[LastMessage]:
+    """Every counterpart of each thread's latest email up to ``as_of``, for the threads whose
+    latest email fell in [``since``, ``until``]; ``cols`` must carry its thread keys."""
+    if cols.thread_keys is None:
+        raise ValueError("the columns were read without their thread keys (keys=True)")
+    end = as_of.timestamp()
+    email = np.flatnonzero(~cols.meeting & (cols.thread >= 0) & (cols.t <= end))
+    if email.size == 0:
+        return []
+    thread = cols.thread[email]
+    last = np.full(int(thread.max()) + 1, np.iinfo(np.int64).min)
+    np.maximum.at(last, thread, cols.t[email])
+    # each thread's latest email in the window, every counterpart on it
+    at_last = email[(cols.t[email] == last[thread])
+                    & (last[thread] >= since.timestamp()) & (last[thread] <= until.timestamp())]
+    if at_last.size == 0:
+        return []
+    counted = _counts(cols, np.unique(cols.thread[at_last]), end)
+    who = {c: (a, n or None) for c, a, n in cols.contacts}
+    out = []
+    for i in at_last.tolist():
+        code, contact = int(cols.thread[i]), int(cols.contact[i])
+        address, name = who[contact]
+        out.append(LastMessage(
+            cols.thread_keys[code - 1], _instant(int(cols.t[i])),
+            DIRECTION_NAMES[cols.direction[i]], bool(cols.direct[i]), bool(cols.noise[i]),
+            int(cols.group[i]), address, name, counted.get((code, contact), 1)))
+    return out
+
+
+def _counts(cols: TouchpointColumns, threads: np.ndarray, end: float
+            ) -> dict[tuple[int, int], int]:
+    """(thread code, contact id) -> touchpoints up to ``end`` in ``threads`` (a few)."""
+    rows = np.flatnonzero(np.isin(cols.thread, threads) & (cols.t <= end))
+    pairs, counts = np.unique(np.stack((cols.thread[rows], cols.contact[rows])), axis=1,
+                              return_counts=True)
+    return {(int(t), int(c)): int(n)
+            for (t, c), n in zip(pairs.T.tolist(), counts.tolist(), strict=True)}
+
+
+def first_contacts(cols: TouchpointColumns, before: datetime, *, max_group: int,
+                   since: datetime) -> list[FirstContact]:
+    """Per contact and direction, the first human touchpoint in a group of at most
+    ``max_group`` before ``before``, and how many there are; only for the contacts with a
+    direction whose first such touchpoint is at or after ``since`` (every direction of theirs)."""
+    end, start = before.timestamp(), since.timestamp()
+    human = (cols.t < end) & ~cols.noise & (cols.group <= max_group)
+    recent = np.unique(cols.contact[human & (cols.t >= start)])  # the few that can be new
+    rows = np.flatnonzero(human & np.isin(cols.contact, recent))
+    # contact and direction as one number: contact ids are far below 2**60
+    pair = cols.contact[rows] * 4 + cols.direction[rows]
+    pairs, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
+    first = np.full(pairs.size, np.iinfo(np.int64).max)
+    np.minimum.at(first, inverse, cols.t[rows])
+    new = np.unique(pairs[first >= start] // 4)
+    keep = np.isin(pairs // 4, new)
+    who = {c: (a, n or None) for c, a, n in cols.contacts}
+    return [FirstContact(*who[p // 4], DIRECTION_NAMES[p % 4], _instant(f), n)
+            for p, f, n in zip(pairs[keep].tolist(), first[keep].tolist(),
+                               counts[keep].tolist(), strict=True)]
