@@ -8,6 +8,7 @@ Times are compared, and returned, in whole UTC seconds, as the model's frame has
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -29,7 +30,8 @@ class LastMessage:
     group_size: int
     address: str
     name: str | None
-    count: int  # touchpoints with this counterpart in this thread up to as-of
+    thread: int  # the thread's code and the counterpart's id, for :func:`thread_counts`
+    contact: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +65,6 @@ def last_messages(cols: TouchpointColumns, as_of: datetime, *, since: datetime,
     # each thread's latest email in the window, every counterpart on it
     at_last = email[(cols.t[email] == last[thread])
                     & (last[thread] >= since.timestamp()) & (last[thread] <= until.timestamp())]
-    if at_last.size == 0:
-        return []
-    counted = _counts(cols, np.unique(cols.thread[at_last]), end)
     who = {c: (a, n or None) for c, a, n in cols.contacts}
     out = []
     for i in at_last.tolist():
@@ -74,18 +73,23 @@ def last_messages(cols: TouchpointColumns, as_of: datetime, *, since: datetime,
         out.append(LastMessage(
             cols.thread_keys[code - 1], _instant(int(cols.t[i])),
             DIRECTION_NAMES[cols.direction[i]], bool(cols.direct[i]), bool(cols.noise[i]),
-            int(cols.group[i]), address, name, counted.get((code, contact), 1)))
+            int(cols.group[i]), address, name, code, contact))
     return out
 
 
-def _counts(cols: TouchpointColumns, threads: np.ndarray, end: float
-            ) -> dict[tuple[int, int], int]:
-    """(thread code, contact id) -> touchpoints up to ``end`` in ``threads`` (a few)."""
-    rows = np.flatnonzero(np.isin(cols.thread, threads) & (cols.t <= end))
-    pairs, counts = np.unique(np.stack((cols.thread[rows], cols.contact[rows])), axis=1,
-                              return_counts=True)
-    return {(int(t), int(c)): int(n)
-            for (t, c), n in zip(pairs.T.tolist(), counts.tolist(), strict=True)}
+def thread_counts(cols: TouchpointColumns, messages: Iterable[LastMessage],
+                  as_of: datetime) -> dict[tuple[str, str], int]:
+    """(thread key, address) -> touchpoints with that counterpart in that thread up to
+    ``as_of``, for each of ``messages`` (a few)."""
+    wanted = {(m.thread, m.contact): (m.thread_key, m.address) for m in messages}
+    if not wanted:
+        return {}
+    threads = np.fromiter((t for t, _ in wanted), np.int64, len(wanted))
+    rows = np.flatnonzero(np.isin(cols.thread, threads) & (cols.t <= as_of.timestamp()))
+    span = int(cols.contact.max()) + 1  # thread and contact as one number
+    found, counts = np.unique(cols.thread[rows] * span + cols.contact[rows], return_counts=True)
+    counted = dict(zip(found.tolist(), counts.tolist(), strict=True))
+    return {named: counted.get(t * span + c, 0) for (t, c), named in wanted.items()}
 
 
 def first_contacts(cols: TouchpointColumns, before: datetime, *, max_group: int,

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from daemon.model.hidden import Hidden
-from daemon.model.threads import LastMessage, first_contacts, last_messages
+from daemon.model.threads import LastMessage, first_contacts, last_messages, thread_counts
 from daemon.store.columns import TouchpointColumns
 from daemon.store.health import sync_state
 from daemon.store.vocab import AccountStatus, Direction
@@ -101,8 +101,10 @@ def owed_replies(cols: TouchpointColumns, as_of: datetime, *, min_days: int, max
                 or m.group_size > max_group or hidden(m.address)):
             continue
         found.append(m)
+    counts = thread_counts(cols, found, as_of)
     out = [OwedReply(m.address, m.name or m.address, m.thread_key, m.at,
-                     (as_of - m.at).total_seconds() / 86400, m.count, m.group_size)
+                     (as_of - m.at).total_seconds() / 86400,
+                     counts.get((m.thread_key, m.address), 1), m.group_size)
            for m in found]
     return sorted(out, key=lambda o: (o.last_at, o.address))
 
