@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -102,21 +103,26 @@ def cmd_sync(args: argparse.Namespace, ctx: Context) -> int:
             config, name = _owner(ctx, args.account)
             members, args.account = (config,), name
         store, env = ctx.store(), ctx.env
-    progress = Progress()
+    progress, interrupted = Progress(), threading.Event()
     try:  # each account under its sync lease, as a daemon's job: never beside a replica's
         with heap.settled():  # full collections walk only what the sync makes
-            results, skipped = manual.sync(store, members, env, progress, args.account)
+            results, skipped = manual.sync(store, members, env, progress, args.account,
+                                           interrupted)
     finally:
         progress.close()
     for r in results:
         streams = ", ".join(f"{s.key}: {s.records} records, {s.touchpoints} touchpoints"
                             + (f", {sum(s.skipped.values())} skipped" if s.skipped else "")
                             for s in r.streams)
-        ctx.say(f"{r.name}: {r.status}" + (f" ({streams})" if streams else ""))
+        ctx.say(f"{r.name}: {r.status}" + (f" ({streams})" if streams else "")
+                + (", stopped: `keepwarm sync` goes on from here"
+                   if r.stopped and interrupted.is_set() else ""))
         if r.error:
             ctx.say(f"  {with_fix(r.error, r.fix)}")
     for skip in skipped:
         ctx.say(skip.line())
+    if interrupted.is_set():
+        return 130  # Ctrl-C, as a shell expects
     return 0 if all(r.status == AccountStatus.OK for r in results) else 1
 
 

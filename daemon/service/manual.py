@@ -8,10 +8,12 @@ does; a lease lost meanwhile stops that sync between pages, like a daemon's job.
 
 from __future__ import annotations
 
+import signal
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from types import FrameType
 
 from connectors.base import Env
 from daemon.clock import now_utc
@@ -37,15 +39,16 @@ class Skipped:
 
 
 def sync(store: Store, members: Sequence[Config], env: Env, progress: Progress,
-         account: str | None = None) -> tuple[list[AccountResult], list[Skipped]]:
+         account: str | None = None, interrupted: threading.Event | None = None,
+         ) -> tuple[list[AccountResult], list[Skipped]]:
     """Sync ``account`` (or every enabled account of every member), one engine per member over
     that member's rows; the results, and the accounts skipped because another process holds
-    them."""
+    them. A Ctrl-C stops between pages and sets ``interrupted``."""
     results: list[AccountResult] = []
     skipped: list[Skipped] = []
     ttl = parse_duration(members[0].daemon.lease_ttl, INTERVAL) if members else None
     tenancy = Tenancy(store, now_utc, ttl=ttl) if ttl else Tenancy(store, now_utc)
-    with _renewing(tenancy):
+    with _renewing(tenancy), _interruptible(tenancy.stop, interrupted or threading.Event()):
         for config in members:
             engine = Engine(store.scoped(config.member), config, env, progress=progress,
                             stop=tenancy.stop, readahead=True)  # one-shot: a fork is safe
@@ -77,3 +80,28 @@ def _renewing(tenancy: Tenancy) -> Iterator[None]:
     finally:
         done.set()
         thread.join()
+
+
+@contextmanager
+def _interruptible(stop: threading.Event, pressed: threading.Event) -> Iterator[None]:
+    """The first Ctrl-C stops the sync between pages: the page being written commits with its
+    cursor and the next run resumes after it (an interrupt inside a commit could leave the
+    store's write lock held while the leases are given back). A second Ctrl-C stops at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def first(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        pressed.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    before = signal.getsignal(signal.SIGINT)
+    if before is signal.SIG_IGN:  # started in the background: nobody can press Ctrl-C
+        yield
+        return
+    signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)

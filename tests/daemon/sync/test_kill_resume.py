@@ -89,3 +89,32 @@ def test_kill_mid_import_then_resume_equals_uninterrupted(tmp_path, kills):
     clean = snapshot(clean_state / "keepwarm" / "keepwarm.db")
     assert len(clean[0]) == N // 3 * 2 + N * 2 // 3  # outbound: 2 touchpoints; inbound: 1
     assert snapshot(db) == clean
+
+
+def test_ctrl_c_stops_between_pages_and_the_next_run_goes_on(tmp_path):
+    """The first Ctrl-C ends the run after the page being written, at once, with the store's
+    lock free (no wait for it while the lease is given back); exit 130; the next run completes
+    the import as an uninterrupted one would."""
+    mbox = tmp_path / "all.mbox"
+    write_mbox(mbox, N)
+    cfg = config(tmp_path, mbox)
+    clean_state, stopped_state = tmp_path / "clean", tmp_path / "stopped"
+    assert run(cfg, clean_state).wait(timeout=300) == 0
+    db = stopped_state / "keepwarm" / "keepwarm.db"
+    env = {**os.environ, "XDG_STATE_HOME": str(stopped_state), "KEEPWARM_CONFIG": str(cfg)}
+    proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "sync"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True,  # Ctrl-C reaches the whole group
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while not cursor_written(db) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if proc.poll() is not None:
+        pytest.skip("the import finished before Ctrl-C could be pressed")
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert b"stopped: `keepwarm sync` goes on from here" in out
+    assert b"could not release lease" not in err
+    assert run(cfg, stopped_state).wait(timeout=300) == 0
+    assert snapshot(db) == snapshot(clean_state / "keepwarm" / "keepwarm.db")
