@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -65,7 +65,9 @@ class Engine:
         self.stop = stop or threading.Event()
         self.progress = progress or Progress(enabled=False)
         self._build = build
-        self.readahead = readahead and hasattr(os, "fork")
+        # Linux only: macOS frameworks a connector may have loaded (the keyring's) are not
+        # safe in a forked child, and Windows has no fork
+        self.readahead = readahead and sys.platform.startswith("linux")
 
     def sync(self, names: Iterable[str] | None = None) -> list[AccountResult]:
         """Sync the named accounts (default: every enabled one); one failing account never
