@@ -20,6 +20,8 @@ from daemon.store.columns import touchpoint_columns
 from daemon.store.models import Contact, Touchpoint
 from daemon.store.vocab import Channel
 
+from helpers.rows import reset
+
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 AS_OF = T0 + timedelta(days=40)
 ITEMS = count()  # item identities: unique across examples
@@ -39,17 +41,7 @@ ROW = st.tuples(
 
 
 def _reset(store: Store) -> None:
-    with store.transaction() as s:
-        for table in ("column_cache", "touchpoint_edits", "touchpoints", "items", "contacts",
-                      "accounts"):
-            s.execute(text(f"DELETE FROM {table}"))
-        s.execute(text("INSERT INTO accounts (id, name, kind, status, member_id) VALUES "
-                       "(1, 'a', 'mbox', 'ok', :m)"), {"m": store.member_id})
-        for c in (1, 2, 3, 4):
-            s.execute(text("INSERT INTO contacts (id, address, display_name, member_id) VALUES"
-                           " (:c, :a, :n, :m)"),
-                      {"c": c, "a": f"p{c}@x.org", "n": "" if c == 4 else f"P{c}",
-                       "m": store.member_id})
+    reset(store, {1: "P1", 2: "P2", 3: "P3", 4: ""})  # contact 4 has no name
 
 
 def _insert(store: Store, rows: list[tuple[Any, ...]]) -> None:

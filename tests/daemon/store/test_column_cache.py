@@ -15,6 +15,8 @@ from daemon.store import Store, columns
 from daemon.store.columns import TouchpointColumns
 from daemon.store.roles import exchanges, exchanges_of
 
+from helpers.rows import reset
+
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 FIELDS = ("contact", "t", "direction", "meeting", "group", "noise", "direct", "thread")
 CHANGES = {  # column -> a new value for it, from a drawn integer
@@ -48,15 +50,7 @@ def _check(store: Store) -> None:
 
 
 def _reset(store: Store) -> None:
-    with store.transaction() as s:
-        for table in ("column_cache", "touchpoint_edits", "touchpoints", "items", "contacts",
-                      "accounts"):
-            s.execute(text(f"DELETE FROM {table}"))
-        s.execute(text("INSERT INTO accounts (id, name, kind, status) VALUES "
-                       "(1, 'a', 'mbox', 'ok')"))
-        for c in (1, 2, 3):
-            s.execute(text("INSERT INTO contacts (id, address, display_name) VALUES "
-                           "(:c, :a, :n)"), {"c": c, "a": f"p{c}@x.org", "n": f"P{c}"})
+    reset(store, {1: "P1", 2: "P2", 3: "P3"})
 
 
 def _insert(store: Store, n: int, id_: int | None = None) -> None:

@@ -66,13 +66,19 @@ def snapshot(db: Path) -> tuple[list[tuple], list[tuple]]:
     return tps, contacts
 
 
+def imported(tmp: Path) -> tuple[Path, Path]:
+    """(config, state) of an mbox of N messages and its uninterrupted import."""
+    mbox = tmp / "all.mbox"
+    write_mbox(mbox, N)
+    cfg, clean_state = config(tmp, mbox), tmp / "clean"
+    assert run(cfg, clean_state).wait(timeout=300) == 0
+    return cfg, clean_state
+
+
 @pytest.mark.parametrize("kills", [1, 3])
 def test_kill_mid_import_then_resume_equals_uninterrupted(tmp_path, kills):
-    mbox = tmp_path / "all.mbox"
-    write_mbox(mbox, N)
-    cfg = config(tmp_path, mbox)
-    clean_state, killed_state = tmp_path / "clean", tmp_path / "killed"
-    assert run(cfg, clean_state).wait(timeout=300) == 0
+    cfg, clean_state = imported(tmp_path)
+    killed_state = tmp_path / "killed"
     db = killed_state / "keepwarm" / "keepwarm.db"
     killed = 0
     for _ in range(kills):
@@ -95,11 +101,8 @@ def test_ctrl_c_stops_between_pages_and_the_next_run_goes_on(tmp_path):
     """The first Ctrl-C ends the run after the page being written, at once, with the store's
     lock free (no wait for it while the lease is given back); exit 130; the next run completes
     the import as an uninterrupted one would."""
-    mbox = tmp_path / "all.mbox"
-    write_mbox(mbox, N)
-    cfg = config(tmp_path, mbox)
-    clean_state, stopped_state = tmp_path / "clean", tmp_path / "stopped"
-    assert run(cfg, clean_state).wait(timeout=300) == 0
+    cfg, clean_state = imported(tmp_path)
+    stopped_state = tmp_path / "stopped"
     db = stopped_state / "keepwarm" / "keepwarm.db"
     env = {**os.environ, "XDG_STATE_HOME": str(stopped_state), "KEEPWARM_CONFIG": str(cfg)}
     proc = subprocess.Popen([sys.executable, "-m", "daemon.cli", "sync"], cwd=ROOT, env=env,
