@@ -126,7 +126,7 @@ def roles_at(store: Store, before: datetime, keep: Iterable[str] = (),
         one_way = [x.contact_id for x in rows
                    if x.inbound == x.inbound_bulk and not x.meetings
                    and x.outbound >= LIST_THREADS]
-        reach = audience(s, one_way, before, member)
+        reach = audience(s, one_way, before, {x.contact_id for x in rows if x.inbound})
         answers = threads(s, [x.contact_id for x in rows if _may_be_robot(x)], before)
     return classify(rows, reach, answers, keep)
 
