@@ -49,6 +49,11 @@ def _instant(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+def _who(cols: TouchpointColumns) -> dict[int, tuple[str, str | None]]:
+    """Contact id -> (address, display name or None)."""
+    return {c: (a, n or None) for c, a, n in cols.contacts}
+
+
 def last_messages(cols: TouchpointColumns, as_of: datetime, *, since: datetime,
                   until: datetime) -> list[LastMessage]:
     """Every counterpart of each thread's latest email up to ``as_of``, for the threads whose
@@ -65,7 +70,7 @@ def last_messages(cols: TouchpointColumns, as_of: datetime, *, since: datetime,
     # each thread's latest email in the window, every counterpart on it
     at_last = email[(cols.t[email] == last[thread])
                     & (last[thread] >= since.timestamp()) & (last[thread] <= until.timestamp())]
-    who = {c: (a, n or None) for c, a, n in cols.contacts}
+    who = _who(cols)
     out = []
     for i in at_last.tolist():
         code, contact = int(cols.thread[i]), int(cols.contact[i])
@@ -108,7 +113,7 @@ def first_contacts(cols: TouchpointColumns, before: datetime, *, max_group: int,
     np.minimum.at(first, inverse, cols.t[rows])
     new = np.unique(pairs[first >= start] // 4)
     keep = np.isin(pairs // 4, new)
-    who = {c: (a, n or None) for c, a, n in cols.contacts}
+    who = _who(cols)
     return [FirstContact(*who[p // 4], DIRECTION_NAMES[p % 4], _instant(f), n)
             for p, f, n in zip(pairs[keep].tolist(), first[keep].tolist(),
                                counts[keep].tolist(), strict=True)]
