@@ -26,6 +26,8 @@ import struct
 from collections.abc import Callable, Generator, Iterator
 from typing import IO, Any, TypeVar
 
+from connectors.errors import ConnectorError
+
 T = TypeVar("T")
 _HEADER = struct.Struct("!Q")
 _ITEM, _DONE, _FAILED = 0, 1, 2
@@ -86,13 +88,19 @@ def _send(pipe: IO[bytes], kind: int, payload: object) -> None:
 
 def _receive(pipe: IO[bytes]) -> tuple[int, Any]:
     head = pipe.read(_HEADER.size)
-    if len(head) < _HEADER.size:
-        raise RuntimeError("the read-ahead process ended without a word (killed?)")
-    size = _HEADER.unpack(head)[0]
-    data = pipe.read(size)
-    if len(data) < size:
-        raise RuntimeError("the read-ahead process ended mid-item (killed?)")
+    size = _HEADER.unpack(head)[0] if len(head) == _HEADER.size else -1
+    data = pipe.read(size) if size >= 0 else b""
+    if size < 0 or len(data) < size:
+        raise _lost()
     return pickle.loads(data)  # type: ignore[no-any-return]
+
+
+def _lost() -> ConnectorError:
+    """The child ended without a word (killed: out of memory, or by hand): no bug, and what
+    was committed stays."""
+    return ConnectorError("the process reading ahead ended unexpectedly (killed, or out of "
+                          "memory?)", hint="run `keepwarm sync` again: it goes on after the "
+                          "last page written")
 
 
 def _reap(pid: int) -> None:

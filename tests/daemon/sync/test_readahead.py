@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from connectors.base import Env, MessageRecord, Page
-from connectors.errors import CursorExpired, MailboxRefused
+from connectors.errors import ConnectorError, CursorExpired, MailboxRefused
 from connectors.settings import MboxAccount
 from daemon.config import Config, MeSettings
 from daemon.store.models import ItemSource, Stream
@@ -67,6 +67,20 @@ def test_a_failure_that_cannot_travel_keeps_its_text():
 
     with pytest.raises(RuntimeError, match="Local: unpicklable here"):
         list(ahead(lambda: failing(Local("unpicklable here"))))
+
+
+def dying() -> Iterator[int]:
+    yield 1
+    os.kill(os.getpid(), signal.SIGKILL)  # the reader killed (out of memory, say)
+    yield 2
+
+
+def test_a_killed_reader_is_one_line_with_its_fix():
+    items = []
+    with pytest.raises(ConnectorError) as caught:
+        items.extend(ahead(dying))
+    assert items == [1]
+    assert "killed" in str(caught.value) and "keepwarm sync" in caught.value.hint
 
 
 def gone(pid: int) -> bool:
