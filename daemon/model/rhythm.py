@@ -62,20 +62,23 @@ class Aggregates(Timing):
 
 
 def _group_median_by_length(owner: np.ndarray, gaps: np.ndarray, size: int) -> np.ndarray:
-    """Length-weighted median of ``gaps`` per owner (NaN where an owner has none)."""
+    """Length-weighted median of ``gaps`` per owner (NaN where an owner has none). Gaps are
+    whole days (1 or more) and owners person indices, so one sort of the packed key
+    ``owner << 32 | gap`` orders them by (owner, gap): a third of ``np.lexsort``'s time."""
     out = np.full(size, np.nan)
     if gaps.size == 0:
         return out
-    order = np.lexsort((gaps, owner))
-    o, g = owner[order], gaps[order].astype(np.float64)
+    key = np.sort((owner.astype(np.int64) << 32) | gaps.astype(np.int64))
+    o, g = key >> 32, (key & 0xFFFFFFFF).astype(np.float64)
+    starts = np.flatnonzero(np.r_[True, o[1:] != o[:-1]])
+    lengths = np.diff(np.r_[starts, o.size])
     cum = np.cumsum(g)
-    totals = np.bincount(o, weights=g, minlength=size)
-    start = np.r_[0.0, cum][np.searchsorted(o, o, side="left")]  # cum before each group
-    within = cum - start
-    hit = within >= 0.5 * totals[o]
-    prev_hit = np.r_[False, hit[:-1]] & np.r_[False, o[1:] == o[:-1]]
-    first = hit & ~prev_hit
-    out[o[first]] = g[first]
+    before = np.r_[0.0, cum][starts]  # cum before each group
+    totals = np.r_[cum[starts[1:] - 1], cum[-1]] - before
+    hit = cum - np.repeat(before, lengths) >= 0.5 * np.repeat(totals, lengths)
+    # within a group ``hit`` only turns on (gaps are positive): the first hit is the median
+    first = starts + lengths - np.add.reduceat(hit, starts)
+    out[o[starts]] = g[first]
     return out
 
 
