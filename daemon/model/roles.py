@@ -103,7 +103,7 @@ def classify(rows: Iterable[Exchange], reach: Mapping[int, tuple[int, int]],
     lists: dict[str, str] = {}
     robots: dict[str, str] = {}
     for x in rows:
-        if any(fnmatchcase(x.address, k) for k in kept):
+        if kept and any(fnmatchcase(x.address, k) for k in kept):
             continue
         why = list_host(x.address) or _list_by_use(x, reach.get(x.contact_id))
         if why:

@@ -9,8 +9,8 @@ Times are compared, and returned, in whole UTC seconds, as the model's frame has
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import numpy as np
 
@@ -18,9 +18,9 @@ from daemon.store.columns import DIRECTION_NAMES, TouchpointColumns
 from daemon.store.vocab import Direction
 
 
-@dataclass(frozen=True, slots=True)
-class LastMessage:
-    """One counterpart of the latest email of a thread."""
+class LastMessage(NamedTuple):
+    """One counterpart of the latest email of a thread (named tuples here: a report makes
+    thousands, and a frozen dataclass's ``__init__`` costs more than reading them)."""
 
     thread_key: str
     at: datetime
@@ -34,15 +34,14 @@ class LastMessage:
     contact: int
 
 
-@dataclass(frozen=True, slots=True)
-class FirstContact:
+class FirstContact(NamedTuple):
     """A contact's first human, small-group touchpoint in one direction, and how many."""
 
     address: str
     name: str | None
     direction: Direction
     first: datetime
-    count: int
+    touchpoints: int  # how many such touchpoints
 
 
 def _instant(seconds: int) -> datetime:
@@ -68,17 +67,20 @@ def last_messages(cols: TouchpointColumns, as_of: datetime, *, since: datetime,
     last = np.full(int(thread.max()) + 1, np.iinfo(np.int64).min)
     np.maximum.at(last, thread, cols.t[email])
     # each thread's latest email in the window, every counterpart on it
-    at_last = email[(cols.t[email] == last[thread])
-                    & (last[thread] >= since.timestamp()) & (last[thread] <= until.timestamp())]
+    latest = last[thread]
+    at_last = email[(cols.t[email] == latest)
+                    & (latest >= since.timestamp()) & (latest <= until.timestamp())]
     who = _who(cols)
+    instants: dict[int, datetime] = {}  # the counterparts of one message share its second
     out = []
-    for i in at_last.tolist():
-        code, contact = int(cols.thread[i]), int(cols.contact[i])
+    # plain lists, not numpy scalars: thousands of rows, seven columns each
+    for code, contact, t, direction, direct, noise, group in zip(
+            *(c[at_last].tolist() for c in (cols.thread, cols.contact, cols.t, cols.direction,
+                                             cols.direct, cols.noise, cols.group)), strict=True):
         address, name = who[contact]
-        out.append(LastMessage(
-            cols.thread_keys[code - 1], _instant(int(cols.t[i])),
-            DIRECTION_NAMES[cols.direction[i]], bool(cols.direct[i]), bool(cols.noise[i]),
-            int(cols.group[i]), address, name, code, contact))
+        at = instants.get(t) or instants.setdefault(t, _instant(t))
+        out.append(LastMessage(cols.thread_keys[code - 1], at, DIRECTION_NAMES[direction],
+                               direct, noise, group, address, name, code, contact))
     return out
 
 
@@ -106,14 +108,19 @@ def first_contacts(cols: TouchpointColumns, before: datetime, *, max_group: int,
     human = (cols.t < end) & ~cols.noise & (cols.group <= max_group)
     recent = np.unique(cols.contact[human & (cols.t >= start)])  # the few that can be new
     rows = np.flatnonzero(human & np.isin(cols.contact, recent))
-    # contact and direction as one number: contact ids are far below 2**60
-    pair = cols.contact[rows] * 4 + cols.direction[rows]
-    pairs, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
-    first = np.full(pairs.size, np.iinfo(np.int64).max)
-    np.minimum.at(first, inverse, cols.t[rows])
-    new = np.unique(pairs[first >= start] // 4)
-    keep = np.isin(pairs // 4, new)
-    who = _who(cols)
-    return [FirstContact(*who[p // 4], DIRECTION_NAMES[p % 4], _instant(f), n)
-            for p, f, n in zip(pairs[keep].tolist(), first[keep].tolist(),
-                               counts[keep].tolist(), strict=True)]
+    # (contact, direction) as a dense number: the contact's place among ``recent`` (from a
+    # table indexed by contact id, as np.isin's own), so that counting and the first time are
+    # bincounts, with no sort of the rows
+    place = np.zeros(int(recent[-1]) + 1 if recent.size else 0, dtype=np.int64)
+    place[recent] = np.arange(recent.size)
+    pair = place[cols.contact[rows]] * 4 + cols.direction[rows]
+    counts = np.bincount(pair, minlength=recent.size * 4)
+    first = np.full(recent.size * 4, np.iinfo(np.int64).max)
+    np.minimum.at(first, pair, cols.t[rows])
+    seen = counts > 0
+    new = (seen & (first >= start)).reshape(-1, 4).any(axis=1)  # per contact of ``recent``
+    keep = np.flatnonzero(seen & np.repeat(new, 4))
+    who, ids = _who(cols), recent.tolist()
+    return [FirstContact(*who[ids[p // 4]], DIRECTION_NAMES[p % 4], _instant(f), n)
+            for p, f, n in zip(keep.tolist(), first[keep].tolist(), counts[keep].tolist(),
+                               strict=True)]

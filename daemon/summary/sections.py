@@ -139,7 +139,7 @@ def new_relationships(cols: TouchpointColumns, as_of: datetime, *, max_group: in
     names: dict[str, str] = {}
     for row in first_contacts(cols, as_of, max_group=max_group, since=start):
         firsts.setdefault(row.address, {})[row.direction] = row.first
-        totals[row.address] = totals.get(row.address, 0) + row.count
+        totals[row.address] = totals.get(row.address, 0) + row.touchpoints
         names[row.address] = row.name or row.address
     out = []
     for address, seen in firsts.items():

@@ -129,6 +129,6 @@ def test_the_columns_answer_as_the_grouped_sql_did(store: Store, first, later, o
         got_last = {(m.thread_key, m.at, str(m.direction), m.direct, m.noise, m.group_size,
                      m.address, m.name, counts[(m.thread_key, m.address)]) for m in rows}
         assert got_last == want_last
-        got_first = {(f.address, f.name, str(f.direction), f.first, f.count)
+        got_first = {(f.address, f.name, str(f.direction), f.first, f.touchpoints)
                      for f in first_contacts(cols, AS_OF, max_group=max_group, since=since)}
         assert got_first == want_first
