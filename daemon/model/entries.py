@@ -7,10 +7,10 @@ entry's sentence is in ``numbers``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, overload
+from typing import Any, NamedTuple, Protocol, overload
 
 from daemon.model.quiet import OwnSilence
 from daemon.model.vocab import Exclusion, Group, Shape
@@ -53,9 +53,9 @@ class Entry:
     actions: tuple[Action, ...] = ()  # filled by the summary (daemon.summary.actions)
 
 
-@dataclass(frozen=True, slots=True)
-class Who:
-    """What the summary's other sections need of a scored person: a name and a weight."""
+class Who(NamedTuple):
+    """What the summary's other sections need of a scored person: a name and a weight (a named
+    tuple: the summary asks it of every person)."""
 
     key: str
     name: str
@@ -67,6 +67,7 @@ class People(Protocol):
     """Where a :class:`Ranked` view reads its people (``daemon.model.table.EntryTable``)."""
 
     def key(self, i: int) -> str: ...
+    def addresses(self, i: int) -> tuple[str, ...]: ...
     def who(self, i: int) -> Who: ...
     def entry(self, i: int) -> Entry: ...
 
@@ -79,6 +80,9 @@ class _Given:
 
     def key(self, i: int) -> str:
         return self._entries[i].key
+
+    def addresses(self, i: int) -> tuple[str, ...]:
+        return self._entries[i].addresses
 
     def who(self, i: int) -> Who:
         e = self._entries[i]
@@ -105,6 +109,11 @@ class Ranked(Sequence[Entry]):
     def people(self) -> Iterator[Who]:
         """Each person's name and weight, without building entries."""
         return (self._people.who(i) for i in self._order)
+
+    def by_address(self) -> Mapping[str, Who]:
+        """Each person's name and weight by their key and every address of theirs, each
+        :class:`Who` made when it is looked up (the summary looks up a few of thousands)."""
+        return _ByAddress(self._people, self._order)
 
     def where(self, keep: Callable[[str], bool]) -> Ranked:
         """The people whose key ``keep`` accepts, in the same order."""
@@ -158,3 +167,20 @@ class Scored:
             value: Any = getattr(self, name)
             if not isinstance(value, Ranked):
                 object.__setattr__(self, name, Ranked.of(value))
+
+
+class _ByAddress(Mapping[str, Who]):
+    """:meth:`Ranked.by_address`: an address -> person index, the :class:`Who` made on demand."""
+
+    def __init__(self, people: People, order: Sequence[int]) -> None:
+        self._people = people
+        self._index = {a: i for i in order for a in (people.key(i), *people.addresses(i))}
+
+    def __getitem__(self, address: str) -> Who:
+        return self._people.who(self._index[address])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)

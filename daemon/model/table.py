@@ -47,9 +47,9 @@ class EntryTable:
         agg = ev.agg
         cols = {k: getattr(agg, f) for k, f in NUMBERS.items()}
         cols.update(risk=ev.risk, score=ev.score, overdue_ratio=ev.ratio)
-        self._keys = tuple(cols)  # each person's numbers: a row of floats zipped with the keys
-        self._table = list(zip(*(np.asarray(v, dtype=float).tolist() for v in cols.values()),
-                               strict=True))
+        # each number a list of floats, read across when an entry is built (a report builds
+        # few of 20,000: zipping them all into rows up front cost more than the scoring)
+        self._numbers = {k: np.asarray(v, dtype=float).tolist() for k, v in cols.items()}
         self.persons = frame.persons
         self.last, self.silence = agg.last.tolist(), agg.silence.tolist()
         self.groups = ev.group.tolist()
@@ -68,6 +68,9 @@ class EntryTable:
 
     def key(self, i: int) -> str:
         return self.persons[i].key
+
+    def addresses(self, i: int) -> tuple[str, ...]:
+        return self.persons[i].addresses
 
     def silence_days(self, i: int) -> float:
         """As the entry has it: 0 for someone with no interaction yet."""
@@ -93,7 +96,7 @@ class EntryTable:
         last_at = _when(self._t[i]) if has else None
         direction = DIRECTION_NAMES[self._dirs[i]] if has else None
         meeting = bool(self._meets[i]) if has else False
-        numbers = dict(zip(self._keys, self._table[i], strict=True))
+        numbers = {k: v[i] for k, v in self._numbers.items()}
         numbers["silence_days"] = silence if has else -1.0
         numbers["interaction_days"] = numbers["rhythm_gaps"] + 1 if has else 0.0
         nxt, tz = self._next[i], self._tz

@@ -9,6 +9,7 @@ for a given store and as-of). :mod:`daemon.summary.render` turns it into text, H
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,9 +36,20 @@ from daemon.summary.sections import (
 from daemon.sync.commands import secret
 
 
-def _people(scored: Scored) -> dict[str, Who]:
-    """Each scored person's name and weight by every address (no entry is built for it)."""
-    return {a: w for w in scored.everyone.people() for a in (w.key, *w.addresses)}
+class _Names(Mapping[str, str]):
+    """Each scored person's best name by address, read through to the model's people."""
+
+    def __init__(self, people: Mapping[str, Who]) -> None:
+        self._people = people
+
+    def __getitem__(self, address: str) -> str:
+        return self._people[address].name
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._people)
+
+    def __len__(self) -> int:
+        return len(self._people)
 
 
 def build_summary(store: Store, config: Config, as_of: datetime,
@@ -75,15 +87,16 @@ def build_summary(store: Store, config: Config, as_of: datetime,
         threads = thread_links(s, config, as_of, {o.thread_key for o in owed}, member=member)
     owed = [replace(o, link=threads.get(o.thread_key)) for o in owed]
     undelivered = tuple(row.iso_week for row in claims.missed(store, week))
-    people = _people(scored)
+    people = scored.everyone.by_address()  # no entry is built for it
     owed = [_named(o, people) for o in owed]
-    owed_people = owed_by_person(owed, {a: e.strength for a, e in people.items()})
+    owed_people = owed_by_person(owed, {o.address: people[o.address].strength
+                                        for o in owed if o.address in people})
     new = [_named(n, people) for n in new]
     if state_dir is not None and config.me.addresses:
         key, me = secret(state_dir, store.member), config.me.addresses[0]
         losing = [with_actions(e, key, me, week) for e in losing]
         dormant = [with_actions(e, key, me, week) for e in dormant]
-    done = confirmations(store, as_of, zone(rep.timezone), {a: e.name for a, e in people.items()})
+    done = confirmations(store, as_of, zone(rep.timezone), _Names(people))
     return Summary(
         as_of=as_of, timezone=rep.timezone,
         week=week, undelivered=undelivered,
@@ -100,7 +113,7 @@ def build_summary(store: Store, config: Config, as_of: datetime,
     )
 
 
-def _named(row, people: dict[str, Who]):  # type: ignore[no-untyped-def]
+def _named(row, people: Mapping[str, Who]):  # type: ignore[no-untyped-def]
     """Use the person's best name (identity groups from ``[[people]]`` included)."""
     entry = people.get(row.address)
     if entry is None or not entry.name or entry.name == row.name:
