@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,8 +22,10 @@ from daemon.sync.addresses import normalise
 OUT, IN, MUTUAL = 0, 1, 2  # direction codes, as daemon.store.columns writes them
 
 
-@dataclass(frozen=True, slots=True)
-class Person:
+class Person(NamedTuple):
+    """One person: a ``[[people]]`` group or an address of its own (a named tuple: a store
+    has tens of thousands, made at every report)."""
+
     key: str  # primary normalised address
     name: str
     addresses: tuple[str, ...]

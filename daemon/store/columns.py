@@ -174,10 +174,12 @@ def touchpoint_columns(store: Store, *, cached: bool = True,
     finally:
         raw.close()  # back to the pool, rolled back
     packed = rows["packed"]
+    # t and group copied out of the records: every reader masks or gathers them, and a
+    # strided column costs three times a contiguous one in each (a gather: 16 -> 5 ms)
     return TouchpointColumns(
-        contacts, packed >> 6, rows["t"], (packed & 3).astype(np.int8), (packed & 4) > 0,
-        rows["group"], (packed & 8) > 0, (packed & 16) > 0, rows["thread"].astype(np.int64),
-        (packed & 32) > 0, thread_keys)
+        contacts, packed >> 6, np.ascontiguousarray(rows["t"]), (packed & 3).astype(np.int8),
+        (packed & 4) > 0, np.ascontiguousarray(rows["group"]), (packed & 8) > 0,
+        (packed & 16) > 0, rows["thread"].astype(np.int64), (packed & 32) > 0, thread_keys)
 
 
 def _rows(driver: Any, cur: Any, member: int, sqlite: bool, cached: bool, want_keys: bool
