@@ -36,7 +36,8 @@ def create(engine: Engine, heads: frozenset[str] | None) -> bool:
             if inspect(conn).get_table_names():
                 return False
             Base.metadata.create_all(conn)
-            for statement in edits.create(engine.dialect.name):
+            for statement in (*edits.create(engine.dialect.name),
+                              *edits.cache_storage(engine.dialect.name)):
                 conn.exec_driver_sql(statement)
             conn.exec_driver_sql(VERSION_TABLE)
             conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"),

@@ -115,7 +115,7 @@ def test_purge_before(cfg, capsys):
 
 def test_db_upgrade(cfg, capsys):
     assert main(["--config", str(cfg), "db", "upgrade"]) == 0
-    assert "revision 0009 (head 0009)" in capsys.readouterr().out
+    assert "revision 0010 (head 0010)" in capsys.readouterr().out
 
 
 def test_upcoming_meetings_are_not_last_contact(tmp_path, capsys):

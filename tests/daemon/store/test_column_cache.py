@@ -189,3 +189,33 @@ def test_exchanges_from_the_columns_equal_the_grouped_read(store: Store, ns, hou
         assert fraction and any(CHANGES["at"](n).replace(microsecond=0) == whole for n in ns)
     else:
         assert got == want
+
+
+def _sizes(store: Store) -> tuple[int, int, str]:
+    """(bytes on disk, bytes, md5) of the stored cache."""
+    size, length, digest = store.rows("SELECT pg_column_size(columns), octet_length(columns),"
+                                      " md5(columns) FROM column_cache")[0]
+    return int(size), int(length), str(digest)
+
+
+def test_postgresql_keeps_the_cache_uncompressed_fresh_and_migrated(store: Store) -> None:
+    """A report reads the cache whole: the server must not inflate it first (migration 0010).
+    Downgraded, a rewritten value is compressed again; upgraded, it is stored as it is, with
+    the same bytes."""
+    if store.sqlite:
+        pytest.skip("SQLite stores bytes as they are")
+    from alembic import command
+
+    _reset(store)
+    for n in range(150):  # 3,600 bytes: past the size where the server compresses a value
+        _insert(store, n)
+    columns.touchpoint_columns(store)
+    size, length, digest = _sizes(store)
+    assert size >= length > 3000  # a fresh store: not compressed
+    store.migrate(command.downgrade, "0009")
+    with store.transaction() as s:
+        s.execute(text("UPDATE column_cache SET columns = columns || ''::bytea"))
+    assert _sizes(store)[0] < length  # the default storage compresses it
+    store.migrate(command.upgrade, "head")
+    assert _sizes(store) == (size, length, digest)
+    _check(store)

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from daemon.store import Store
 
-HEAD = "0009"
+HEAD = "0010"
 MBOX_FIX = "fix `path` of the [[accounts]] entry name = 'arch' (kind = 'mbox')"
 OLD = {  # name -> (status, last_error as revision 0001 stored it)
     "work": ("needs_reauth", "token expired (fix: keepwarm auth work)"),
