@@ -32,7 +32,7 @@ import numpy as np
 from daemon.model.examples import before, rows
 from daemon.model.frame import Frame
 from daemon.model.level import POINTS, PRIOR_ROWS, STEP, grid, level, tally
-from daemon.model.rhythm import timing
+from daemon.model.rhythm import timing_of
 from daemon.model.risk import COEF, LEVEL_WEIGHT, features, newton
 
 SNAPSHOTS = 52  # two years, every 2 weeks (daemon.model.level's grid; bench/generalise.py)
@@ -81,6 +81,7 @@ def examples(frame: Frame, as_of: int, cap: int = 10) -> Examples:
     past = _past(frame, as_of)
     g = grid(past, as_of, SNAPSHOTS + STEP + POINTS)
     xs, ys, ats, levels = [], [], [], []
+    place = np.empty(len(past.persons), dtype=np.int64)  # person -> its place among candidates
     for k in range(SNAPSHOTS):
         t = int(g.t[k])
         if not g.counts(k, as_of):
@@ -88,9 +89,10 @@ def examples(frame: Frame, as_of: int, cap: int = 10) -> Examples:
         if tally(g, t, k + STEP)[0] < PRIOR_ROWS:
             continue  # its level is mostly the prior's: it would teach a wrong intercept
         cand = g.cand[k]
-        mine = np.zeros(len(past.persons), dtype=bool)
-        mine[cand] = True
-        xs.append(features(timing(rows(past, mine[past.person] & (past.t < t)), t, cap))[cand])
+        place[:] = -1
+        place[cand] = np.arange(cand.size)  # candidates in person order: rows stay sorted
+        seen = np.flatnonzero((place[past.person] >= 0) & (past.t < t))
+        xs.append(features(timing_of(past, seen, place[past.person[seen]], t, cand.size, cap)))
         ys.append(g.y[k])
         ats.append(np.full(cand.size, t, dtype=np.int64))
         levels.append(np.full(cand.size, level(g, t, k + STEP)))

@@ -38,29 +38,67 @@ def interactions(frame: Frame) -> np.ndarray:
     return frame.group <= MAX_RECIPIENTS
 
 
+@dataclass(frozen=True)
+class Timeline:
+    """A frame's interaction rows in time order: any window of them is one binary search, not
+    a mask over every row (the adaptation's grid cuts 80 windows per score)."""
+
+    rows: np.ndarray
+    t: np.ndarray
+
+    def window(self, start: int, end: int) -> np.ndarray:
+        """The rows with ``start <= t < end``, in time order."""
+        lo, hi = np.searchsorted(self.t, (start, end))
+        return self.rows[lo:hi]
+
+
+def timeline(frame: Frame, inter: np.ndarray | None = None) -> Timeline:
+    """The :class:`Timeline` of ``frame``'s interactions (``inter``: their mask, if known)."""
+    rows = np.flatnonzero(interactions(frame) if inter is None else inter)
+    rows = rows[np.argsort(frame.t[rows], kind="stable")]
+    return Timeline(rows, frame.t[rows])
+
+
+def _regular(frame: Frame, window: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For the rows of a 26-week window (indices, any order): their persons, interactions per
+    person, and the persons with enough of them both ways."""
+    p = frame.person[window]
+    email = ~frame.meeting[window]
+    d = frame.direction[window]
+    size = len(frame.persons)
+    count = np.bincount(p, minlength=size)
+    outs = np.bincount(p, weights=(d == OUT) & email, minlength=size)
+    ins = np.bincount(p, weights=(d == IN) & email, minlength=size)
+    return p, count, np.flatnonzero((count >= MIN_INTERACTIONS) & (outs > 0) & (ins > 0))
+
+
 def candidates(frame: Frame, t: int, inter: np.ndarray | None = None) -> Candidates:
     """Who is a candidate at ``t``; only rows before ``t`` are read."""
     size = len(frame.persons)
     inter = interactions(frame) if inter is None else inter
-    window = inter & (frame.t < t) & (frame.t >= t - WINDOW_DAYS * DAY)
-    p = frame.person[window]
-    email = ~frame.meeting[window]
-    d = frame.direction[window]
-    count = np.bincount(p, minlength=size)
-    outs = np.bincount(p, weights=(d == OUT) & email, minlength=size)
-    ins = np.bincount(p, weights=(d == IN) & email, minlength=size)
-    cand = np.flatnonzero((count >= MIN_INTERACTIONS) & (outs > 0) & (ins > 0))
+    window = np.flatnonzero(inter & (frame.t < t) & (frame.t >= t - WINDOW_DAYS * DAY))
+    p, count, cand = _regular(frame, window)
     recent = np.bincount(p[frame.t[window] >= t - RECENT_DAYS * DAY], minlength=size) > 0
     last = np.full(size, -1, dtype=np.int64)
-    np.maximum.at(last, p, np.flatnonzero(window))
+    np.maximum.at(last, p, window)
     return Candidates(cand, count, recent[cand], last[cand])
 
 
+def candidate_index(frame: Frame, t: int, line: Timeline) -> np.ndarray:
+    """:attr:`Candidates.index` alone, from the frame's :class:`Timeline` (what the
+    adaptation's grid needs)."""
+    return _regular(frame, line.window(t - WINDOW_DAYS * DAY, t))[2]
+
+
 def lapsed(frame: Frame, t: int, horizon: int, cand: np.ndarray,
-           inter: np.ndarray | None = None) -> np.ndarray:
-    """Per candidate: no interaction either way in [t, t + horizon) (seconds)."""
-    inter = interactions(frame) if inter is None else inter
-    future = inter & (frame.t >= t) & (frame.t < t + horizon)
+           inter: np.ndarray | None = None, line: Timeline | None = None) -> np.ndarray:
+    """Per candidate: no interaction either way in [t, t + horizon) (seconds); from ``line``
+    (the frame's :class:`Timeline`) when given."""
+    if line is not None:
+        future = line.window(t, t + horizon)
+    else:
+        inter = interactions(frame) if inter is None else inter
+        future = np.flatnonzero(inter & (frame.t >= t) & (frame.t < t + horizon))
     return ~(np.bincount(frame.person[future], minlength=len(frame.persons)) > 0)[cand]
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from daemon.model.examples import candidates, interactions, lapsed, sent_times
+from daemon.model.examples import candidate_index, lapsed, sent_times, timeline
 from daemon.model.frame import Frame
 from daemon.model.rhythm import DAY
 
@@ -39,6 +39,8 @@ class Grid:
     first_sent: np.ndarray  # int64 your first mail at or after t + horizon (NEVER if none)
     cand: tuple[np.ndarray, ...]  # its candidates (empty when it can never count)
     y: tuple[np.ndarray, ...]  # bool: lapsed, per candidate
+    sizes: np.ndarray  # int64 per point: its candidates
+    lapses: np.ndarray  # int64 per point: of which lapsed
 
     def counts(self, k: int, at: int) -> bool:
         """Does point ``k`` count as a labelled snapshot at time ``at``?"""
@@ -47,30 +49,29 @@ class Grid:
 
 def grid(past: Frame, as_of: int, points: int) -> Grid:
     """The labelled snapshots of ``past`` (a frame cut at ``as_of``) before ``as_of``."""
-    inter = interactions(past)
+    line = timeline(past)
     sent = sent_times(past)
     h = HORIZON_DAYS * DAY
     t = as_of - h - np.arange(points, dtype=np.int64) * EVERY_DAYS * DAY
     at = np.searchsorted(sent, t + h)
-    padded = np.r_[sent, NEVER].astype(np.int64)  # "none at or after" reads NEVER
+    padded = np.append(sent, NEVER).astype(np.int64)  # "none at or after" reads NEVER
     first = padded[at]
     cands, ys = [], []
     empty = np.zeros(0, dtype=np.int64)
     for k in range(points):
-        c = candidates(past, int(t[k]), inter).index if first[k] < as_of else empty
+        c = candidate_index(past, int(t[k]), line) if first[k] < as_of else empty
         cands.append(c)
-        ys.append(lapsed(past, int(t[k]), h, c, inter) if c.size else np.zeros(0, bool))
-    return Grid(t, first.astype(np.int64), tuple(cands), tuple(ys))
+        ys.append(lapsed(past, int(t[k]), h, c, line=line) if c.size else np.zeros(0, bool))
+    sizes = np.array([y.size for y in ys], dtype=np.int64)
+    lapses = np.array([int(np.count_nonzero(y)) for y in ys], dtype=np.int64)
+    return Grid(t, first.astype(np.int64), tuple(cands), tuple(ys), sizes, lapses)
 
 
 def tally(g: Grid, at: int, start: int) -> tuple[int, int]:
     """(candidate rows, lapsed) over the ``POINTS`` points from ``start`` that count at ``at``."""
-    rows = lapses = 0
-    for k in range(start, min(start + POINTS, g.t.size)):
-        if g.counts(k, at):
-            rows += g.y[k].size
-            lapses += int(g.y[k].sum())
-    return rows, lapses
+    span = slice(start, min(start + POINTS, g.t.size))
+    on = (g.first_sent[span] < at) & (g.sizes[span] > 0)  # Grid.counts, for the whole span
+    return int(g.sizes[span][on].sum()), int(g.lapses[span][on].sum())
 
 
 def level(g: Grid, at: int, start: int) -> float:
