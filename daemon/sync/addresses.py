@@ -150,7 +150,7 @@ def _fast(value: str) -> tuple[tuple[str, str], ...] | None:
     """``getaddresses`` for plain ASCII values it reads cleanly, which is most of them and
     twenty times faster than the header registry; None sends the value to the careful path
     (encoded words, groups, stray commas, strict-mode refusals)."""
-    if ":" in value or not value.isascii():
+    if not value.isascii() or ":" in _QUOTED.sub("", value):  # a colon outside quotes: a group
         return None
     pairs = None if _SPECIAL.search(value) or value.count('"') % 2 else _simple(value)
     if pairs is None:
@@ -164,6 +164,7 @@ def _fast(value: str) -> tuple[tuple[str, str], ...] | None:
 
 
 _SPECIAL = re.compile(r'[()\\;]')
+_QUOTED = re.compile(r'"[^"]*"')  # a quoted name may hold a colon ("open list:INPUT")
 _PARTS = re.compile(r'(?:"[^"]*"|[^,"])+')
 _ENTRY = re.compile(r'^\s*(?:(?:"([^"]*)"|([^<>"]*?))\s*<([^<>\s"]+)>|([^<>\s"]+))\s*$')
 

@@ -72,7 +72,8 @@ def test_any_date_parses_or_is_none(value):
 
 _local = st.from_regex(r"[a-z][a-z0-9_-]{0,5}(\.[a-z0-9_-]{1,5})?", fullmatch=True)
 _domain = st.from_regex(r"[a-z][a-z0-9-]{0,10}", fullmatch=True)
-_quoted = st.from_regex(r"[A-Za-z][A-Za-z .,']{0,15}", fullmatch=True).map(lambda n: f'"{n}"')
+_quoted = st.from_regex(r"[A-Za-z][A-Za-z .,':]{0,15}", fullmatch=True).map(
+    lambda n: f'"{n}"')  # a colon too: a list's "open list:INPUT" <linux-input@...>
 _plain = st.from_regex(r"[A-Za-z][A-Za-z ]{0,15}", fullmatch=True)
 _encoded = st.text(st.characters(codec="utf-8", categories=["L"]), min_size=1, max_size=8).map(
     lambda t: Header(t, "utf-8").encode())
