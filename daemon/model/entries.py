@@ -106,10 +106,6 @@ class Ranked(Sequence[Entry]):
         given = tuple(entries)
         return cls(_Given(given), range(len(given)))
 
-    def people(self) -> Iterator[Who]:
-        """Each person's name and weight, without building entries."""
-        return (self._people.who(i) for i in self._order)
-
     def by_address(self) -> Mapping[str, Who]:
         """Each person's name and weight by their key and every address of theirs, each
         :class:`Who` made when it is looked up (the summary looks up a few of thousands)."""
